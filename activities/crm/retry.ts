@@ -1,0 +1,50 @@
+// Retries inside one activity attempt: short waits for rate limits and hiccups, honouring the
+// CRM's Retry-After. Longer outages are left to Temporal's retry policy.
+import pRetry, { AbortError } from 'p-retry';
+import { CrmConfigurationError, CrmUnavailableError } from './errors.js';
+import type { CrmCallStats } from './types.js';
+
+export interface FailureVerdict {
+  kind: 'retry' | 'configuration' | 'fatal';
+  /** How long the CRM asked us to wait, if it said. */
+  retryAfterMs?: number;
+  rateLimited?: boolean;
+  message: string;
+}
+
+export interface RetryOptions {
+  connectionId: string;
+  what: string;
+  stats: CrmCallStats;
+  classify: (error: unknown) => FailureVerdict;
+  retries?: number;
+}
+
+export async function callWithRetry<T>(call: () => Promise<T>, opts: RetryOptions): Promise<T> {
+  return pRetry(
+    async () => {
+      opts.stats.apiCalls += 1;
+      try {
+        return await call();
+      } catch (error) {
+        const verdict = opts.classify(error);
+        if (verdict.rateLimited) opts.stats.http429 += 1;
+        if (verdict.kind === 'configuration') {
+          throw new AbortError(new CrmConfigurationError(opts.connectionId, `${opts.what}: ${verdict.message}`, { cause: error }));
+        }
+        if (verdict.kind === 'fatal') throw new AbortError(error instanceof Error ? error : new Error(verdict.message));
+        if (verdict.retryAfterMs) await new Promise((r) => setTimeout(r, verdict.retryAfterMs));
+        throw new CrmUnavailableError(opts.connectionId, `${opts.what}: ${verdict.message}`, { cause: error });
+      }
+    },
+    {
+      retries: opts.retries ?? 5,
+      minTimeout: 250,
+      maxTimeout: 10_000,
+      randomize: true,
+      onFailedAttempt: () => {
+        opts.stats.retries += 1;
+      },
+    },
+  );
+}

@@ -1,0 +1,63 @@
+// The production worker: configured by environment variables, validated at start.
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { registerConnections } from '../activities/connections.js';
+import { createDb } from '../activities/db.js';
+import { applyMigrations } from '../prisma/migrate.js';
+import { loadConfig, type WorkerConfig } from './config.js';
+import { logger } from './logger.js';
+import { ensureSyncSchedules } from './schedules.js';
+import { createVipsyncWorkers, runWorkers } from './workers.js';
+
+async function connectTemporal(config: WorkerConfig): Promise<NativeConnection> {
+  try {
+    return await NativeConnection.connect({ address: config.temporalAddress });
+  } catch (error) {
+    throw new Error(
+      `cannot reach Temporal at ${config.temporalAddress} (${(error as Error).message}); ` +
+        'start it or set TEMPORAL_ADDRESS to the frontend host:port',
+    );
+  }
+}
+
+export async function startWorker(config: WorkerConfig): Promise<void> {
+  if (config.autoMigrate) {
+    const applied = await applyMigrations(config.databaseUrl, (m) => logger.info(m));
+    logger.info({ applied: applied.length }, 'database schema is up to date');
+  }
+  const db = createDb(config.databaseUrl);
+  try {
+    await db.$queryRaw`SELECT 1`;
+  } catch (error) {
+    throw new Error(`cannot reach the database at DATABASE_URL (${(error as Error).message})`);
+  }
+  await registerConnections(db, config.connections);
+
+  const nativeConnection = await connectTemporal(config);
+  const clientConnection = await Connection.connect({ address: config.temporalAddress });
+  const client = new Client({ connection: clientConnection, namespace: config.temporalNamespace });
+  await ensureSyncSchedules(client, config.connections, config.syncTaskQueue);
+
+  const workers = await createVipsyncWorkers({ connection: nativeConnection, config, db });
+  logger.info(
+    {
+      temporal: config.temporalAddress,
+      namespace: config.temporalNamespace,
+      taskQueues: [config.syncTaskQueue, config.lookupTaskQueue],
+      connections: config.connections.map((c) => `${c.id} (${c.system}, every ${c.intervalSeconds}s)`),
+    },
+    'vipsync worker started',
+  );
+  try {
+    await runWorkers(workers);
+  } finally {
+    await clientConnection.close();
+    await nativeConnection.close();
+    await db.$disconnect();
+  }
+}
+
+export async function main(): Promise<void> {
+  const config = loadConfig(process.env, { requireConnections: true });
+  await startWorker(config);
+}

@@ -1,0 +1,44 @@
+// Wires the two Temporal workers of vipsync: syncs (workflows + CRM/database activities) on one
+// task queue, the lookup on its own queue so agents' lookups never wait behind a big sync.
+import { fileURLToPath } from 'node:url';
+import { type NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createLookupActivities } from '../activities/lookup.js';
+import { createSyncActivities, type SyncActivityDeps } from '../activities/sync.js';
+import type { Db } from '../activities/db.js';
+import type { WorkerConfig } from './config.js';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export interface VipsyncWorkerOptions {
+  connection: NativeConnection;
+  config: Pick<WorkerConfig, 'temporalNamespace' | 'syncTaskQueue' | 'lookupTaskQueue' | 'connections'>;
+  db: Db;
+  /** A pre-built workflow bundle (tests bundle once per file); otherwise bundled at start. */
+  workflowBundle?: WorkflowBundleWithSourceMap;
+  crmClientFor?: SyncActivityDeps['crmClientFor'];
+}
+
+export async function createVipsyncWorkers(opts: VipsyncWorkerOptions): Promise<Worker[]> {
+  const { connection, config, db } = opts;
+  const sync = await Worker.create({
+    connection,
+    namespace: config.temporalNamespace,
+    taskQueue: config.syncTaskQueue,
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: createSyncActivities({ db, connections: config.connections, crmClientFor: opts.crmClientFor }),
+  });
+  const lookup = await Worker.create({
+    connection,
+    namespace: config.temporalNamespace,
+    taskQueue: config.lookupTaskQueue,
+    activities: createLookupActivities({ db }),
+  });
+  return [sync, lookup];
+}
+
+/** Runs workers until one fails or all are shut down (SIGINT/SIGTERM are handled by the SDK). */
+export async function runWorkers(workers: Worker[]): Promise<void> {
+  await Promise.all(workers.map((w) => w.run()));
+}
+
+export type { Db };

@@ -1,0 +1,2 @@
+// Every workflow the worker runs (the entry point bundled for the Temporal workflow sandbox).
+export { syncConnectionWorkflow } from './sync.js';
