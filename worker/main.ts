@@ -20,7 +20,14 @@ async function connectTemporal(config: WorkerConfig): Promise<NativeConnection> 
   }
 }
 
-export async function startWorker(config: WorkerConfig): Promise<void> {
+export interface BootedWorker {
+  /** Runs until the workers are shut down, then closes every connection. */
+  run(): Promise<void>;
+  shutdown(): void;
+}
+
+/** Everything before polling: schema, connections, schedules, workers. Errors here are start-up errors. */
+export async function bootWorker(config: WorkerConfig): Promise<BootedWorker> {
   if (config.autoMigrate) {
     const applied = await applyMigrations(config.databaseUrl, (m) => logger.info(m));
     logger.info({ applied: applied.length }, 'database schema is up to date');
@@ -48,16 +55,26 @@ export async function startWorker(config: WorkerConfig): Promise<void> {
     },
     'vipsync worker started',
   );
-  try {
-    await runWorkers(workers);
-  } finally {
-    await clientConnection.close();
-    await nativeConnection.close();
-    await db.$disconnect();
-  }
+  return {
+    async run() {
+      try {
+        await runWorkers(workers);
+      } finally {
+        await clientConnection.close();
+        await nativeConnection.close();
+        await db.$disconnect();
+      }
+    },
+    shutdown() {
+      for (const worker of workers) {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+      }
+    },
+  };
 }
 
 export async function main(): Promise<void> {
   const config = loadConfig(process.env, { requireConnections: true });
-  await startWorker(config);
+  const worker = await bootWorker(config);
+  await worker.run();
 }

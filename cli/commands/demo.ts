@@ -1,0 +1,62 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import type { Command } from 'commander';
+import { createDb } from '../../activities/db.js';
+import { lookupVipByEmail } from '../../activities/lookup.js';
+import { generateDemoFixture } from '../../emulators/demo-data.js';
+import { triggerSync, waitForSync } from '../../worker/schedules.js';
+import { startDevStack } from '../dev/stack.js';
+import { toolsDir, vipsyncHome } from '../dev/state.js';
+import { printTable, progress } from '../output.js';
+import { DEFAULT_DEMO_CONTACTS } from './dev.js';
+import { describeLookup } from './lookup.js';
+
+export function registerDemo(program: Command): void {
+  program
+    .command('demo')
+    .description('Start the embedded stack with demo data, sync both CRMs, show the VIP list and some lookups, stop')
+    .option('--contacts <n>', 'how many demo contacts to generate', String(DEFAULT_DEMO_CONTACTS))
+    .action(async (opts: { contacts: string }) => {
+      const contacts = Number(opts.contacts);
+      const started = Date.now();
+      const dir = await mkdtemp(join(vipsyncHome(), 'demo-'));
+      const fixture = generateDemoFixture({ contacts, seed: 42 });
+      progress(`demo: ${fixture.hubspot.contacts.length} HubSpot contacts, ${fixture.salesforce.Contact.length} Salesforce contacts`);
+      const stack = await startDevStack({ dir, toolsDir: toolsDir(), fixture, log: (m) => progress(`  ${m}`) });
+      const stopStack = async () => {
+        await stack.stop();
+        await rm(dir, { recursive: true, force: true });
+      };
+      process.once('SIGINT', () => void stopStack().then(() => process.exit(130)));
+      try {
+        const connection = await Connection.connect({ address: stack.state.temporalAddress });
+        const client = new Client({ connection });
+        for (const connectionId of stack.state.connections) {
+          const workflowId = await triggerSync(client, connectionId);
+          const s = await waitForSync(client, workflowId);
+          progress(`synced ${connectionId}: ${s.fetched} records fetched, ${s.created} created, ${s.quarantined} quarantined, ${s.apiCalls} API calls`);
+        }
+        await connection.close();
+
+        const db = createDb(stack.state.databaseUrl, { maxConnections: 2 });
+        const vips = await db.vip.findMany({ where: { level: { not: null } }, orderBy: [{ level: 'desc' }, { email: 'asc' }] });
+        const people = await db.vip.count();
+        process.stdout.write(`\nVIPs (${vips.length} of ${people} people synced from both CRMs):\n`);
+        printTable(vips.slice(0, 25).map((v) => ({
+          level: v.level, email: v.email, name: v.name, company: v.company, validatedBy: v.validatedBy.join('+'), reason: v.levelReason,
+        })));
+        if (vips.length > 25) process.stdout.write(`... and ${vips.length - 25} more (vipsync lookup EMAIL for any)\n`);
+
+        const inBoth = vips.find((v) => v.validatedBy.length > 1);
+        const samples = [vips[0]?.email, inBoth?.email, (await db.vip.findFirst({ where: { level: null } }))?.email, 'nobody@unknown-sender.example']
+          .filter((e): e is string => Boolean(e));
+        process.stdout.write('\nLookups, as an agent sees them:\n');
+        for (const email of samples) process.stdout.write(`${describeLookup(await lookupVipByEmail(db, email))}\n`);
+        await db.$disconnect();
+        progress(`\ndemo finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      } finally {
+        await stopStack();
+      }
+    });
+}

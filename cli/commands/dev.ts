@@ -1,0 +1,133 @@
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { stopPostgresByDataDir } from '../stack/postgres.js';
+import { isProcessAlive } from '../stack/processes.js';
+import { devDir, PROJECT_ROOT, readDevState, stackLogFile, stateFile, type DevStackState } from '../dev/state.js';
+import { printJson, progress, UsageError } from '../output.js';
+
+const SUPERVISOR = join(PROJECT_ROOT, 'cli', 'dev', 'supervisor.ts');
+export const DEFAULT_DEMO_CONTACTS = 400;
+
+/** Streams new lines of the stack log to stderr while waiting for the supervisor to be ready. */
+async function followUntilSettled(timeoutMs: number): Promise<DevStackState> {
+  const deadline = Date.now() + timeoutMs;
+  let shown = 0;
+  const showNewLines = async () => {
+    const text = await readFile(stackLogFile(), 'utf8').catch(() => '');
+    const lines = text.split('\n').filter(Boolean);
+    for (const line of lines.slice(shown)) progress(`  ${line.replace(/^\S+Z /, '')}`);
+    shown = lines.length;
+  };
+  for (;;) {
+    await showNewLines();
+    const state = await readDevState();
+    if (state && state.status !== 'starting') return state;
+    if (state && !isProcessAlive(state.pid)) {
+      throw new Error(`the dev stack process died during start-up; see ${stackLogFile()}`);
+    }
+    if (Date.now() > deadline) throw new Error(`the dev stack did not start within ${timeoutMs / 1000} s; see ${stackLogFile()}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+function describeState(state: DevStackState): string {
+  return [
+    `dev stack: ${state.status} (pid ${state.pid}, since ${state.startedAt})`,
+    `  database:   ${state.databaseUrl ?? '-'}`,
+    `  temporal:   ${state.temporalAddress ?? '-'}${state.temporalUiUrl ? `  (Web UI ${state.temporalUiUrl})` : ''}`,
+    `  hubspot:    ${state.hubspotUrl ?? '-'}`,
+    `  salesforce: ${state.salesforceUrl ?? '-'}`,
+    `  connections: ${state.connections?.join(', ') ?? '-'}`,
+  ].join('\n');
+}
+
+export async function devUp(opts: { fixture?: string; demo?: boolean }): Promise<DevStackState> {
+  const current = await readDevState();
+  if (current && isProcessAlive(current.pid)) {
+    if (current.status === 'ready') {
+      progress('the dev stack is already running');
+      return current;
+    }
+    return followUntilSettled(15 * 60_000);
+  }
+  if (opts.fixture) await stat(opts.fixture).catch(() => { throw new UsageError(`fixture file not found: ${opts.fixture}`); });
+  await mkdir(devDir(), { recursive: true });
+  await rm(stateFile(), { force: true });
+  await rm(stackLogFile(), { force: true });
+  const args = opts.fixture ? ['--fixture', opts.fixture] : opts.demo ? ['--demo-contacts', String(DEFAULT_DEMO_CONTACTS)] : [];
+  const logFd = openSync(stackLogFile(), 'a');
+  const child = spawn(process.execPath, ['--import', 'tsx', SUPERVISOR, ...args], {
+    cwd: PROJECT_ROOT,
+    detached: true,
+    stdio: ['ignore', logFd, logFd],
+    env: process.env,
+  });
+  closeSync(logFd);
+  child.unref();
+  progress(`starting the dev stack in the background (pid ${child.pid}, log ${stackLogFile()})`);
+  const state = await followUntilSettled(15 * 60_000);
+  if (state.status === 'failed') throw new Error(`the dev stack failed to start: ${state.error}; see ${stackLogFile()}`);
+  return state;
+}
+
+export async function devDown(): Promise<boolean> {
+  const state = await readDevState();
+  let stopped = false;
+  if (state && isProcessAlive(state.pid)) {
+    progress(`stopping the dev stack (pid ${state.pid}) ...`);
+    process.kill(state.pid, 'SIGTERM');
+    const deadline = Date.now() + 60_000;
+    while (isProcessAlive(state.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    if (isProcessAlive(state.pid)) {
+      progress('the dev stack did not stop within 60 s; killing it');
+      process.kill(state.pid, 'SIGKILL');
+    }
+    stopped = true;
+  }
+  // A supervisor that crashed or was killed can leave its PostgreSQL behind.
+  if (await stopPostgresByDataDir(join(devDir(), 'postgres'), progress)) stopped = true;
+  await rm(stateFile(), { force: true });
+  return stopped;
+}
+
+export function registerDev(program: Command): void {
+  const dev = program.command('dev').description('The embedded stack: PostgreSQL, Temporal, CRM emulators and the worker, on this machine');
+
+  dev
+    .command('up')
+    .description('Start the embedded stack in the background (installs the Temporal CLI on first use)')
+    .option('--fixture <file>', 'seed the CRM emulators from this fixture file')
+    .option('--demo', `seed the CRM emulators with generated demo data (${DEFAULT_DEMO_CONTACTS} contacts)`)
+    .option('--json', 'print the stack\'s addresses as JSON')
+    .action(async (opts: { fixture?: string; demo?: boolean; json?: boolean }) => {
+      if (opts.fixture && opts.demo) throw new UsageError('use either --fixture or --demo, not both');
+      const state = await devUp(opts);
+      if (opts.json) printJson(state);
+      else process.stdout.write(`${describeState(state)}\n`);
+    });
+
+  dev
+    .command('status')
+    .description('Is the embedded stack running, and where')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { json?: boolean }) => {
+      const state = await readDevState();
+      const running = state !== null && isProcessAlive(state.pid);
+      if (opts.json) printJson({ running, ...(running ? state : {}) });
+      else process.stdout.write(running ? `${describeState(state)}\n` : 'dev stack: not running (start it with `vipsync dev up`)\n');
+      if (!running) process.exitCode = 3;
+    });
+
+  dev
+    .command('down')
+    .description('Stop the embedded stack; leaves nothing running (data stays in .vipsync/dev)')
+    .option('--purge', 'also delete the stack\'s data')
+    .action(async (opts: { purge?: boolean }) => {
+      const stopped = await devDown();
+      if (opts.purge) await rm(devDir(), { recursive: true, force: true });
+      progress(stopped ? 'dev stack stopped' : 'dev stack was not running');
+    });
+}

@@ -1,0 +1,39 @@
+import type { Command } from 'commander';
+import { loadFixtureFile } from '../../emulators/fixture.js';
+import { readDevState } from '../dev/state.js';
+import { progress, UsageError } from '../output.js';
+
+async function putData(url: string, body: unknown): Promise<void> {
+  const response = await fetch(new URL('/__emulator/data', url), {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw new Error(`emulator at ${url} refused the data: ${response.status} ${await response.text()}`);
+}
+
+export function registerEmulator(program: Command): void {
+  const emulator = program.command('emulator').description('Drive the local HubSpot and Salesforce emulators of the dev stack');
+  emulator
+    .command('load')
+    .description('Replace the running emulators\' data with a fixture file (simulates CRM changes)')
+    .argument('<file>', 'fixture JSON: {"hubspot": {"companies": [...], "contacts": [...]}, "salesforce": {"Account": [...], "Contact": [...]}}')
+    .action(async (file: string) => {
+      const state = await readDevState();
+      if (state?.status !== 'ready' || !state.hubspotUrl || !state.salesforceUrl) {
+        throw new UsageError('the dev stack is not running: start it with `vipsync dev up`');
+      }
+      let fixture;
+      try {
+        fixture = await loadFixtureFile(file);
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
+      await putData(state.hubspotUrl, fixture.hubspot);
+      await putData(state.salesforceUrl, fixture.salesforce);
+      progress(
+        `loaded ${file}: HubSpot ${fixture.hubspot.companies.length} companies, ${fixture.hubspot.contacts.length} contacts; ` +
+          `Salesforce ${fixture.salesforce.Account.length} accounts, ${fixture.salesforce.Contact.length} contacts`,
+      );
+    });
+}

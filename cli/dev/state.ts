@@ -1,0 +1,39 @@
+// Where the embedded dev stack keeps its state: one project-local folder (.vipsync/), so
+// `dev down` can find and stop everything `dev up` started.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export function vipsyncHome(): string {
+  return process.env.VIPSYNC_HOME ?? join(PROJECT_ROOT, '.vipsync');
+}
+
+export const devDir = () => join(vipsyncHome(), 'dev');
+export const toolsDir = () => join(vipsyncHome(), 'tools');
+export const stateFile = () => join(devDir(), 'state.json');
+export const stackLogFile = () => join(devDir(), 'stack.log');
+
+export interface DevStackState {
+  status: 'starting' | 'ready' | 'failed';
+  pid: number;
+  startedAt: string;
+  error?: string;
+  databaseUrl?: string;
+  temporalAddress?: string;
+  temporalUiUrl?: string;
+  hubspotUrl?: string;
+  salesforceUrl?: string;
+  connections?: string[];
+  workerEnv?: Record<string, string>;
+}
+
+export async function readDevState(): Promise<DevStackState | null> {
+  try {
+    return JSON.parse(await readFile(stateFile(), 'utf8')) as DevStackState;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}

@@ -1,0 +1,57 @@
+// The background process behind `vipsync dev up`: runs the embedded stack until SIGTERM/SIGINT
+// (`vipsync dev down`), and reports its progress through state.json and stack.log.
+import { rm, writeFile } from 'node:fs/promises';
+import { loadFixtureFile, type Fixture } from '../../emulators/fixture.js';
+import { generateDemoFixture } from '../../emulators/demo-data.js';
+import { devDir, stateFile, toolsDir, type DevStackState } from './state.js';
+import { startDevStack, type DevStack } from './stack.js';
+
+const startedAt = new Date().toISOString();
+const log = (msg: string) => process.stdout.write(`${new Date().toISOString()} ${msg}\n`);
+
+async function writeState(state: Omit<DevStackState, 'pid' | 'startedAt'>): Promise<void> {
+  const full: DevStackState = { pid: process.pid, startedAt, ...state };
+  await writeFile(stateFile(), `${JSON.stringify(full, null, 2)}\n`);
+}
+
+async function fixtureFromArgs(args: string[]): Promise<Fixture> {
+  const fixtureAt = args.indexOf('--fixture');
+  if (fixtureAt !== -1 && args[fixtureAt + 1]) return loadFixtureFile(args[fixtureAt + 1]!);
+  const demoAt = args.indexOf('--demo-contacts');
+  const contacts = demoAt !== -1 ? Number(args[demoAt + 1]) : 0;
+  return contacts > 0 ? generateDemoFixture({ contacts, seed: 42 }) : { hubspot: { companies: [], contacts: [] }, salesforce: { Account: [], Contact: [] } };
+}
+
+async function main(): Promise<void> {
+  await writeState({ status: 'starting' });
+  let stack: DevStack | undefined;
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping the dev stack`);
+    await stack?.stop();
+    await rm(stateFile(), { force: true });
+    log('dev stack stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  try {
+    const fixture = await fixtureFromArgs(process.argv.slice(2));
+    stack = await startDevStack({ dir: devDir(), toolsDir: toolsDir(), fixture, log, temporalUi: true });
+    await writeState({ status: 'ready', ...stack.state });
+    log('dev stack ready');
+    await stack.running;
+    if (!stopping) {
+      log('the worker stopped unexpectedly; stopping the dev stack');
+      await stop('worker exit');
+    }
+  } catch (error) {
+    log(`dev stack failed: ${(error as Error).stack ?? String(error)}`);
+    await writeState({ status: 'failed', error: (error as Error).message });
+    process.exit(1);
+  }
+}
+
+await main();

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../worker/config.js';
+
+const base = { DATABASE_URL: 'postgresql://vipsync@db:5432/vipsync' };
+
+describe('loadConfig', () => {
+  it('builds one connection per CRM from the shorthand variables, with defaults', () => {
+    const config = loadConfig({
+      ...base,
+      HUBSPOT_ACCESS_TOKEN: 'pat-na1-x',
+      SALESFORCE_CLIENT_ID: 'cid',
+      SALESFORCE_CLIENT_SECRET: 'secret',
+      VIPSYNC_SYNC_INTERVAL_SECONDS: '300',
+    });
+    expect(config.temporalAddress).toBe('localhost:7233');
+    expect(config.connections).toEqual([
+      { id: 'hubspot', system: 'hubspot', baseUrl: 'https://api.hubapi.com', accessToken: 'pat-na1-x', intervalSeconds: 300 },
+      {
+        id: 'salesforce', system: 'salesforce', loginUrl: 'https://login.salesforce.com', clientId: 'cid',
+        clientSecret: 'secret', apiVersion: '59.0', intervalSeconds: 300,
+      },
+    ]);
+  });
+
+  it('reads several connections from VIPSYNC_CONNECTIONS', () => {
+    const config = loadConfig({
+      ...base,
+      VIPSYNC_CONNECTIONS: JSON.stringify([
+        { id: 'hubspot-eu', system: 'hubspot', accessToken: 'a' },
+        { id: 'hubspot-us', system: 'hubspot', accessToken: 'b', intervalSeconds: 600 },
+      ]),
+    });
+    expect(config.connections.map((c) => [c.id, c.intervalSeconds])).toEqual([['hubspot-eu', 900], ['hubspot-us', 600]]);
+  });
+
+  it.each([
+    [{}, 'DATABASE_URL'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL: must be a postgresql:// URL'],
+    [{ ...base, SALESFORCE_CLIENT_ID: 'cid' }, 'SALESFORCE_CLIENT_SECRET'],
+    [{ ...base, VIPSYNC_CONNECTIONS: '{' }, 'VIPSYNC_CONNECTIONS is not a JSON array'],
+    [{ ...base, VIPSYNC_CONNECTIONS: '[{"id":"Bad Id","system":"hubspot","accessToken":"a"}]' }, 'VIPSYNC_CONNECTIONS[0].id'],
+    [{ ...base, VIPSYNC_CONNECTIONS: '[{"id":"a","system":"zoho"}]' }, 'VIPSYNC_CONNECTIONS[0].system'],
+    [{ ...base, VIPSYNC_CONNECTIONS: '[{"id":"a","system":"hubspot","accessToken":"x"},{"id":"a","system":"hubspot","accessToken":"y"}]' }, 'used twice'],
+    [{ ...base, HUBSPOT_ACCESS_TOKEN: 'x', VIPSYNC_SYNC_INTERVAL_SECONDS: '10' }, 'VIPSYNC_SYNC_INTERVAL_SECONDS'],
+    [{ ...base, HUBSPOT_ACCESS_TOKEN: 'x', HUBSPOT_BASE_URL: 'not a url' }, 'HUBSPOT_BASE_URL'],
+    [{ ...base, VIPSYNC_AUTO_MIGRATE: 'maybe' }, 'VIPSYNC_AUTO_MIGRATE'],
+  ])('rejects %j naming %s', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('insists on a connection when asked, saying which variables to set', () => {
+    expect(() => loadConfig(base, { requireConnections: true })).toThrow(/HUBSPOT_ACCESS_TOKEN/);
+  });
+});
