@@ -11,7 +11,8 @@ export function vipsyncHome(): string {
 }
 
 export const devDir = () => join(vipsyncHome(), 'dev');
-export const toolsDir = () => join(vipsyncHome(), 'tools');
+/** Installed tools (the Temporal CLI) are shared by every state folder of this checkout. */
+export const toolsDir = () => join(PROJECT_ROOT, '.vipsync', 'tools');
 export const stateFile = () => join(devDir(), 'state.json');
 export const stackLogFile = () => join(devDir(), 'stack.log');
 
