@@ -1,11 +1,11 @@
 // The production worker: configured by environment variables, validated at start.
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { registerConnections } from '../activities/connections.js';
 import { createDb } from '../activities/db.js';
 import { applyMigrations } from '../prisma/migrate.js';
 import { loadConfig, type WorkerConfig } from './config.js';
-import { logger } from './logger.js';
+import { logger, temporalLogger } from './logger.js';
 import { ensureSyncSchedules } from './schedules.js';
 import { createVipsyncWorkers, runWorkers } from './workers.js';
 
@@ -74,6 +74,7 @@ export async function bootWorker(config: WorkerConfig): Promise<BootedWorker> {
 }
 
 export async function main(): Promise<void> {
+  Runtime.install({ logger: temporalLogger('INFO') });
   const config = loadConfig(process.env, { requireConnections: true });
   const worker = await bootWorker(config);
   await worker.run();

@@ -72,6 +72,9 @@ WHERE v.validated AND NOT EXISTS (SELECT 1 FROM derived_vips d WHERE d.email = v
 export async function deriveVips(db: Db, opts: { syncRunId: string }): Promise<number> {
   const actor = `sync-run:${opts.syncRunId}`;
   return db.$transaction(async (tx) => {
+    // Two connections' syncs finishing together would otherwise upsert the same people in
+    // different orders and deadlock.
+    await tx.$executeRawUnsafe('SELECT pg_advisory_xact_lock(hashtext($1))', 'vipsync:derive-vips');
     await tx.$executeRawUnsafe(DERIVE);
     await tx.$executeRawUnsafe(RECORD_LEVEL_CHANGES, actor);
     const changed = await tx.$executeRawUnsafe(UPSERT_VIPS);

@@ -1,4 +1,5 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { Command } from 'commander';
@@ -7,7 +8,7 @@ import { lookupVipByEmail } from '../../activities/lookup.js';
 import { generateDemoFixture } from '../../emulators/demo-data.js';
 import { triggerSync, waitForSync } from '../../worker/schedules.js';
 import { startDevStack } from '../dev/stack.js';
-import { toolsDir, vipsyncHome } from '../dev/state.js';
+import { toolsDir } from '../dev/state.js';
 import { printTable, progress } from '../output.js';
 import { DEFAULT_DEMO_CONTACTS } from './dev.js';
 import { describeLookup } from './lookup.js';
@@ -20,7 +21,9 @@ export function registerDemo(program: Command): void {
     .action(async (opts: { contacts: string }) => {
       const contacts = Number(opts.contacts);
       const started = Date.now();
-      const dir = await mkdtemp(join(vipsyncHome(), 'demo-'));
+      // A throwaway folder: the demo leaves nothing behind.
+      const dir = await mkdtemp(join(tmpdir(), 'vipsync-demo-'));
+      await chmod(dir, 0o755); // PostgreSQL may run as another OS user (when we are root)
       const fixture = generateDemoFixture({ contacts, seed: 42 });
       progress(`demo: ${fixture.hubspot.contacts.length} HubSpot contacts, ${fixture.salesforce.Contact.length} Salesforce contacts`);
       const stack = await startDevStack({ dir, toolsDir: toolsDir(), fixture, log: (m) => progress(`  ${m}`) });

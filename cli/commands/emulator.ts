@@ -27,6 +27,7 @@ export function registerEmulator(program: Command): void {
       try {
         fixture = await loadFixtureFile(file);
       } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`fixture file not found: ${file}`);
         throw new UsageError((error as Error).message);
       }
       await putData(state.hubspotUrl, fixture.hubspot);

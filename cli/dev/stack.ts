@@ -9,6 +9,7 @@ import { startHubSpotEmulator, type HubSpotEmulator } from '../../emulators/hubs
 import { startSalesforceEmulator, type SalesforceEmulator } from '../../emulators/salesforce.js';
 import { applyMigrations } from '../../prisma/migrate.js';
 import type { ConnectionConfig, WorkerConfig } from '../../worker/config.js';
+import { temporalLogger } from '../../worker/logger.js';
 import { bootWorker, type BootedWorker } from '../../worker/main.js';
 import { startPostgres, type PostgresCluster } from '../stack/postgres.js';
 import { startTemporalDevServer, type TemporalDevServer } from '../stack/temporal.js';
@@ -63,7 +64,7 @@ export async function startDevStack(opts: StartDevStackOptions): Promise<DevStac
   try {
     await mkdir(opts.dir, { recursive: true });
     // The stack owns SIGINT/SIGTERM: it stops the worker first, then everything else in order.
-    Runtime.install({ shutdownSignals: [] });
+    Runtime.install({ shutdownSignals: [], logger: temporalLogger('WARN') });
 
     log('starting PostgreSQL ...');
     const postgres = await startPostgres({ dataDir: join(opts.dir, 'postgres'), keepData: true, log });

@@ -1,0 +1,113 @@
+// A local HubSpot CRM API that @hubspot/api-client talks to unchanged (basePath = emulator.url).
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { hubSpotSectionSchema, parseWithSchema, type Fixture } from './fixture.js';
+import { FaultInjector, type FaultSpec } from './http/faults.js';
+import { createEmulatorServer, listen, registerAdminRoutes } from './http/server.js';
+import { AUTHENTICATION_MESSAGE, hubSpotError } from './hubspot/errors.js';
+import { HubSpotRateLimiter, tenSecondlyLimitBody, type HubSpotRateLimits } from './hubspot/rate-limits.js';
+import { registerObjectRoutes } from './hubspot/routes.js';
+import { HubSpotStore } from './hubspot/store.js';
+
+export type { FaultSpec } from './http/faults.js';
+export type { HubSpotRateLimits } from './hubspot/rate-limits.js';
+
+export interface HubSpotEmulatorOptions {
+  data: Fixture['hubspot'];
+  accessToken: string;
+  port?: number;
+  host?: string;
+  /** Limits of a Professional private app by default; `false` switches rate limiting off. */
+  rateLimits?: HubSpotRateLimits | false;
+  /** Let non-loopback clients use the unauthenticated /__emulator routes. */
+  allowRemoteAdmin?: boolean;
+}
+
+export interface EmulatorStats {
+  requests: number;
+  searchRequests: number;
+  http429: number;
+}
+
+export interface HubSpotEmulator {
+  url: string;
+  load(data: Fixture['hubspot']): void;
+  close(): Promise<void>;
+  /** Data API calls received (everything under /crm, whatever the outcome). */
+  requestCount(): number;
+  stats(): EmulatorStats;
+  /** Makes the next data requests fail; replaces any faults still pending. */
+  faults(spec: FaultSpec): void;
+}
+
+const JSON_CONTENT_TYPE = 'application/json;charset=utf-8';
+
+export async function startHubSpotEmulator(opts: HubSpotEmulatorOptions): Promise<HubSpotEmulator> {
+  const store = new HubSpotStore();
+  store.load(opts.data);
+  const limiter = new HubSpotRateLimiter(opts.rateLimits);
+  const faults = new FaultInjector();
+  const stats: EmulatorStats = { requests: 0, searchRequests: 0, http429: 0 };
+  let url = '';
+
+  const app = createEmulatorServer();
+  // The SDK refuses to parse a response whose content type it does not recognise.
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.type(JSON_CONTENT_TYPE);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    reply.code(404).send(hubSpotError('OBJECT_NOT_FOUND', `No route for ${request.method} ${request.url}`));
+  });
+  app.setErrorHandler((error: { statusCode?: number; message: string }, _request, reply) => {
+    const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
+    const category = status < 500 ? 'VALIDATION_ERROR' : 'INTERNAL_ERROR';
+    reply.code(status).send(hubSpotError(category, error.message));
+  });
+
+  const load = (data: Fixture['hubspot']) => store.load(data);
+  registerAdminRoutes(
+    app,
+    {
+      load: (body) => load(parseWithSchema(hubSpotSectionSchema, body, 'PUT /__emulator/data', 'hubspot') as Fixture['hubspot']),
+      stats: () => ({ ...stats, companies: store.count('companies'), contacts: store.count('contacts') }),
+    },
+    { allowRemoteAdmin: opts.allowRemoteAdmin },
+  );
+
+  app.register(async (crm) => {
+    // Auth, then injected faults, then rate limits: the order a real request meets them in.
+    crm.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+      stats.requests++;
+      const isSearch = (request.routeOptions.config as { search?: boolean }).search === true;
+      if (isSearch) stats.searchRequests++;
+      if (request.headers.authorization !== `Bearer ${opts.accessToken}`) {
+        return reply.code(401).send(hubSpotError('INVALID_AUTHENTICATION', AUTHENTICATION_MESSAGE));
+      }
+      const failure = await faults.apply(request, reply);
+      if (failure?.kind === 'handled') return reply;
+      if (failure?.kind === 'status429') {
+        stats.http429++;
+        return reply.code(429).header('retry-after', '1').send(tenSecondlyLimitBody());
+      }
+      if (failure?.kind === 'status5xx') {
+        return reply.code(failure.statusCode).send(hubSpotError('INTERNAL_ERROR', 'Internal error (injected by the emulator).'));
+      }
+      const decision = isSearch ? limiter.admitSearch() : limiter.admitData();
+      reply.headers(decision.headers);
+      if (!decision.allowed) {
+        stats.http429++;
+        return reply.code(429).send(decision.body);
+      }
+    });
+    registerObjectRoutes(crm, { store, baseUrl: () => url, searchRouteConfig: { search: true } });
+  });
+
+  url = await listen(app, opts.host, opts.port);
+  return {
+    url,
+    load,
+    close: () => app.close(),
+    requestCount: () => stats.requests,
+    stats: () => ({ ...stats }),
+    faults: (spec) => faults.set(spec),
+  };
+}

@@ -1,0 +1,225 @@
+// The CRM object endpoints (v3 objects, search, merge, batch read, v4 association pages).
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { hubSpotError } from './errors.js';
+import { presentObject, type PresentOptions } from './present.js';
+import { runSearch, SearchValidationError } from './search.js';
+import { OBJECT_TYPES, type HubSpotStore, type ObjectType } from './store.js';
+
+const MAX_LIST_PAGE_SIZE = 100;
+const DEFAULT_LIST_PAGE_SIZE = 10;
+const MAX_BATCH_INPUTS = 100;
+
+type Query = Record<string, string | string[] | undefined>;
+
+export interface RouteContext {
+  store: HubSpotStore;
+  baseUrl(): string;
+  /** Route config flag the rate limiter reads to tell search apart. */
+  searchRouteConfig: { search: true };
+}
+
+export function registerObjectRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  const { store } = ctx;
+
+  app.get<{ Params: { objectType: string }; Querystring: Query }>('/crm/v3/objects/:objectType', async (request, reply) => {
+    const type = objectTypeOrReply(request.params.objectType, reply);
+    if (!type) return reply;
+    const query = request.query;
+    const limit = Math.min(MAX_LIST_PAGE_SIZE, positiveInt(first(query.limit)) ?? DEFAULT_LIST_PAGE_SIZE);
+    const after = first(query.after);
+    const startId = after ? decodeCursor(after) : undefined;
+    if (after && startId === undefined) {
+      return reply.code(400).send(hubSpotError('VALIDATION_ERROR', `Invalid 'after' cursor: ${after}`));
+    }
+    const archived = first(query.archived) === 'true';
+    const page = store.listPage(type, { startId, limit, archived });
+    const options = presentOptions(query);
+    const body: Record<string, unknown> = { results: page.objects.map((object) => presentObject(store, type, object, options)) };
+    if (page.nextStartId !== undefined) {
+      const cursor = encodeCursor(page.nextStartId);
+      body.paging = { next: { after: cursor, link: `${ctx.baseUrl()}/crm/v3/objects/${type}?after=${cursor}&limit=${limit}` } };
+    }
+    return body;
+  });
+
+  app.get<{ Params: { objectType: string; id: string }; Querystring: Query }>('/crm/v3/objects/:objectType/:id', async (request, reply) => {
+    const type = objectTypeOrReply(request.params.objectType, reply);
+    if (!type) return reply;
+    const object = store.get(type, request.params.id, { archived: first(request.query.archived) === 'true' });
+    if (!object) return notFound(reply, type, request.params.id);
+    return presentObject(store, type, object, presentOptions(request.query));
+  });
+
+  app.post<{ Params: { objectType: string } }>(
+    '/crm/v3/objects/:objectType/search',
+    { config: ctx.searchRouteConfig },
+    async (request, reply) => {
+      const type = objectTypeOrReply(request.params.objectType, reply);
+      if (!type) return reply;
+      try {
+        const result = runSearch(store, type, request.body);
+        const options: PresentOptions = { properties: result.properties, associations: [] };
+        const body: Record<string, unknown> = {
+          total: result.total,
+          results: result.objects.map((object) => presentObject(store, type, object, options)),
+        };
+        if (result.nextAfter !== undefined) body.paging = { next: { after: result.nextAfter } };
+        return body;
+      } catch (error) {
+        if (error instanceof SearchValidationError) return reply.code(400).send(hubSpotError('VALIDATION_ERROR', error.message));
+        throw error;
+      }
+    },
+  );
+
+  app.patch<{ Params: { objectType: string; id: string }; Body: { properties?: Record<string, unknown> } }>(
+    '/crm/v3/objects/:objectType/:id',
+    async (request, reply) => {
+      const type = objectTypeOrReply(request.params.objectType, reply);
+      if (!type) return reply;
+      const properties = stringProperties(request.body?.properties);
+      if (!properties) return reply.code(400).send(hubSpotError('VALIDATION_ERROR', 'Body must be {"properties": {...}}'));
+      const object = store.update(type, request.params.id, properties);
+      if (!object) return notFound(reply, type, request.params.id);
+      return presentObject(store, type, object, { properties: Object.keys(properties), associations: [] });
+    },
+  );
+
+  app.delete<{ Params: { objectType: string; id: string } }>('/crm/v3/objects/:objectType/:id', async (request, reply) => {
+    const type = objectTypeOrReply(request.params.objectType, reply);
+    if (!type) return reply;
+    // HubSpot answers 204 whether or not the record existed.
+    store.archive(type, request.params.id);
+    return reply.code(204).send();
+  });
+
+  app.post<{ Params: { objectType: string }; Body: { primaryObjectId?: unknown; objectIdToMerge?: unknown } }>(
+    '/crm/v3/objects/:objectType/merge',
+    async (request, reply) => {
+      const type = objectTypeOrReply(request.params.objectType, reply);
+      if (!type) return reply;
+      const primaryId = String(request.body?.primaryObjectId ?? '');
+      const mergedId = String(request.body?.objectIdToMerge ?? '');
+      const survivor = store.merge(type, primaryId, mergedId);
+      if (!survivor) {
+        return reply
+          .code(400)
+          .send(hubSpotError('VALIDATION_ERROR', `Cannot merge ${type} ${mergedId} into ${primaryId}: both must exist, differ and be unarchived.`));
+      }
+      return presentObject(store, type, survivor, { properties: ['hs_merged_object_ids'], associations: [] });
+    },
+  );
+
+  app.post<{ Params: { objectType: string }; Querystring: Query; Body: { inputs?: { id?: unknown }[]; properties?: string[] } }>(
+    '/crm/v3/objects/:objectType/batch/read',
+    async (request, reply) => {
+      const type = objectTypeOrReply(request.params.objectType, reply);
+      if (!type) return reply;
+      const inputs = request.body?.inputs ?? [];
+      if (inputs.length > MAX_BATCH_INPUTS) {
+        return reply.code(400).send(hubSpotError('VALIDATION_ERROR', `Batch size ${inputs.length} exceeds the maximum of ${MAX_BATCH_INPUTS}`));
+      }
+      const startedAt = new Date().toISOString();
+      const archived = first(request.query.archived) === 'true';
+      const options: PresentOptions = { properties: request.body?.properties ?? [], associations: [] };
+      const results = [];
+      const missing: string[] = [];
+      for (const input of inputs) {
+        const id = String(input.id ?? '');
+        const object = store.get(type, id, { archived });
+        if (object) results.push(presentObject(store, type, object, options));
+        else missing.push(id);
+      }
+      const body: Record<string, unknown> = { status: 'COMPLETE', results, startedAt, completedAt: new Date().toISOString() };
+      if (missing.length === 0) return body;
+      body.numErrors = 1;
+      body.errors = [
+        { status: 'error', category: 'OBJECT_NOT_FOUND', message: 'Could not get some records.', context: { ids: missing } },
+      ];
+      return reply.code(207).send(body);
+    },
+  );
+
+  app.get<{ Params: { objectType: string; id: string; toObjectType: string } }>(
+    '/crm/v4/objects/:objectType/:id/associations/:toObjectType',
+    async (request, reply) => {
+      const type = objectTypeOrReply(request.params.objectType, reply);
+      const toType = type && objectTypeOrReply(request.params.toObjectType, reply);
+      if (!type || !toType) return reply;
+      const object = store.get(type, request.params.id, { archived: false });
+      if (!object) return notFound(reply, type, request.params.id);
+      const typeId = ASSOCIATION_TYPE_ID[type]?.[toType];
+      return {
+        results: store.associatedIds(type, object, toType).map((toObjectId) => ({
+          toObjectId,
+          associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId, label: null }],
+        })),
+      };
+    },
+  );
+}
+
+/** HubSpot-defined unlabeled association type ids (SDK enum AssociationTypes). */
+const ASSOCIATION_TYPE_ID: Partial<Record<ObjectType, Partial<Record<ObjectType, number>>>> = {
+  contacts: { companies: 279 },
+  companies: { contacts: 280 },
+};
+
+function objectTypeOrReply(raw: string, reply: FastifyReply): ObjectType | undefined {
+  const type = toObjectType(raw);
+  if (!type) reply.code(400).send(hubSpotError('VALIDATION_ERROR', `Unable to infer object type from: ${raw}`));
+  return type;
+}
+
+function toObjectType(raw: string): ObjectType | undefined {
+  const name = raw.toLowerCase();
+  if (name === 'contact' || name === '0-1') return 'contacts';
+  if (name === 'company' || name === '0-2') return 'companies';
+  return (OBJECT_TYPES as readonly string[]).includes(name) ? (name as ObjectType) : undefined;
+}
+
+function notFound(reply: FastifyReply, type: ObjectType, id: string): FastifyReply {
+  return reply.code(404).send(hubSpotError('OBJECT_NOT_FOUND', `Object not found. objectId are usually numeric. (${type} ${id})`));
+}
+
+/** The SDK repeats array params (?properties=a&properties=b); people type them comma-separated. */
+function listParam(value: string | string[] | undefined): string[] {
+  if (value === undefined) return [];
+  const values = Array.isArray(value) ? value : [value];
+  return values.flatMap((item) => item.split(',')).map((item) => item.trim()).filter(Boolean);
+}
+
+function presentOptions(query: Query): PresentOptions {
+  const associations = listParam(query.associations)
+    .map(toObjectType)
+    .filter((type): type is ObjectType => type !== undefined);
+  return { properties: listParam(query.properties), associations };
+}
+
+function first(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function positiveInt(value: string | undefined): number | undefined {
+  if (value === undefined || !/^\d+$/.test(value)) return undefined;
+  const parsed = Number(value);
+  return parsed > 0 ? parsed : undefined;
+}
+
+function stringProperties(raw: Record<string, unknown> | undefined): Record<string, string | null> | undefined {
+  if (!raw || typeof raw !== 'object') return undefined;
+  const out: Record<string, string | null> = {};
+  for (const [name, value] of Object.entries(raw)) out[name] = value === null || value === undefined ? null : String(value);
+  return out;
+}
+
+// List cursors are opaque to clients (base64 of the next id, as HubSpot's look), so nobody can
+// mistake them for offsets.
+function encodeCursor(id: string): string {
+  return Buffer.from(id, 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string): string | undefined {
+  const id = Buffer.from(cursor, 'base64url').toString('utf8');
+  return id && encodeCursor(id) === cursor ? id : undefined;
+}

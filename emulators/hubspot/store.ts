@@ -1,0 +1,176 @@
+// The emulated HubSpot portal's records: what the v3 object endpoints read and change.
+import type { Fixture, HubSpotObject } from '../fixture.js';
+
+export type ObjectType = 'companies' | 'contacts';
+export const OBJECT_TYPES: readonly ObjectType[] = ['companies', 'contacts'];
+
+/** HubSpot names the "last modified" property differently per object type. */
+export const LAST_MODIFIED_PROPERTY: Record<ObjectType, string> = {
+  contacts: 'lastmodifieddate',
+  companies: 'hs_lastmodifieddate',
+};
+
+export interface StoredObject {
+  id: string;
+  properties: Record<string, string | null>;
+  createdAt: string;
+  updatedAt: string;
+  archived: boolean;
+  archivedAt?: string;
+  /** contact -> company links; the reverse direction is derived. */
+  companyIds: string[];
+}
+
+export class HubSpotStore {
+  private byId: Record<ObjectType, Map<string, StoredObject>> = { companies: new Map(), contacts: new Map() };
+  // Ids in HubSpot's list order (numeric), so a list cursor is a position that survives edits.
+  private orderedIds: Record<ObjectType, string[]> = { companies: [], contacts: [] };
+  // merged-away id -> survivor id: the old id still resolves on GET, as in HubSpot.
+  private mergedInto = new Map<string, string>();
+  private contactIdsByCompany: Map<string, string[]> | undefined;
+
+  load(data: Fixture['hubspot']): void {
+    for (const type of OBJECT_TYPES) {
+      const objects = new Map<string, StoredObject>();
+      for (const raw of data[type]) objects.set(raw.id, toStored(type, raw));
+      this.byId[type] = objects;
+      this.orderedIds[type] = [...objects.keys()].sort(compareIds);
+    }
+    this.mergedInto.clear();
+    this.contactIdsByCompany = undefined;
+  }
+
+  count(type: ObjectType): number {
+    return this.byId[type].size;
+  }
+
+  /** One page in id order starting at the first id >= startId. */
+  listPage(type: ObjectType, opts: { startId?: string; limit: number; archived: boolean }): { objects: StoredObject[]; nextStartId?: string } {
+    const ids = this.orderedIds[type];
+    const objects: StoredObject[] = [];
+    let index = opts.startId === undefined ? 0 : lowerBound(ids, opts.startId);
+    for (; index < ids.length && objects.length < opts.limit; index++) {
+      const object = this.byId[type].get(ids[index]!)!;
+      if (object.archived === opts.archived) objects.push(object);
+    }
+    // The cursor points at the next matching record; no cursor on the last page.
+    for (; index < ids.length; index++) {
+      if (this.byId[type].get(ids[index]!)!.archived === opts.archived) return { objects, nextStartId: ids[index] };
+    }
+    return { objects };
+  }
+
+  get(type: ObjectType, id: string, opts: { archived: boolean }): StoredObject | undefined {
+    const object = this.byId[type].get(this.mergedInto.get(id) ?? id);
+    return object && object.archived === opts.archived ? object : undefined;
+  }
+
+  /** Records search can see: never archived ones. */
+  *live(type: ObjectType): Iterable<StoredObject> {
+    for (const id of this.orderedIds[type]) {
+      const object = this.byId[type].get(id)!;
+      if (!object.archived) yield object;
+    }
+  }
+
+  update(type: ObjectType, id: string, properties: Record<string, string | null>): StoredObject | undefined {
+    const object = this.get(type, id, { archived: false });
+    if (!object) return undefined;
+    Object.assign(object.properties, properties);
+    touch(type, object);
+    return object;
+  }
+
+  /** DELETE in HubSpot archives; it deliberately leaves the last-modified date alone. */
+  archive(type: ObjectType, id: string): boolean {
+    const object = this.get(type, id, { archived: false });
+    if (!object) return false;
+    object.archived = true;
+    object.archivedAt = new Date().toISOString();
+    return true;
+  }
+
+  merge(type: ObjectType, primaryId: string, mergedId: string): StoredObject | undefined {
+    const primary = this.get(type, primaryId, { archived: false });
+    const merged = this.get(type, mergedId, { archived: false });
+    if (!primary || !merged || primary === merged) return undefined;
+    const previouslyMerged = primary.properties.hs_merged_object_ids?.split(';').filter(Boolean) ?? [];
+    primary.properties.hs_merged_object_ids = [...previouslyMerged, merged.id].join(';');
+    primary.companyIds = [...new Set([...primary.companyIds, ...merged.companyIds])];
+    for (const [from, to] of this.mergedInto) if (to === merged.id) this.mergedInto.set(from, primary.id);
+    this.mergedInto.set(merged.id, primary.id);
+    this.byId[type].delete(merged.id);
+    this.orderedIds[type].splice(lowerBound(this.orderedIds[type], merged.id), 1);
+    this.contactIdsByCompany = undefined;
+    touch(type, primary);
+    return primary;
+  }
+
+  associatedIds(type: ObjectType, object: StoredObject, toType: ObjectType): string[] {
+    if (type === 'contacts' && toType === 'companies') return object.companyIds;
+    if (type === 'companies' && toType === 'contacts') return this.reverseIndex().get(object.id) ?? [];
+    return [];
+  }
+
+  private reverseIndex(): Map<string, string[]> {
+    if (!this.contactIdsByCompany) {
+      const index = new Map<string, string[]>();
+      for (const contact of this.byId.contacts.values()) {
+        if (contact.archived) continue;
+        for (const companyId of contact.companyIds) {
+          const list = index.get(companyId) ?? [];
+          list.push(contact.id);
+          index.set(companyId, list);
+        }
+      }
+      this.contactIdsByCompany = index;
+    }
+    return this.contactIdsByCompany;
+  }
+}
+
+/** Fills in the properties HubSpot always maintains, so fixtures may leave them out. */
+function toStored(type: ObjectType, raw: HubSpotObject): StoredObject {
+  const properties: Record<string, string | null> = { ...raw.properties };
+  properties.hs_object_id = raw.id;
+  properties.createdate ??= raw.createdAt;
+  properties[LAST_MODIFIED_PROPERTY[type]] ??= raw.updatedAt;
+  const stored: StoredObject = {
+    id: raw.id,
+    properties,
+    createdAt: raw.createdAt,
+    updatedAt: raw.updatedAt,
+    archived: raw.archived ?? false,
+    companyIds: raw.associations?.companies?.results.map((link) => link.id) ?? [],
+  };
+  if (stored.archived) stored.archivedAt = raw.archivedAt ?? raw.updatedAt;
+  return stored;
+}
+
+function touch(type: ObjectType, object: StoredObject): void {
+  const now = new Date().toISOString();
+  object.updatedAt = now;
+  object.properties[LAST_MODIFIED_PROPERTY[type]] = now;
+  // Contacts carry both spellings in real portals; keep whichever the record has in step.
+  if ('hs_lastmodifieddate' in object.properties) object.properties.hs_lastmodifieddate = now;
+  if ('lastmodifieddate' in object.properties) object.properties.lastmodifieddate = now;
+}
+
+const NUMERIC = /^\d+$/;
+
+/** HubSpot ids are numbers in strings: order by value, not by text. */
+export function compareIds(a: string, b: string): number {
+  if (NUMERIC.test(a) && NUMERIC.test(b) && a.length !== b.length) return a.length - b.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function lowerBound(ids: string[], id: string): number {
+  let low = 0;
+  let high = ids.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (compareIds(ids[mid]!, id) < 0) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}

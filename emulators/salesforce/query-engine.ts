@@ -1,0 +1,200 @@
+// Runs a parsed SOQL query against the store: resolves field paths against the schema (this is where
+// INVALID_FIELD comes from), type-checks literals like Salesforce does, filters, sorts and shapes records.
+import { noSuchColumn, SoqlError, unknownRelationship, unsupportedSObject } from './errors.js';
+import { SOBJECT_NAMES, type FieldDef, type Relationship, type SObjectName } from './schema.js';
+import { parseSoql, type Condition, type FieldPath, type Literal, type OrderItem } from './soql-parser.js';
+import { toWireValue, type FieldValue, type SalesforceStore, type StoredRecord } from './store.js';
+
+/** A field path checked against the schema: relationships to follow, then the field to read. */
+export interface ResolvedPath {
+  relationships: Relationship[];
+  field: FieldDef;
+}
+
+export interface QueryResult {
+  sobject: SObjectName;
+  select: ResolvedPath[];
+  rows: StoredRecord[];
+}
+
+export function executeSoql(store: SalesforceStore, soql: string, opts: { includeDeleted: boolean }): QueryResult {
+  const query = parseSoql(soql);
+  const sobject = SOBJECT_NAMES.find((name) => name.toLowerCase() === query.sobject.name.toLowerCase());
+  if (!sobject) throw new SoqlError('INVALID_TYPE', soql, query.sobject.offset, unsupportedSObject(query.sobject.name));
+  const resolve = (path: FieldPath) => resolvePath(store, sobject, path, soql);
+
+  const select = query.fields.map(resolve);
+  const matches = query.where ? compileCondition(store, query.where, resolve, soql) : () => true;
+  const rows = store.all(sobject).filter((record) => (opts.includeDeleted || record.fields.IsDeleted !== true) && matches(record));
+  if (query.orderBy.length > 0) rows.sort(compileOrder(store, query.orderBy, resolve));
+  const start = query.offset ?? 0;
+  const end = query.limit === undefined ? undefined : start + query.limit;
+  return { sobject, select, rows: start > 0 || end !== undefined ? rows.slice(start, end) : rows };
+}
+
+function resolvePath(store: SalesforceStore, sobject: SObjectName, path: FieldPath, soql: string): ResolvedPath {
+  const relationships: Relationship[] = [];
+  let current = sobject;
+  for (const name of path.parts.slice(0, -1)) {
+    const relationship = store.schemas[current].relationship(name);
+    if (!relationship) throw new SoqlError('INVALID_FIELD', soql, path.offset, unknownRelationship(name));
+    relationships.push(relationship);
+    current = relationship.target;
+  }
+  const fieldName = path.parts[path.parts.length - 1]!;
+  const field = store.schemas[current].field(fieldName);
+  if (!field) throw new SoqlError('INVALID_FIELD', soql, path.offset, noSuchColumn(fieldName, current));
+  return { relationships, field };
+}
+
+/** Follows the path's relationships; a missing parent reads as null, like Salesforce. */
+export function valueAt(store: SalesforceStore, record: StoredRecord, path: ResolvedPath): FieldValue {
+  let current: StoredRecord | undefined = record;
+  for (const relationship of path.relationships) {
+    const parentId: FieldValue | undefined = current.fields[relationship.idField];
+    current = typeof parentId === 'string' ? store.get(relationship.target, parentId) : undefined;
+    if (!current) return null;
+  }
+  return current.fields[path.field.name] ?? null;
+}
+
+type Predicate = (record: StoredRecord) => boolean;
+
+function compileCondition(store: SalesforceStore, condition: Condition, resolve: (path: FieldPath) => ResolvedPath, soql: string): Predicate {
+  switch (condition.kind) {
+    case 'and': {
+      const operands = condition.operands.map((operand) => compileCondition(store, operand, resolve, soql));
+      return (record) => operands.every((operand) => operand(record));
+    }
+    case 'or': {
+      const operands = condition.operands.map((operand) => compileCondition(store, operand, resolve, soql));
+      return (record) => operands.some((operand) => operand(record));
+    }
+    case 'not': {
+      const operand = compileCondition(store, condition.operand, resolve, soql);
+      return (record) => !operand(record);
+    }
+    case 'like': {
+      const path = resolve(condition.field);
+      if (path.field.type !== 'string' && path.field.type !== 'id') {
+        throw new SoqlError('INVALID_FIELD', soql, condition.field.offset, `invalid operator on ${path.field.type} field: LIKE`);
+      }
+      const pattern = condition.pattern.likePattern;
+      return (record) => {
+        const value = valueAt(store, record, path);
+        return typeof value === 'string' && pattern.test(value);
+      };
+    }
+    case 'in': {
+      const path = resolve(condition.field);
+      const values = condition.values.map((literal) => checkedLiteral(path.field, literal, soql));
+      return (record) => {
+        const value = valueAt(store, record, path);
+        const found = values.some((candidate) => equalValues(path.field, value, candidate));
+        return condition.negated ? !found : found;
+      };
+    }
+    case 'compare': {
+      const path = resolve(condition.field);
+      const literal = checkedLiteral(path.field, condition.value, soql);
+      const operator = condition.operator;
+      return (record) => {
+        const value = valueAt(store, record, path);
+        if (operator === '=') return equalValues(path.field, value, literal);
+        if (operator === '!=') return !equalValues(path.field, value, literal);
+        if (value === null || literal === null) return false;
+        const order = compareValues(path.field, value, literal);
+        if (operator === '<') return order < 0;
+        if (operator === '<=') return order <= 0;
+        if (operator === '>') return order > 0;
+        return order >= 0;
+      };
+    }
+  }
+}
+
+const EXPECTED_LITERAL: Record<FieldDef['type'], { kinds: Literal['kind'][]; description: string }> = {
+  id: { kinds: ['string'], description: 'must be of type id and should be enclosed in quotes' },
+  string: { kinds: ['string'], description: 'must be of type string and should be enclosed in quotes' },
+  number: { kinds: ['number'], description: 'must be of type double and should not be enclosed in quotes' },
+  boolean: { kinds: ['boolean'], description: 'must be of type boolean and should not be enclosed in quotes' },
+  datetime: { kinds: ['datetime'], description: 'must be of type dateTime and should not be enclosed in quotes' },
+  date: { kinds: ['date'], description: 'must be of type date and should not be enclosed in quotes' },
+};
+
+/** Salesforce refuses a literal of the wrong type (e.g. a quoted datetime) instead of guessing. */
+function checkedLiteral(field: FieldDef, literal: Literal, soql: string): FieldValue {
+  if (literal.kind === 'null') return null;
+  const expected = EXPECTED_LITERAL[field.type];
+  if (!expected.kinds.includes(literal.kind)) {
+    throw new SoqlError('INVALID_FIELD', soql, literal.offset, `value of filter criterion for field '${field.name}' ${expected.description}`);
+  }
+  switch (literal.kind) {
+    case 'string':
+    case 'number':
+    case 'boolean':
+      return literal.value;
+    case 'datetime':
+    case 'date':
+      return literal.epochMs;
+  }
+}
+
+function equalValues(field: FieldDef, value: FieldValue, literal: FieldValue): boolean {
+  if (value === null || literal === null) return value === literal;
+  return compareValues(field, value, literal) === 0;
+}
+
+/** Text compares case-insensitively, as SOQL does; ids by their case-sensitive 15-character form. */
+function compareValues(field: FieldDef, a: FieldValue, b: FieldValue): number {
+  if (field.type === 'id') return compareText(String(a).slice(0, 15), String(b).slice(0, 15));
+  if (typeof a === 'string' || typeof b === 'string') return compareText(String(a).toLowerCase(), String(b).toLowerCase());
+  return Number(a) - Number(b);
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compileOrder(store: SalesforceStore, items: OrderItem[], resolve: (path: FieldPath) => ResolvedPath) {
+  const keys = items.map((item) => ({ ...item, path: resolve(item.field) }));
+  return (a: StoredRecord, b: StoredRecord): number => {
+    for (const key of keys) {
+      const left = valueAt(store, a, key.path);
+      const right = valueAt(store, b, key.path);
+      if (left === null && right === null) continue;
+      if (left === null) return key.nullsFirst ? -1 : 1;
+      if (right === null) return key.nullsFirst ? 1 : -1;
+      const order = compareValues(key.path.field, left, right);
+      if (order !== 0) return key.descending ? -order : order;
+    }
+    return compareText(String(a.fields.Id), String(b.fields.Id));
+  };
+}
+
+/** A record as the REST API returns it: attributes, then the selected fields, relationships nested. */
+export function serializeRecord(store: SalesforceStore, record: StoredRecord, select: ResolvedPath[], apiVersion: string): Record<string, unknown> {
+  const out: Record<string, unknown> = { attributes: attributesOf(record, apiVersion) };
+  for (const path of select) {
+    let target = out;
+    let current: StoredRecord | undefined = record;
+    for (const relationship of path.relationships) {
+      const parentId: FieldValue | undefined = current?.fields[relationship.idField];
+      current = typeof parentId === 'string' ? store.get(relationship.target, parentId) : undefined;
+      if (!current) {
+        target[relationship.name] ??= null;
+        break;
+      }
+      const existing = target[relationship.name];
+      const nested = existing && typeof existing === 'object' ? (existing as Record<string, unknown>) : { attributes: attributesOf(current, apiVersion) };
+      target[relationship.name] = nested;
+      target = nested;
+    }
+    if (current) target[path.field.name] = toWireValue(path.field, current.fields[path.field.name]);
+  }
+  return out;
+}
+
+function attributesOf(record: StoredRecord, apiVersion: string): { type: string; url: string } {
+  return { type: record.type, url: `/services/data/${apiVersion}/sobjects/${record.type}/${String(record.fields.Id)}` };
+}

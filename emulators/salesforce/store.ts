@@ -1,0 +1,151 @@
+// The emulated org's Account and Contact rows. Values are kept typed (datetimes as epoch ms) so
+// queries compare them without reparsing text on every row.
+import type { Fixture, SObject } from '../fixture.js';
+import { SalesforceApiError } from './errors.js';
+import { buildSchemas, formatDate, formatDateTime, SOBJECT_NAMES, type FieldDef, type Schemas, type SObjectName } from './schema.js';
+
+export type FieldValue = string | number | boolean | null;
+
+export interface StoredRecord {
+  type: SObjectName;
+  fields: Record<string, FieldValue>;
+  /** When the row was deleted, for the /deleted replication endpoint. */
+  deletedAt?: number;
+}
+
+export class SalesforceStore {
+  schemas: Schemas = buildSchemas({ Account: [], Contact: [] });
+  private rows: Record<SObjectName, StoredRecord[]> = { Account: [], Contact: [] };
+  // Salesforce accepts both the 15- and the 18-character form of an id.
+  private byId15 = new Map<string, StoredRecord>();
+
+  load(data: Fixture['salesforce']): void {
+    this.schemas = buildSchemas(data);
+    this.byId15.clear();
+    const loadedAt = Date.now();
+    for (const type of SOBJECT_NAMES) {
+      const records = data[type].map((row) => this.toStored(type, row, loadedAt));
+      records.sort((a, b) => compareText(String(a.fields.Id), String(b.fields.Id)));
+      this.rows[type] = records;
+      for (const record of records) this.byId15.set(String(record.fields.Id).slice(0, 15), record);
+    }
+  }
+
+  /** All rows of a type in Id order, deleted ones included. */
+  all(type: SObjectName): readonly StoredRecord[] {
+    return this.rows[type];
+  }
+
+  get(type: SObjectName, id: string): StoredRecord | undefined {
+    const record = this.byId15.get(id.slice(0, 15));
+    return record?.type === type ? record : undefined;
+  }
+
+  update(type: SObjectName, id: string, changes: Record<string, unknown>): void {
+    const record = this.liveRecord(type, id);
+    const schema = this.schemas[type];
+    const typed: Record<string, FieldValue> = {};
+    for (const [name, value] of Object.entries(changes)) {
+      const field = schema.field(name);
+      if (!field) throw new SalesforceApiError(400, 'INVALID_FIELD', `No such column '${name}' on sobject of type ${type}`);
+      if (field.readOnly) {
+        throw new SalesforceApiError(
+          400,
+          'INVALID_FIELD_FOR_INSERT_UPDATE',
+          `Unable to create/update fields: ${field.name}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
+          [field.name],
+        );
+      }
+      typed[field.name] = toFieldValue(field, value, `${type}.${field.name}`);
+    }
+    Object.assign(record.fields, typed);
+    if (type === 'Contact') record.fields.Name = contactName(record.fields);
+    const now = Date.now();
+    record.fields.LastModifiedDate = now;
+    record.fields.SystemModstamp = now;
+  }
+
+  /** Deleting moves the row to the recycle bin: queryAll still sees it, LastModifiedDate stays. */
+  delete(type: SObjectName, id: string): void {
+    const record = this.liveRecord(type, id);
+    const now = Date.now();
+    record.fields.IsDeleted = true;
+    record.fields.SystemModstamp = now;
+    record.deletedAt = now;
+  }
+
+  count(type: SObjectName): number {
+    return this.rows[type].length;
+  }
+
+  private liveRecord(type: SObjectName, id: string): StoredRecord {
+    const record = this.get(type, id);
+    if (!record) throw new SalesforceApiError(404, 'NOT_FOUND', 'The requested resource does not exist');
+    if (record.fields.IsDeleted === true) throw new SalesforceApiError(404, 'ENTITY_IS_DELETED', 'entity is deleted');
+    return record;
+  }
+
+  private toStored(type: SObjectName, row: SObject, loadedAt: number): StoredRecord {
+    const schema = this.schemas[type];
+    const fields: Record<string, FieldValue> = {};
+    for (const [name, value] of Object.entries(row)) {
+      const field = schema.field(name);
+      if (field) fields[field.name] = toFieldValue(field, value, `${type} ${row.Id}.${name}`);
+    }
+    fields.IsDeleted ??= false;
+    const created = typeof fields.CreatedDate === 'number' ? fields.CreatedDate : undefined;
+    fields.LastModifiedDate ??= created ?? loadedAt;
+    fields.SystemModstamp ??= fields.LastModifiedDate;
+    if (type === 'Contact') {
+      fields.Name ??= contactName(fields);
+      fields.IsEmailBounced ??= fields.EmailBouncedReason != null;
+    }
+    const record: StoredRecord = { type, fields };
+    if (fields.IsDeleted === true) record.deletedAt = fields.SystemModstamp as number;
+    return record;
+  }
+}
+
+function contactName(fields: Record<string, FieldValue>): string {
+  return [fields.FirstName, fields.LastName].filter((part) => part !== null && part !== undefined && part !== '').join(' ');
+}
+
+/** Turns a JSON value into the stored form for its field type; refuses values of the wrong type. */
+export function toFieldValue(field: FieldDef, value: unknown, where: string): FieldValue {
+  if (value === null || value === undefined) return null;
+  switch (field.type) {
+    case 'datetime':
+    case 'date': {
+      const ms = typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : Number.NaN;
+      if (Number.isNaN(ms)) throw badValue(where, field, value);
+      return ms;
+    }
+    case 'number': {
+      const number = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
+      if (Number.isNaN(number)) throw badValue(where, field, value);
+      return number;
+    }
+    case 'boolean':
+      if (typeof value !== 'boolean') throw badValue(where, field, value);
+      return value;
+    default:
+      if (typeof value === 'object') throw badValue(where, field, value);
+      return String(value);
+  }
+}
+
+function badValue(where: string, field: FieldDef, value: unknown): SalesforceApiError {
+  return new SalesforceApiError(400, 'JSON_PARSER_ERROR', `Cannot deserialize ${JSON.stringify(value)} as ${field.type} for ${where}`, [field.name]);
+}
+
+/** The JSON form of a stored value. */
+export function toWireValue(field: FieldDef, value: FieldValue | undefined): FieldValue {
+  if (value === null || value === undefined) return null;
+  if (field.type === 'datetime' && typeof value === 'number') return formatDateTime(value);
+  if (field.type === 'date' && typeof value === 'number') return formatDate(value);
+  return value;
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
