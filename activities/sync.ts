@@ -9,7 +9,6 @@ import { createCrmClient } from './crm/registry.js';
 import type { CrmCallStats, CrmClient, CrmObjectType } from './crm/types.js';
 import type { Db } from './db.js';
 import { companyRow, contactRow, isRejection, type ContactRow, type Rejection } from './records.js';
-import { deriveVips } from './vip/derive.js';
 
 export interface SyncActivityDeps {
   db: Db;
@@ -193,11 +192,6 @@ export function createSyncActivities(deps: SyncActivityDeps) {
         return pageCounts;
       });
       return { nextCursor: page.nextCursor, counts: { ...counts, ...callCounts } };
-    },
-
-    /** Re-derives the VIP list from what the CRMs hold now; returns how many people changed. */
-    async deriveVips(input: { syncRunId: string }): Promise<number> {
-      return deriveVips(db, { syncRunId: input.syncRunId });
     },
 
     async finishSyncRun(input: { syncRunId: string; error?: string }): Promise<SyncSummary> {

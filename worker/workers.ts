@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { type NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createLookupActivities } from '../activities/lookup.js';
 import { createSyncActivities, type SyncActivityDeps } from '../activities/sync.js';
+import { createVipActivities } from '../activities/vip/activities.js';
 import type { Db } from '../activities/db.js';
 import type { WorkerConfig } from './config.js';
 
@@ -25,7 +26,10 @@ export async function createVipsyncWorkers(opts: VipsyncWorkerOptions): Promise<
     namespace: config.temporalNamespace,
     taskQueue: config.syncTaskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createSyncActivities({ db, connections: config.connections, crmClientFor: opts.crmClientFor }),
+    activities: {
+      ...createSyncActivities({ db, connections: config.connections, crmClientFor: opts.crmClientFor }),
+      ...createVipActivities({ db }),
+    },
   });
   const lookup = await Worker.create({
     connection,

@@ -2,6 +2,7 @@
 // cursor and the workflow loops), then the VIP list is re-derived. Orchestration only.
 import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { SyncActivities } from '../activities/sync.js';
+import type { VipActivities } from '../activities/vip/activities.js';
 import { addCounts, emptyCounts, type SyncConnectionInput, type SyncSummary } from './contract.js';
 
 const { startSyncRun, resumeCursor, finishSyncRun } = proxyActivities<SyncActivities>({
@@ -15,7 +16,7 @@ const { syncPage } = proxyActivities<SyncActivities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: ['UnknownConnection'] },
 });
 
-const { deriveVips } = proxyActivities<SyncActivities>({
+const { deriveVips } = proxyActivities<VipActivities>({
   startToCloseTimeout: '30 minutes',
   retry: { initialInterval: '5 seconds', maximumInterval: '5 minutes' },
 });
@@ -38,7 +39,7 @@ export async function syncConnectionWorkflow(input: SyncConnectionInput): Promis
         cursor = page.nextCursor;
       } while (cursor !== null);
     }
-    const vipsChanged = await deriveVips({ syncRunId });
+    const vipsChanged = await deriveVips({ syncRunId, connectionId: input.connectionId });
     const summary = await finishSyncRun({ syncRunId });
     return { ...summary, vipsChanged };
   } catch (error) {
