@@ -1,9 +1,15 @@
-// Turning one CRM page into rows: validation (bad records are quarantined with a reason) and a
-// content hash, so re-reading an unchanged record never rewrites it. Pure functions, no I/O.
+// Turning CRM records into rows: validation (bad records are quarantined with a reason, never
+// guessed at) and a content hash, so re-reading an unchanged record never rewrites it. Pure
+// functions, no I/O.
 import { createHash } from 'node:crypto';
 import type { CrmCompanyRecord, CrmContactRecord } from './crm/types.js';
 import { normalizeEmail } from './vip/email.js';
 import { parseExplicitVipLevel } from './vip/level.js';
+
+/** Longest single property value taken in; longer ones are quarantined as absurd. */
+export const MAX_FIELD_LENGTH = 10_000;
+/** Largest record (all properties as JSON) taken in. */
+export const MAX_RECORD_BYTES = 100_000;
 
 export interface CompanyRow {
   crmId: string;
@@ -40,12 +46,32 @@ function hashOf(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('base64url');
 }
 
-export function companyRow(record: CrmCompanyRecord): CompanyRow {
+/** The reason a record is too big to take in, or null. */
+export function oversizeReason(properties: Record<string, unknown>, serialized: string): string | null {
+  for (const [name, value] of Object.entries(properties)) {
+    if (typeof value === 'string' && value.length > MAX_FIELD_LENGTH) {
+      return `field ${name} is ${value.length} characters long (limit ${MAX_FIELD_LENGTH})`;
+    }
+  }
+  if (serialized.length > MAX_RECORD_BYTES) return `record is ${serialized.length} bytes of properties (limit ${MAX_RECORD_BYTES})`;
+  return null;
+}
+
+/** The payload kept with a rejection: enough to see what was wrong without storing megabytes. */
+function payloadOf(record: { crmId: string; properties: Record<string, unknown> }, serialized: string): unknown {
+  return serialized.length > MAX_RECORD_BYTES ? { crmId: record.crmId, truncated: serialized.slice(0, 2_000) } : record;
+}
+
+export function companyRow(record: CrmCompanyRecord): CompanyRow | Rejection {
+  const properties = JSON.stringify(record.properties);
+  if (!record.crmId) return { crmId: null, reason: 'record has no id', payload: record };
+  const oversize = oversizeReason(record.properties, properties);
+  if (oversize) return { crmId: record.crmId, reason: oversize, payload: payloadOf(record, properties) };
   const row = {
     crmId: record.crmId,
     name: record.name,
     domain: record.domain?.toLowerCase() ?? null,
-    properties: JSON.stringify(record.properties),
+    properties,
     crmModifiedAt: record.modifiedAt?.toISOString() ?? null,
   };
   return { ...row, contentHash: hashOf(row) };
@@ -53,8 +79,11 @@ export function companyRow(record: CrmCompanyRecord): CompanyRow {
 
 /** A contact row, or the reason the record cannot be taken in. */
 export function contactRow(record: CrmContactRecord): ContactRow | Rejection {
-  const reject = (reason: string): Rejection => ({ crmId: record.crmId, reason, payload: record });
+  const properties = JSON.stringify(record.properties);
+  const reject = (reason: string): Rejection => ({ crmId: record.crmId || null, reason, payload: payloadOf(record, properties) });
   if (!record.crmId) return reject('record has no id');
+  const oversize = oversizeReason(record.properties, properties);
+  if (oversize) return reject(oversize);
   const email = normalizeEmail(record.email);
   if (!email.ok) return reject(email.reason);
   const level = parseExplicitVipLevel(record.explicitVipLevel);
@@ -70,12 +99,32 @@ export function contactRow(record: CrmContactRecord): ContactRow | Rejection {
     companyCrmId: record.companyCrmId,
     ownerId: record.ownerId,
     crmVipLevel: level.kind === 'level' ? level.level : null,
-    properties: JSON.stringify(record.properties),
+    properties,
     crmModifiedAt: record.modifiedAt?.toISOString() ?? null,
   };
   return { ...row, contentHash: hashOf(row) };
 }
 
-export function isRejection(value: ContactRow | Rejection): value is Rejection {
-  return 'reason' in value;
+export function isRejection<T>(value: T | Rejection): value is Rejection {
+  return typeof value === 'object' && value !== null && 'reason' in value;
+}
+
+/**
+ * Within one CRM an email belongs to one contact: later contacts of a page that repeat an email
+ * (or that another stored contact already holds) are rejected, naming the contact that keeps it.
+ */
+export function rejectDuplicateEmails(rows: ContactRow[], heldElsewhere: Map<string, string>): { rows: ContactRow[]; rejected: Rejection[] } {
+  const owner = new Map(heldElsewhere);
+  const kept: ContactRow[] = [];
+  const rejected: Rejection[] = [];
+  for (const row of rows) {
+    const holder = owner.get(row.emailNormalized);
+    if (holder !== undefined && holder !== row.crmId) {
+      rejected.push({ crmId: row.crmId, reason: `duplicate email ${row.emailNormalized}: contact ${holder} in this CRM has it too`, payload: row });
+      continue;
+    }
+    owner.set(row.emailNormalized, row.crmId);
+    kept.push(row);
+  }
+  return { rows: kept, rejected };
 }

@@ -1,81 +1,90 @@
-// Sync activities: each reads one page from a CRM and writes it to Postgres in one transaction,
-// together with the cursor, so a crash between pages loses nothing and repeats nothing.
-import { ApplicationFailure, heartbeat } from '@temporalio/activity';
+// Sync activities. `syncObjects` walks one object type of one connection page by page: it reads
+// where the walk stands from Postgres, fetches the next page (the one after is fetched while this
+// one is written), writes the page together with the new position, heartbeats, and returns after a
+// time budget so the workflow stays in charge. A killed worker resumes exactly where it stopped.
+import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
 import type { ConnectionConfig } from '../worker/config.js';
 import type { SyncCounts, SyncSummary } from '../workflows/contract.js';
-import { CrmConfigurationError } from './crm/errors.js';
 import { registerConnections } from './connections.js';
+import { CrmConfigurationError } from './crm/errors.js';
 import { createCrmClient } from './crm/registry.js';
-import type { CrmCallStats, CrmClient, CrmObjectType } from './crm/types.js';
+import type { CrmCallStats, CrmClient, CrmCompanyRecord, CrmContactRecord, CrmObjectType, CrmWalkPage } from './crm/types.js';
 import type { Db } from './db.js';
-import { companyRow, contactRow, isRejection, type ContactRow, type Rejection } from './records.js';
+import {
+  companyRow, contactRow, isRejection, rejectDuplicateEmails, type CompanyRow, type ContactRow, type Rejection,
+} from './records.js';
+import {
+  emailHolders, markDeleted, markVanished, quarantine, recordSeen, releaseFromQuarantine, upsertCompanies, upsertContacts,
+} from './sync-store.js';
+
+export interface SyncTuning {
+  /** Re-read this much before the watermark, for late or clock-skewed writes. */
+  overlapMs: number;
+  /** A full walk (which also finds records that vanished) at least this often. */
+  reconcileEveryMs: number;
+  /** How long one syncObjects call works before handing back to the workflow. */
+  activityBudgetMs: number;
+}
+
+export const DEFAULT_SYNC_TUNING: SyncTuning = {
+  overlapMs: 5 * 60_000,
+  reconcileEveryMs: 7 * 24 * 3600_000,
+  activityBudgetMs: 60_000,
+};
 
 export interface SyncActivityDeps {
   db: Db;
   connections: ConnectionConfig[];
   /** Builds the CRM client of a connection; tests may hand in their own. */
   crmClientFor?: (config: ConnectionConfig) => CrmClient;
+  tuning?: Partial<SyncTuning>;
 }
 
-export interface SyncPageInput {
+export interface SyncObjectsInput {
   connectionId: string;
   objectType: CrmObjectType;
   syncRunId: string;
-  cursor: string | null;
 }
 
-export interface SyncPageResult {
-  nextCursor: string | null;
+export interface SyncObjectsResult {
+  /** The walk is complete. */
+  done: boolean;
+  mode: 'full' | 'incremental';
   counts: Partial<SyncCounts>;
 }
 
-const UPSERT_COMPANIES = `
-INSERT INTO crm_companies AS c (connection_id, crm_id, name, domain, properties, crm_modified_at, content_hash, last_seen_at)
-SELECT $1, r.crm_id, r.name, r.domain, r.properties::jsonb, r.crm_modified_at::timestamptz, r.content_hash, now()
-FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
-  AS r(crm_id, name, domain, properties, crm_modified_at, content_hash)
-ON CONFLICT (connection_id, crm_id) DO UPDATE SET
-  name = excluded.name, domain = excluded.domain, properties = excluded.properties,
-  crm_modified_at = excluded.crm_modified_at, content_hash = excluded.content_hash,
-  last_seen_at = now(), updated_at = now(), deleted_at = NULL, deletion_kind = NULL, merged_into_id = NULL
-WHERE c.content_hash IS DISTINCT FROM excluded.content_hash OR c.deleted_at IS NOT NULL
-RETURNING (xmax = 0) AS inserted`;
-
-const UPSERT_CONTACTS = `
-INSERT INTO crm_contacts AS c (connection_id, crm_id, email, email_normalized, first_name, last_name, title, phone,
-  company_crm_id, owner_id, crm_vip_level, properties, crm_modified_at, content_hash, last_seen_at)
-SELECT $1, r.crm_id, r.email, r.email_normalized, r.first_name, r.last_name, r.title, r.phone,
-  r.company_crm_id, r.owner_id, r.crm_vip_level, r.properties::jsonb, r.crm_modified_at::timestamptz, r.content_hash, now()
-FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-            $10::text[], $11::int[], $12::text[], $13::text[], $14::text[])
-  AS r(crm_id, email, email_normalized, first_name, last_name, title, phone, company_crm_id, owner_id,
-       crm_vip_level, properties, crm_modified_at, content_hash)
-ON CONFLICT (connection_id, crm_id) DO UPDATE SET
-  email = excluded.email, email_normalized = excluded.email_normalized, first_name = excluded.first_name,
-  last_name = excluded.last_name, title = excluded.title, phone = excluded.phone,
-  company_crm_id = excluded.company_crm_id, owner_id = excluded.owner_id, crm_vip_level = excluded.crm_vip_level,
-  properties = excluded.properties, crm_modified_at = excluded.crm_modified_at, content_hash = excluded.content_hash,
-  last_seen_at = now(), updated_at = now(), deleted_at = NULL, deletion_kind = NULL, merged_into_id = NULL
-WHERE c.content_hash IS DISTINCT FROM excluded.content_hash OR c.deleted_at IS NOT NULL
-RETURNING (xmax = 0) AS inserted`;
-
-function column<T, K extends keyof T>(rows: T[], key: K): T[K][] {
-  return rows.map((row) => row[key]);
+function statsDelta(before: CrmCallStats, after: CrmCallStats) {
+  return {
+    apiCalls: after.apiCalls - before.apiCalls,
+    tokenRequests: after.tokenRequests - before.tokenRequests,
+    http429: after.http429 - before.http429,
+    retries: after.retries - before.retries,
+  };
 }
 
-function writeCounts(fetched: number, written: { inserted: boolean }[]): Partial<SyncCounts> {
-  const created = written.filter((w) => w.inserted).length;
-  return { fetched, created, updated: written.length - created, unchanged: fetched - written.length };
+interface PreparedPage {
+  companies: CompanyRow[];
+  contacts: ContactRow[];
+  rejected: Rejection[];
 }
 
-function statsDelta(before: CrmCallStats, after: CrmCallStats): Partial<SyncCounts> {
-  return { apiCalls: after.apiCalls - before.apiCalls, http429: after.http429 - before.http429, retries: after.retries - before.retries };
+function prepare(objectType: CrmObjectType, page: CrmWalkPage): PreparedPage {
+  if (objectType === 'companies') {
+    const results = (page.records as CrmCompanyRecord[]).map(companyRow);
+    return { companies: results.filter((r): r is CompanyRow => !isRejection(r)), contacts: [], rejected: results.filter(isRejection) };
+  }
+  const results = (page.records as CrmContactRecord[]).map(contactRow);
+  return { companies: [], contacts: results.filter((r): r is ContactRow => !isRejection(r)), rejected: results.filter(isRejection) };
 }
 
 export function createSyncActivities(deps: SyncActivityDeps) {
   const { db } = deps;
+  const tuning = { ...DEFAULT_SYNC_TUNING, ...deps.tuning };
   const configs = new Map(deps.connections.map((c) => [c.id, c]));
   const clients = new Map<string, CrmClient>();
+  // Call counts already written to a sync run, per connection. Calls of an attempt that failed
+  // before committing are counted with the next page that commits, so no call goes uncounted.
+  const committedStats = new Map<string, CrmCallStats>();
   const buildClient = deps.crmClientFor ?? createCrmClient;
 
   function configFor(connectionId: string): ConnectionConfig {
@@ -98,14 +107,35 @@ export function createSyncActivities(deps: SyncActivityDeps) {
     return client;
   }
 
-  async function quarantine(tx: Pick<Db, '$executeRaw'>, connectionId: string, objectType: string, syncRunId: string, rejections: Rejection[]) {
-    for (const r of rejections) {
-      await tx.$executeRaw`
-        INSERT INTO quarantined_records (connection_id, object_type, crm_id, reason, payload, sync_run_id)
-        VALUES (${connectionId}, ${objectType}, ${r.crmId}, ${r.reason}, ${JSON.stringify(r.payload)}::jsonb, ${BigInt(syncRunId)})
-        ON CONFLICT (connection_id, object_type, crm_id) DO UPDATE
-          SET reason = excluded.reason, payload = excluded.payload, sync_run_id = excluded.sync_run_id, created_at = now()`;
+  async function fetchPage(client: CrmClient, objectType: CrmObjectType, position: string): Promise<CrmWalkPage> {
+    try {
+      return await client.fetchPage(objectType, position);
+    } catch (error) {
+      if (error instanceof CrmConfigurationError) throw ApplicationFailure.nonRetryable(error.message, error.name);
+      throw error;
     }
+  }
+
+  /** Where the walk stands, starting one (full or incremental) when none is in progress. */
+  async function currentWalk(input: SyncObjectsInput, client: CrmClient) {
+    const key = { connectionId: input.connectionId, objectType: input.objectType };
+    const state = await db.syncState.findUnique({ where: { connectionId_objectType: key } });
+    if (state?.cursor && state.walkMode && state.walkSyncRunId !== null) {
+      return { position: state.cursor, mode: state.walkMode as 'full' | 'incremental', walkId: state.walkSyncRunId, startedAt: state.walkStartedAt! };
+    }
+    const now = new Date();
+    const full = !state?.fullSyncedAt || !state.watermark || state.fullRequestedAt !== null
+      || now.getTime() - state.fullSyncedAt.getTime() > tuning.reconcileEveryMs;
+    const since = full ? null : new Date(state!.watermark!.getTime() - tuning.overlapMs);
+    const walk = {
+      cursor: client.startWalk(input.objectType, since),
+      walkMode: full ? 'full' : 'incremental',
+      walkStartedAt: now,
+      walkHighWater: null,
+      walkSyncRunId: BigInt(input.syncRunId),
+    };
+    await db.syncState.upsert({ where: { connectionId_objectType: key }, create: { ...key, ...walk }, update: walk });
+    return { position: walk.cursor, mode: walk.walkMode as 'full' | 'incremental', walkId: walk.walkSyncRunId, startedAt: now };
   }
 
   return {
@@ -120,81 +150,95 @@ export function createSyncActivities(deps: SyncActivityDeps) {
       return run.id.toString();
     },
 
-    /** Where an interrupted walk of this object type stopped (null: start from the beginning). */
-    async resumeCursor(input: { connectionId: string; objectType: CrmObjectType }): Promise<string | null> {
-      const state = await db.syncState.findUnique({
-        where: { connectionId_objectType: { connectionId: input.connectionId, objectType: input.objectType } },
-      });
-      return state?.cursor ?? null;
-    },
+    async syncObjects(input: SyncObjectsInput): Promise<SyncObjectsResult> {
+      const { connectionId, objectType } = input;
+      const syncRunId = BigInt(input.syncRunId);
+      const client = clientFor(connectionId);
+      const deadline = Date.now() + tuning.activityBudgetMs;
+      const walk = await currentWalk(input, client);
+      const totals: Partial<SyncCounts> = { fetched: 0, created: 0, updated: 0, unchanged: 0, deleted: 0, quarantined: 0 };
+      const before = committedStats.get(connectionId) ?? { apiCalls: 0, tokenRequests: 0, http429: 0, retries: 0 };
+      committedStats.set(connectionId, before);
+      let position: string | null = walk.position;
+      let pending: Promise<CrmWalkPage> | null = fetchPage(client, objectType, position);
+      // A prefetch that fails while the page before it is written must not go unhandled.
+      pending.catch(() => {});
 
-    async syncPage(input: SyncPageInput): Promise<SyncPageResult> {
-      const client = clientFor(input.connectionId);
-      const before = client.stats();
-      let page;
-      try {
-        page = input.objectType === 'companies'
-          ? await client.fetchCompanies(input.cursor)
-          : await client.fetchContacts(input.cursor);
-      } catch (error) {
-        if (error instanceof CrmConfigurationError) throw ApplicationFailure.nonRetryable(error.message, error.name);
-        throw error;
-      }
-      heartbeat({ cursor: input.cursor });
-      const callCounts = statsDelta(before, client.stats());
-      const state = {
-        cursor: page.nextCursor,
-        ...(page.nextCursor === null ? { fullSyncedAt: new Date() } : {}),
-      };
+      while (pending) {
+        const page: CrmWalkPage = await pending;
+        const next = page.next;
+        const prefetch = next !== null && Date.now() < deadline && !Context.current().cancellationSignal.aborted;
+        pending = prefetch ? fetchPage(client, objectType, next) : null;
+        pending?.catch(() => {});
 
-      const counts = await db.$transaction(async (tx) => {
-        let written: { inserted: boolean }[] = [];
-        let rejections: Rejection[] = [];
-        if (input.objectType === 'companies') {
-          const rows = page.records.map((r) => companyRow(r as Parameters<typeof companyRow>[0]));
-          if (rows.length) {
-            written = await tx.$queryRawUnsafe<{ inserted: boolean }[]>(
-              UPSERT_COMPANIES, input.connectionId, column(rows, 'crmId'), column(rows, 'name'), column(rows, 'domain'),
-              column(rows, 'properties'), column(rows, 'crmModifiedAt'), column(rows, 'contentHash'),
-            );
+        const prepared = prepare(objectType, page);
+        // Calls are attributed to the page committed next, the prefetch's included; none is lost.
+        const snapshot = client.stats();
+        const callCounts = statsDelta(before, snapshot);
+        const counts = await db.$transaction(async (tx) => {
+          let rejected = prepared.rejected;
+          let contacts = prepared.contacts;
+          if (objectType === 'contacts') {
+            const holders = await emailHolders(tx, connectionId, contacts.map((c) => c.emailNormalized), contacts.map((c) => c.crmId));
+            const deduped = rejectDuplicateEmails(contacts, holders);
+            contacts = deduped.rows;
+            rejected = [...rejected, ...deduped.rejected];
           }
-        } else {
-          const results = page.records.map((r) => contactRow(r as Parameters<typeof contactRow>[0]));
-          rejections = results.filter(isRejection);
-          const rows = results.filter((r): r is ContactRow => !isRejection(r));
-          if (rows.length) {
-            written = await tx.$queryRawUnsafe<{ inserted: boolean }[]>(
-              UPSERT_CONTACTS, input.connectionId, column(rows, 'crmId'), column(rows, 'email'),
-              column(rows, 'emailNormalized'), column(rows, 'firstName'), column(rows, 'lastName'), column(rows, 'title'),
-              column(rows, 'phone'), column(rows, 'companyCrmId'), column(rows, 'ownerId'), column(rows, 'crmVipLevel'),
-              column(rows, 'properties'), column(rows, 'crmModifiedAt'), column(rows, 'contentHash'),
-            );
-            // A record that was quarantined before and is good now leaves the quarantine.
-            await tx.quarantinedRecord.deleteMany({
-              where: { connectionId: input.connectionId, objectType: input.objectType, crmId: { in: column(rows, 'crmId') } },
+          const written = objectType === 'companies'
+            ? await upsertCompanies(tx, connectionId, prepared.companies)
+            : await upsertContacts(tx, connectionId, contacts);
+          const good = objectType === 'companies' ? prepared.companies.map((c) => c.crmId) : contacts.map((c) => c.crmId);
+          await releaseFromQuarantine(tx, connectionId, objectType, good);
+          await quarantine(tx, connectionId, objectType, syncRunId, rejected);
+          let deleted = await markDeleted(tx, connectionId, objectType, page.deletions);
+          if (walk.mode === 'full') await recordSeen(tx, walk.walkId, objectType, page.records.map((r) => r.crmId));
+
+          const key = { connectionId_objectType: { connectionId, objectType } };
+          const state = await tx.syncState.findUniqueOrThrow({ where: key });
+          const highWater = [state.walkHighWater, page.highWater].reduce<Date | null>(
+            (max, d) => (d && (!max || d > max) ? d : max), null);
+          if (next === null) {
+            if (walk.mode === 'full') deleted += await markVanished(tx, connectionId, objectType, walk.walkId);
+            // A full walk saw everything as of its start; an incremental one up to what it read.
+            const watermark = walk.mode === 'full'
+              ? walk.startedAt
+              : [state.watermark, highWater].reduce<Date | null>((max, d) => (d && (!max || d > max) ? d : max), null);
+            await tx.syncState.update({
+              where: key,
+              data: {
+                cursor: null, walkMode: null, walkStartedAt: null, walkHighWater: null, walkSyncRunId: null, watermark,
+                ...(walk.mode === 'full' ? { fullSyncedAt: new Date(), fullRequestedAt: null } : {}),
+              },
             });
+          } else {
+            await tx.syncState.update({ where: key, data: { cursor: next, walkHighWater: highWater } });
           }
-          await quarantine(tx, input.connectionId, input.objectType, input.syncRunId, rejections);
-        }
-        await tx.syncState.upsert({
-          where: { connectionId_objectType: { connectionId: input.connectionId, objectType: input.objectType } },
-          create: { connectionId: input.connectionId, objectType: input.objectType, ...state },
-          update: state,
-        });
-        const pageCounts = { ...writeCounts(page.records.length - rejections.length, written), quarantined: rejections.length };
-        pageCounts.fetched = page.records.length;
-        await tx.syncRun.update({
-          where: { id: BigInt(input.syncRunId) },
-          data: Object.fromEntries(
-            Object.entries({ ...pageCounts, ...callCounts }).map(([k, v]) => [k, { increment: v ?? 0 }]),
-          ),
-        });
-        return pageCounts;
-      });
-      return { nextCursor: page.nextCursor, counts: { ...counts, ...callCounts } };
+          const created = written.filter((w) => w.inserted).length;
+          const pageCounts = {
+            fetched: page.records.length,
+            created,
+            updated: written.length - created,
+            unchanged: page.records.length - rejected.length - written.length,
+            deleted,
+            quarantined: rejected.length,
+          };
+          await tx.syncRun.update({
+            where: { id: syncRunId },
+            data: Object.fromEntries(
+              Object.entries({ ...pageCounts, ...callCounts }).map(([k, v]) => [k, { increment: v }]),
+            ),
+          });
+          return pageCounts;
+        }, { timeout: 60_000 });
+        Object.assign(before, snapshot);
+        for (const [k, v] of Object.entries(counts)) totals[k as keyof SyncCounts]! += v;
+        position = next;
+        heartbeat({ objectType, pagesDone: true, fetched: totals.fetched });
+      }
+      return { done: position === null, mode: walk.mode, counts: totals };
     },
 
-    async finishSyncRun(input: { syncRunId: string; error?: string }): Promise<SyncSummary> {
+    async finishSyncRun(input: { syncRunId: string; mode?: string; error?: string }): Promise<SyncSummary> {
       const run = await db.syncRun.findUniqueOrThrow({ where: { id: BigInt(input.syncRunId) } });
       const finishedAt = new Date();
       const done = await db.syncRun.update({
@@ -202,6 +246,7 @@ export function createSyncActivities(deps: SyncActivityDeps) {
         data: {
           status: input.error ? 'failed' : 'succeeded',
           error: input.error ?? null,
+          ...(input.mode ? { mode: input.mode } : {}),
           finishedAt,
           durationMs: finishedAt.getTime() - run.startedAt.getTime(),
         },
@@ -209,6 +254,7 @@ export function createSyncActivities(deps: SyncActivityDeps) {
       return {
         connectionId: done.connectionId,
         syncRunId: done.id.toString(),
+        mode: done.mode,
         fetched: done.fetched,
         created: done.created,
         updated: done.updated,
@@ -216,8 +262,10 @@ export function createSyncActivities(deps: SyncActivityDeps) {
         deleted: done.deleted,
         quarantined: done.quarantined,
         apiCalls: done.apiCalls,
+        tokenRequests: done.tokenRequests,
         http429: done.http429,
         retries: done.retries,
+        durationMs: done.durationMs ?? 0,
         vipsChanged: 0,
       };
     },

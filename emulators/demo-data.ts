@@ -373,9 +373,11 @@ function phoneNumber(random: () => number): string {
 // ---- shared helpers ----------------------------------------------------------------------------
 
 const START_MS = Date.UTC(2025, 0, 1);
-const END_MS = Date.UTC(2026, 11, 31, 23, 59, 59);
+// Fixed (the data is deterministic) and in the past, so an incremental sync right after a full one
+// has nothing newer than its watermark to read.
+const END_MS = Date.UTC(2026, 5, 30, 23, 59, 59);
 
-/** Created somewhere in 2025-2026, modified after that but still before the end of 2026. */
+/** Created between 2025 and mid-2026, modified after that but still before END_MS. */
 function timestamps(random: () => number): { createdMs: number; updatedMs: number } {
   const createdMs = START_MS + Math.floor(random() * (END_MS - START_MS) * 0.8);
   const updatedMs = createdMs + Math.floor(random() * (END_MS - createdMs));

@@ -6,13 +6,14 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createDb, type Db } from '../activities/db.js';
+import { requestFullSync } from '../activities/sync-store.js';
 import type { Fixture } from '../emulators/fixture.js';
 import { startHubSpotEmulator, type HubSpotEmulator } from '../emulators/hubspot.js';
 import { startSalesforceEmulator, type SalesforceEmulator } from '../emulators/salesforce.js';
 import { applyMigrations } from '../prisma/migrate.js';
-import type { ConnectionConfig, WorkerConfig } from '../worker/config.js';
+import { connectionConfig, type ConnectionConfig, type WorkerConfig } from '../worker/config.js';
 import { ensureSyncSchedules, triggerSync, waitForSync } from '../worker/schedules.js';
-import { createVipsyncWorkers, runWorkers } from '../worker/workers.js';
+import { createVipsyncWorkers, runWorkers, type VipsyncWorkerOptions } from '../worker/workers.js';
 import type { SyncSummary } from '../workflows/contract.js';
 import { freshDatabase } from './setup/database.js';
 
@@ -25,29 +26,43 @@ export interface Harness {
   config: WorkerConfig;
   hubspotId: string;
   salesforceId: string;
-  sync(connectionId: string): Promise<SyncSummary>;
+  sync(connectionId: string, opts?: { full?: boolean }): Promise<SyncSummary>;
   close(): Promise<void>;
 }
 
 let runtimeInstalled = false;
 
-export async function startHarness(name: string, fixture: Fixture): Promise<Harness> {
+export interface HarnessOptions {
+  /** The emulators' rate limits: HubSpot Professional defaults unless false. */
+  emulatorRateLimits?: false;
+  /** What the HubSpot connection believes its limits are. */
+  hubspotRateLimit?: { requestsPerTenSeconds: number; searchRequestsPerSecond: number };
+  syncTuning?: VipsyncWorkerOptions['syncTuning'];
+  /** A database URL of the test's own (e.g. on a cluster it restarts); a fresh one by default. */
+  databaseUrl?: string;
+  /** Run no worker in this process (the test runs its own, e.g. in a child process). */
+  noWorker?: boolean;
+}
+
+export async function startHarness(name: string, fixture: Fixture, opts: HarnessOptions = {}): Promise<Harness> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
   }
   const suffix = randomBytes(3).toString('hex');
-  const databaseUrl = await freshDatabase(name);
+  const databaseUrl = opts.databaseUrl ?? (await freshDatabase(name));
   await applyMigrations(databaseUrl);
   const db = createDb(databaseUrl);
-  const hubspot = await startHubSpotEmulator({ data: fixture.hubspot, accessToken: 'test-hubspot-token' });
+  const hubspot = await startHubSpotEmulator({
+    data: fixture.hubspot, accessToken: 'test-hubspot-token', ...(opts.emulatorRateLimits === false ? { rateLimits: false } : {}),
+  });
   const salesforce = await startSalesforceEmulator({ data: fixture.salesforce, clientId: 'test-client', clientSecret: 'test-secret' });
   const hubspotId = `hubspot-${suffix}`;
   const salesforceId = `salesforce-${suffix}`;
-  const connections: ConnectionConfig[] = [
-    { id: hubspotId, system: 'hubspot', baseUrl: hubspot.url, accessToken: 'test-hubspot-token', intervalSeconds: 3600 },
+  const connections: ConnectionConfig[] = ([
+    { id: hubspotId, system: 'hubspot', baseUrl: hubspot.url, accessToken: 'test-hubspot-token', intervalSeconds: 3600, rateLimit: opts.hubspotRateLimit },
     { id: salesforceId, system: 'salesforce', loginUrl: salesforce.url, clientId: 'test-client', clientSecret: 'test-secret', apiVersion: '59.0', intervalSeconds: 3600 },
-  ];
+  ] as const).map((c) => connectionConfig.parse(c));
   const address = inject('temporalAddress');
   const config: WorkerConfig = {
     databaseUrl,
@@ -63,7 +78,9 @@ export async function startHarness(name: string, fixture: Fixture): Promise<Harn
     logger: new DefaultLogger('WARN'),
   });
   const nativeConnection = await NativeConnection.connect({ address });
-  const workers: Worker[] = await createVipsyncWorkers({ connection: nativeConnection, config, db, workflowBundle });
+  const workers: Worker[] = opts.noWorker
+    ? []
+    : await createVipsyncWorkers({ connection: nativeConnection, config, db, workflowBundle, syncTuning: opts.syncTuning });
   const running = runWorkers(workers);
   const clientConnection = await Connection.connect({ address });
   const client = new Client({ connection: clientConnection });
@@ -71,7 +88,8 @@ export async function startHarness(name: string, fixture: Fixture): Promise<Harn
 
   return {
     db, databaseUrl, client, hubspot, salesforce, config, hubspotId, salesforceId,
-    async sync(connectionId) {
+    async sync(connectionId, opts = {}) {
+      if (opts.full) await requestFullSync(db, connectionId);
       return waitForSync(client, await triggerSync(client, connectionId));
     },
     async close() {

@@ -70,13 +70,13 @@ describe('sync from both CRMs, then lookup', () => {
   });
 
   it('answers lookupVip through Temporal for VIPs, known non-VIPs and unknown senders', async () => {
-    expect(await lookup('  ADA@acme.com ')).toEqual({
+    expect(await lookup('  ADA@acme.com ')).toMatchObject({
       email: 'ada@acme.com', isVip: true, level: 5, name: 'Ada Lovelace', company: 'Acme Corp', notes: null,
       validated: true, stale: false, staleReason: null,
     });
     expect(await lookup('erin@globex.com')).toMatchObject({ isVip: true, level: 2, company: 'Globex' });
     expect(await lookup('bob@acme.com')).toMatchObject({ isVip: false, level: null, name: 'Bob Builder', validated: true });
-    expect(await lookup('stranger@nowhere.example')).toEqual({
+    expect(await lookup('stranger@nowhere.example')).toMatchObject({
       email: 'stranger@nowhere.example', isVip: false, level: null, name: null, company: null, notes: null,
       validated: false, stale: false, staleReason: null,
     });
@@ -91,11 +91,27 @@ describe('sync from both CRMs, then lookup', () => {
     expect((failure as ApplicationFailure).message).toContain('whitespace');
   });
 
-  it('re-syncing unchanged CRM data rewrites nothing', async () => {
-    const before = await h.db.crmContact.findMany({ select: { id: true, updatedAt: true }, orderBy: { id: 'asc' } });
-    expect(await h.sync(h.hubspotId)).toMatchObject({ fetched: 7, created: 0, updated: 0, unchanged: 5, quarantined: 2 });
-    expect(await h.sync(h.salesforceId)).toMatchObject({ fetched: 4, created: 0, updated: 0, unchanged: 3, quarantined: 1 });
-    expect(await h.db.crmContact.findMany({ select: { id: true, updatedAt: true }, orderBy: { id: 'asc' } })).toEqual(before);
+  it('an incremental sync with no CRM changes reads nothing but the change feeds and writes nothing', async () => {
+    const before = await h.db.crmContact.findMany({ orderBy: { id: 'asc' } });
+    // HubSpot: one search per object type plus the archived listings; Salesforce: one query each.
+    expect(await h.sync(h.hubspotId)).toMatchObject({
+      mode: 'companies:incremental contacts:incremental', fetched: 0, created: 0, updated: 0, deleted: 0, apiCalls: 4,
+    });
+    expect(await h.sync(h.salesforceId)).toMatchObject({
+      mode: 'companies:incremental contacts:incremental', fetched: 0, created: 0, updated: 0, deleted: 0, apiCalls: 2,
+    });
+    expect(await h.db.crmContact.findMany({ orderBy: { id: 'asc' } })).toEqual(before);
+  });
+
+  it('a full re-sync re-reads everything and rewrites nothing that did not change', async () => {
+    const before = await h.db.crmContact.findMany({ orderBy: { id: 'asc' } });
+    expect(await h.sync(h.hubspotId, { full: true })).toMatchObject({
+      mode: 'companies:full contacts:full', fetched: 7, created: 0, updated: 0, unchanged: 5, deleted: 0, quarantined: 2,
+    });
+    expect(await h.sync(h.salesforceId, { full: true })).toMatchObject({
+      mode: 'companies:full contacts:full', fetched: 4, created: 0, updated: 0, unchanged: 3, deleted: 0, quarantined: 1,
+    });
+    expect(await h.db.crmContact.findMany({ orderBy: { id: 'asc' } })).toEqual(before);
   });
 
   it('a CRM change between syncs changes exactly that person, with a level history', async () => {
@@ -104,7 +120,7 @@ describe('sync from both CRMs, then lookup', () => {
     h.salesforce.load(changed.salesforce);
     const vipsBefore = await h.db.vip.findMany({ orderBy: { email: 'asc' } });
 
-    expect(await h.sync(h.salesforceId)).toMatchObject({ created: 0, updated: 1, unchanged: 2 });
+    expect(await h.sync(h.salesforceId)).toMatchObject({ fetched: 1, created: 0, updated: 1, unchanged: 0 });
     const vipsAfter = await h.db.vip.findMany({ orderBy: { email: 'asc' } });
     const differing = vipsAfter.filter((v, i) => !isDeepStrictEqual(v, vipsBefore[i]));
     expect(differing.map((v) => [v.email, v.level])).toEqual([['erin@globex.com', 4]]);

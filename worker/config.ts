@@ -1,6 +1,7 @@
 // The one configuration loader. Everything comes from the environment, is validated here at
 // start-up, and a bad value stops the process with a message naming the variable and the fix.
 import { z } from 'zod';
+import { isPhoneCountry } from '../activities/vip/phone.js';
 
 export const DEFAULT_HUBSPOT_BASE_URL = 'https://api.hubapi.com';
 export const DEFAULT_SALESFORCE_LOGIN_URL = 'https://login.salesforce.com';
@@ -17,6 +18,13 @@ const hubspotConnection = z.object({
   baseUrl: z.url().default(DEFAULT_HUBSPOT_BASE_URL),
   accessToken: z.string().min(1, 'a HubSpot private app access token is required'),
   intervalSeconds,
+  /** The app's API limits (defaults: a Professional private app). */
+  rateLimit: z
+    .object({
+      requestsPerTenSeconds: z.number().int().min(1).max(10_000).default(190),
+      searchRequestsPerSecond: z.number().int().min(1).max(100).default(5),
+    })
+    .default({ requestsPerTenSeconds: 190, searchRequestsPerSecond: 5 }),
 });
 
 const salesforceConnection = z.object({
@@ -44,6 +52,10 @@ const workerConfig = z.object({
   syncTaskQueue: z.string().min(1).default(TASK_QUEUE_DEFAULTS.sync),
   lookupTaskQueue: z.string().min(1).default(TASK_QUEUE_DEFAULTS.lookup),
   autoMigrate: z.boolean().default(true),
+  // VIP derivation (defaults applied in activities/vip/settings.ts, so tests may leave them out).
+  rulesFile: z.string().min(1).optional(),
+  defaultCountry: z.string().refine(isPhoneCountry, 'use an ISO 3166 alpha-2 country code such as US, GB or DE').optional(),
+  staleGraceDays: z.number().int().min(0).max(3650).optional(),
   connections: z.array(connectionConfig).superRefine((list, ctx) => {
     const seen = new Set<string>();
     for (const [i, c] of list.entries()) {
@@ -67,10 +79,10 @@ function parseBoolean(name: string, value: string | undefined): boolean | undefi
   throw new ConfigError(`${name}="${value}" is not a boolean: use true or false`);
 }
 
-function parseInteger(name: string, value: string | undefined): number | undefined {
+function parseInteger(name: string, value: string | undefined, unit = 'seconds'): number | undefined {
   if (value === undefined || value === '') return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n)) throw new ConfigError(`${name}="${value}" is not a whole number of seconds`);
+  if (!Number.isInteger(n)) throw new ConfigError(`${name}="${value}" is not a whole number of ${unit}`);
   return n;
 }
 
@@ -130,6 +142,9 @@ const ENV_NAMES: Record<string, string> = {
   lookupTaskQueue: 'VIPSYNC_LOOKUP_TASK_QUEUE',
   autoMigrate: 'VIPSYNC_AUTO_MIGRATE',
   connections: 'VIPSYNC_CONNECTIONS',
+  rulesFile: 'VIPSYNC_RULES_FILE',
+  defaultCountry: 'VIPSYNC_DEFAULT_COUNTRY',
+  staleGraceDays: 'VIPSYNC_STALE_GRACE_DAYS',
 };
 
 function describeIssue(issue: z.core.$ZodIssue, fieldEnv: Record<string, string>[] | null): string {
@@ -154,6 +169,9 @@ export function loadConfig(env: Env = process.env, opts: { requireConnections?: 
     syncTaskQueue: env.VIPSYNC_SYNC_TASK_QUEUE || undefined,
     lookupTaskQueue: env.VIPSYNC_LOOKUP_TASK_QUEUE || undefined,
     autoMigrate: parseBoolean('VIPSYNC_AUTO_MIGRATE', env.VIPSYNC_AUTO_MIGRATE),
+    rulesFile: env.VIPSYNC_RULES_FILE || undefined,
+    defaultCountry: env.VIPSYNC_DEFAULT_COUNTRY?.toUpperCase() || undefined,
+    staleGraceDays: parseInteger('VIPSYNC_STALE_GRACE_DAYS', env.VIPSYNC_STALE_GRACE_DAYS, 'days'),
     connections: connections.list,
   };
   const result = workerConfig.safeParse(raw);
@@ -167,4 +185,79 @@ export function loadConfig(env: Env = process.env, opts: { requireConnections?: 
     );
   }
   return result.data;
+}
+
+// ---- The lookup's answer: handling per level and the owner directory -------------------------
+
+export interface HandlingHint {
+  priority: string;
+  escalationTeam: string | null;
+  responseTimeMinutes: number;
+  guidance: string;
+}
+
+/** What common VIP-support practice does per level; VIPSYNC_HANDLING overrides any part of it. */
+export const DEFAULT_HANDLING: Readonly<Record<1 | 2 | 3 | 4 | 5, HandlingHint>> = {
+  5: { priority: 'immediate', escalationTeam: 'vip-escalations', responseTimeMinutes: 15, guidance: 'Answer immediately and escalate every issue, however small.' },
+  4: { priority: 'high', escalationTeam: 'account-management', responseTimeMinutes: 60, guidance: 'Priority handling with personal attention from the account manager.' },
+  3: { priority: 'elevated', escalationTeam: null, responseTimeMinutes: 240, guidance: 'Answer faster than usual and take extra care.' },
+  2: { priority: 'normal', escalationTeam: null, responseTimeMinutes: 480, guidance: 'Acknowledge their VIP status in the reply.' },
+  1: { priority: 'normal', escalationTeam: null, responseTimeMinutes: 1440, guidance: 'Be aware they are a VIP; handle as usual.' },
+};
+
+export interface OwnerEntry {
+  name: string | null;
+  email: string | null;
+}
+
+export interface LookupConfig {
+  handling: Record<1 | 2 | 3 | 4 | 5, HandlingHint>;
+  /** Keyed by CRM owner id, or "<connectionId>:<ownerId>" where ids collide across CRMs. */
+  owners: Record<string, OwnerEntry>;
+}
+
+const handlingOverride = z.strictObject({
+  priority: z.string().min(1).optional(),
+  escalationTeam: z.string().min(1).nullable().optional(),
+  responseTimeMinutes: z.number().int().positive().optional(),
+  guidance: z.string().optional(),
+});
+const handlingOverrides = z.partialRecord(z.enum(['1', '2', '3', '4', '5']), handlingOverride);
+const ownerDirectory = z.record(
+  z.string().min(1),
+  z.union([z.string().min(1), z.strictObject({ name: z.string().min(1).optional(), email: z.string().min(3).optional() })]),
+);
+
+function parseJsonVariable<T>(name: string, value: string | undefined, schema: z.ZodType<T>, example: string): T | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch (error) {
+    throw new ConfigError(`${name} is not valid JSON (${(error as Error).message}); expected e.g. ${example}`);
+  }
+  const result = schema.safeParse(parsed);
+  if (!result.success) {
+    const issues = result.error.issues.map((i) => `${name}${i.path.map((p) => `.${String(p)}`).join('')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  - ${issues.join('\n  - ')}\n  expected e.g. ${example}`);
+  }
+  return result.data;
+}
+
+/** The lookup's handling table and owner directory: defaults, overridden by VIPSYNC_HANDLING and VIPSYNC_OWNERS. */
+export function loadLookupConfig(env: Env = process.env): LookupConfig {
+  const overrides = parseJsonVariable('VIPSYNC_HANDLING', env.VIPSYNC_HANDLING, handlingOverrides,
+    '{"5": {"escalationTeam": "vip-desk", "responseTimeMinutes": 10}}') ?? {};
+  const handling = { ...DEFAULT_HANDLING };
+  for (const level of [1, 2, 3, 4, 5] as const) {
+    const override = overrides[String(level) as '1'];
+    if (override) handling[level] = { ...DEFAULT_HANDLING[level], ...override };
+  }
+  const directory = parseJsonVariable('VIPSYNC_OWNERS', env.VIPSYNC_OWNERS, ownerDirectory,
+    '{"005000000000001AAA": {"name": "Dana Scully", "email": "dana@example.com"}, "hubspot:1234": "Fox Mulder"}') ?? {};
+  const owners: Record<string, OwnerEntry> = {};
+  for (const [id, entry] of Object.entries(directory)) {
+    owners[id] = typeof entry === 'string' ? { name: entry, email: null } : { name: entry.name ?? null, email: entry.email ?? null };
+  }
+  return { handling, owners };
 }

@@ -1,19 +1,27 @@
-// One connection's sync: companies then contacts, page by page (each activity returns the next
-// cursor and the workflow loops), then the VIP list is re-derived. Orchestration only.
-import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+// One connection's sync: companies then contacts, each walked by repeated syncObjects calls (the
+// activity resumes from the position committed in Postgres and returns after a time budget), then
+// the VIP list is re-derived. Orchestration only. Long walks continue as new before the history
+// grows large, carrying the run they belong to.
+import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { SyncActivities } from '../activities/sync.js';
 import type { VipActivities } from '../activities/vip/activities.js';
-import { addCounts, emptyCounts, type SyncConnectionInput, type SyncSummary } from './contract.js';
+import type { SyncConnectionInput, SyncSummary } from './contract.js';
 
-const { startSyncRun, resumeCursor, finishSyncRun } = proxyActivities<SyncActivities>({
+const { startSyncRun, finishSyncRun } = proxyActivities<SyncActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
-const { syncPage } = proxyActivities<SyncActivities>({
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '2 minutes',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes', nonRetryableErrorTypes: ['UnknownConnection'] },
+const { syncObjects } = proxyActivities<SyncActivities>({
+  // The activity hands back after about a minute; a slow CRM page may add to that.
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '5 minutes',
+    nonRetryableErrorTypes: ['UnknownConnection', 'CrmConfigurationError'],
+  },
 });
 
 const { deriveVips } = proxyActivities<VipActivities>({
@@ -21,30 +29,42 @@ const { deriveVips } = proxyActivities<VipActivities>({
   retry: { initialInterval: '5 seconds', maximumInterval: '5 minutes' },
 });
 
+/** syncObjects calls per workflow run before continuing as new (each adds a handful of events). */
+const CALLS_PER_RUN = 200;
+
 export async function syncConnectionWorkflow(input: SyncConnectionInput): Promise<SyncSummary> {
   const info = workflowInfo();
-  const syncRunId = await startSyncRun({
+  const syncRunId = input.syncRunId ?? (await startSyncRun({
     connectionId: input.connectionId,
     workflowId: info.workflowId,
     runId: info.runId,
-    mode: `full:${input.trigger}`,
-  });
-  let counts = emptyCounts();
+    mode: input.trigger,
+  }));
+  const completed = [...(input.completed ?? [])];
+  const modes = [...(input.modes ?? [])];
+  let calls = 0;
   try {
     for (const objectType of ['companies', 'contacts'] as const) {
-      let cursor = await resumeCursor({ connectionId: input.connectionId, objectType });
-      do {
-        const page = await syncPage({ connectionId: input.connectionId, objectType, syncRunId, cursor });
-        counts = addCounts(counts, page.counts);
-        cursor = page.nextCursor;
-      } while (cursor !== null);
+      if (completed.includes(objectType)) continue;
+      for (;;) {
+        if (calls >= CALLS_PER_RUN || workflowInfo().continueAsNewSuggested) {
+          return await continueAsNew<typeof syncConnectionWorkflow>({ ...input, syncRunId, completed, modes });
+        }
+        calls += 1;
+        const result = await syncObjects({ connectionId: input.connectionId, objectType, syncRunId });
+        if (result.done) {
+          completed.push(objectType);
+          modes.push(`${objectType}:${result.mode}`);
+          break;
+        }
+      }
     }
     const vipsChanged = await deriveVips({ syncRunId, connectionId: input.connectionId });
-    const summary = await finishSyncRun({ syncRunId });
+    const summary = await finishSyncRun({ syncRunId, mode: modes.join(' ') });
     return { ...summary, vipsChanged };
   } catch (error) {
-    const message = error instanceof ApplicationFailure || error instanceof Error ? (error.cause as Error | undefined)?.message ?? error.message : String(error);
-    await finishSyncRun({ syncRunId, error: message });
+    const message = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
+    await finishSyncRun({ syncRunId, mode: modes.join(' '), error: message });
     throw error;
   }
 }

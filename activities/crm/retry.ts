@@ -2,6 +2,7 @@
 // CRM's Retry-After. Longer outages are left to Temporal's retry policy.
 import pRetry, { AbortError } from 'p-retry';
 import { CrmConfigurationError, CrmUnavailableError } from './errors.js';
+import type { Pacer } from './pacer.js';
 import type { CrmCallStats } from './types.js';
 
 export interface FailureVerdict {
@@ -18,12 +19,18 @@ export interface RetryOptions {
   stats: CrmCallStats;
   classify: (error: unknown) => FailureVerdict;
   retries?: number;
+  /** Waited on before every attempt, so retries respect the rate limit too. */
+  pacer?: Pacer;
+  /** Count the call as a token request rather than a data call. */
+  tokenRequest?: boolean;
 }
 
 export async function callWithRetry<T>(call: () => Promise<T>, opts: RetryOptions): Promise<T> {
   return pRetry(
     async () => {
-      opts.stats.apiCalls += 1;
+      await opts.pacer?.acquire();
+      if (opts.tokenRequest) opts.stats.tokenRequests += 1;
+      else opts.stats.apiCalls += 1;
       try {
         return await call();
       } catch (error) {

@@ -28,14 +28,34 @@ export interface CrmContactRecord {
   properties: Record<string, unknown>;
 }
 
-export interface CrmPage<T> {
-  records: T[];
-  /** Where the next page starts; null when this was the last page. */
-  nextCursor: string | null;
+export type CrmRecord<T extends CrmObjectType> = T extends 'companies' ? CrmCompanyRecord : CrmContactRecord;
+
+/** A record the CRM reports gone: archived/deleted, or merged into another record. */
+export interface CrmDeletion {
+  crmId: string;
+  kind: 'archived' | 'deleted' | 'merged';
+  mergedIntoId?: string;
+  at: Date | null;
+}
+
+/**
+ * One step of a walk through a CRM's records. A walk is either full (every live record, so what
+ * it does not see has vanished) or incremental (records modified since a watermark). Its position
+ * is an opaque string the CRM client alone understands, stored with each page's writes.
+ */
+export interface CrmWalkPage<T extends CrmObjectType = CrmObjectType> {
+  records: CrmRecord<T>[];
+  deletions: CrmDeletion[];
+  /** Where the walk goes on; null when it is complete. */
+  next: string | null;
+  /** Highest modification time among this page's records (for the next watermark). */
+  highWater: Date | null;
 }
 
 export interface CrmCallStats {
+  /** Data API calls (token requests are counted apart). */
   apiCalls: number;
+  tokenRequests: number;
   http429: number;
   retries: number;
 }
@@ -43,8 +63,12 @@ export interface CrmCallStats {
 export interface CrmClient {
   readonly connectionId: string;
   readonly system: CrmSystem;
-  fetchCompanies(cursor: string | null): Promise<CrmPage<CrmCompanyRecord>>;
-  fetchContacts(cursor: string | null): Promise<CrmPage<CrmContactRecord>>;
+  /** Where a walk starts: full when `since` is null, else incremental from `since`. */
+  startWalk(objectType: CrmObjectType, since: Date | null): string;
+  /** Reads one page at `position`. */
+  fetchPage<T extends CrmObjectType>(objectType: T, position: string): Promise<CrmWalkPage<T>>;
+  /** Live contacts whose email is `email` (the CRM's own case-insensitive match), read now. */
+  findContactsByEmail(email: string): Promise<CrmContactRecord[]>;
   /** Calls made since the client was created. */
   stats(): CrmCallStats;
 }

@@ -29,10 +29,25 @@ export class HubSpotStore {
   private mergedInto = new Map<string, string>();
   private contactIdsByCompany: Map<string, string[]> | undefined;
 
+  private loads = 0;
+
+  /**
+   * Replaces the portal's records. On every load after the first, a record that is new or whose
+   * properties or company links changed is touched (last-modified now), as if edited in HubSpot,
+   * unless the fixture itself dates it later than before; a newly archived one gets archivedAt now
+   * and keeps its last-modified date, as HubSpot does.
+   */
   load(data: Fixture['hubspot']): void {
+    const reload = this.loads++ > 0;
+    // Everything a reload changes is touched at one instant, like a bulk import.
+    const loadedAt = new Date().toISOString();
     for (const type of OBJECT_TYPES) {
       const objects = new Map<string, StoredObject>();
-      for (const raw of data[type]) objects.set(raw.id, toStored(type, raw));
+      for (const raw of data[type]) {
+        const object = toStored(type, raw);
+        if (reload) touchIfChanged(type, object, this.byId[type].get(raw.id), loadedAt);
+        objects.set(raw.id, object);
+      }
       this.byId[type] = objects;
       this.orderedIds[type] = [...objects.keys()].sort(compareIds);
     }
@@ -135,20 +150,43 @@ function toStored(type: ObjectType, raw: HubSpotObject): StoredObject {
   properties.hs_object_id = raw.id;
   properties.createdate ??= raw.createdAt;
   properties[LAST_MODIFIED_PROPERTY[type]] ??= raw.updatedAt;
+  const companyIds = raw.associations?.companies?.results.map((link) => link.id) ?? [];
+  // HubSpot keeps a contact's primary company id in this property, so search results carry it.
+  if (type === 'contacts') properties.associatedcompanyid ??= companyIds[0] ?? null;
   const stored: StoredObject = {
     id: raw.id,
     properties,
     createdAt: raw.createdAt,
     updatedAt: raw.updatedAt,
     archived: raw.archived ?? false,
-    companyIds: raw.associations?.companies?.results.map((link) => link.id) ?? [],
+    companyIds,
   };
   if (stored.archived) stored.archivedAt = raw.archivedAt ?? raw.updatedAt;
   return stored;
 }
 
-function touch(type: ObjectType, object: StoredObject): void {
-  const now = new Date().toISOString();
+function withoutStamps(type: ObjectType, object: StoredObject): string {
+  const { [LAST_MODIFIED_PROPERTY[type]]: _stamp, lastmodifieddate: _a, hs_lastmodifieddate: _b, ...rest } = object.properties;
+  return JSON.stringify([Object.entries(rest).sort(), object.companyIds]);
+}
+
+function touchIfChanged(type: ObjectType, object: StoredObject, before: StoredObject | undefined, now: string): void {
+  if (before && object.archived && !before.archived) {
+    object.archivedAt = now;
+    return;
+  }
+  if (before && object.archived === before.archived && withoutStamps(type, object) === withoutStamps(type, before)) {
+    // Unchanged: it keeps the modification time it had, whatever the fixture says.
+    object.updatedAt = before.updatedAt;
+    object.properties[LAST_MODIFIED_PROPERTY[type]] = before.properties[LAST_MODIFIED_PROPERTY[type]] ?? null;
+    return;
+  }
+  const stamp = (o: StoredObject) => Date.parse(o.properties[LAST_MODIFIED_PROPERTY[type]] ?? o.updatedAt);
+  if (before && stamp(object) > stamp(before)) return;
+  touch(type, object, now);
+}
+
+function touch(type: ObjectType, object: StoredObject, now = new Date().toISOString()): void {
   object.updatedAt = now;
   object.properties[LAST_MODIFIED_PROPERTY[type]] = now;
   // Contacts carry both spellings in real portals; keep whichever the record has in step.

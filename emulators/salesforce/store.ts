@@ -19,12 +19,21 @@ export class SalesforceStore {
   // Salesforce accepts both the 15- and the 18-character form of an id.
   private byId15 = new Map<string, StoredRecord>();
 
+  private loads = 0;
+
+  /**
+   * Replaces the org's rows. On every load after the first, a row that is new or whose fields
+   * changed gets a fresh SystemModstamp (and LastModifiedDate, unless only IsDeleted changed), as
+   * if it had been edited in the org now, unless the fixture itself dates it later than before.
+   */
   load(data: Fixture['salesforce']): void {
+    const previous = this.loads++ === 0 ? null : new Map(this.byId15);
     this.schemas = buildSchemas(data);
     this.byId15.clear();
     const loadedAt = Date.now();
     for (const type of SOBJECT_NAMES) {
       const records = data[type].map((row) => this.toStored(type, row, loadedAt));
+      if (previous) for (const record of records) stampIfChanged(record, previous.get(String(record.fields.Id).slice(0, 15)), loadedAt);
       records.sort((a, b) => compareText(String(a.fields.Id), String(b.fields.Id)));
       this.rows[type] = records;
       for (const record of records) this.byId15.set(String(record.fields.Id).slice(0, 15), record);
@@ -104,6 +113,29 @@ export class SalesforceStore {
     if (fields.IsDeleted === true) record.deletedAt = fields.SystemModstamp as number;
     return record;
   }
+}
+
+const STAMPS = new Set(['SystemModstamp', 'LastModifiedDate']);
+
+function sameFields(a: Record<string, FieldValue>, b: Record<string, FieldValue>, ignore: Set<string>): boolean {
+  const names = new Set([...Object.keys(a), ...Object.keys(b)]);
+  for (const name of names) if (!ignore.has(name) && (a[name] ?? null) !== (b[name] ?? null)) return false;
+  return true;
+}
+
+function stampIfChanged(record: StoredRecord, before: StoredRecord | undefined, now: number): void {
+  if (before && sameFields(record.fields, before.fields, STAMPS)) {
+    // Unchanged: it keeps the modification times it had, whatever the fixture says.
+    record.fields.SystemModstamp = before.fields.SystemModstamp ?? null;
+    record.fields.LastModifiedDate = before.fields.LastModifiedDate ?? null;
+    return;
+  }
+  const previousStamp = before ? Number(before.fields.SystemModstamp) : -Infinity;
+  if (Number(record.fields.SystemModstamp) > previousStamp && before) return;
+  record.fields.SystemModstamp = now;
+  const onlyDeletion = before && sameFields(record.fields, before.fields, new Set([...STAMPS, 'IsDeleted']));
+  if (!onlyDeletion) record.fields.LastModifiedDate = now;
+  if (record.fields.IsDeleted === true) record.deletedAt = now;
 }
 
 function contactName(fields: Record<string, FieldValue>): string {

@@ -1,14 +1,25 @@
 // HubSpot through the official SDK (@hubspot/api-client), CRM v3 objects API.
+//
+// A full walk lists every live record (associations inline, 100 a call), then the archived ones.
+// An incremental walk searches by last-modified time (200 a call), slicing the time window so the
+// search API's cap of 10,000 results per query never hides a record, then lists archived records
+// (archiving does not move the last-modified time, so search cannot see it).
 import { Client } from '@hubspot/api-client';
 import type { HubSpotConnectionConfig } from '../../../worker/config.js';
+import { Pacer } from '../pacer.js';
 import { callWithRetry, type FailureVerdict } from '../retry.js';
-import type { CrmCallStats, CrmClient, CrmCompanyRecord, CrmContactRecord, CrmPage } from '../types.js';
+import type {
+  CrmCallStats, CrmClient, CrmCompanyRecord, CrmContactRecord, CrmDeletion, CrmObjectType, CrmRecord, CrmWalkPage,
+} from '../types.js';
 
-export const HUBSPOT_PAGE_SIZE = 100;
+export const LIST_PAGE_SIZE = 100;
+export const SEARCH_PAGE_SIZE = 200;
+/** HubSpot never pages one search query past this many results. */
+export const SEARCH_RESULT_CAP = 10_000;
 
 export const COMPANY_PROPERTIES = [
   'name', 'domain', 'industry', 'numberofemployees', 'annualrevenue', 'type', 'hubspot_owner_id',
-  'hs_lastmodifieddate',
+  'hs_lastmodifieddate', 'hs_merged_object_ids',
 ];
 
 export const CONTACT_PROPERTIES = [
@@ -17,11 +28,33 @@ export const CONTACT_PROPERTIES = [
   'hs_merged_object_ids',
 ];
 
+const PROPERTIES: Record<CrmObjectType, string[]> = { companies: COMPANY_PROPERTIES, contacts: CONTACT_PROPERTIES };
+const LAST_MODIFIED: Record<CrmObjectType, string> = { companies: 'hs_lastmodifieddate', contacts: 'lastmodifieddate' };
+
+/** Where a walk stands; serialised into the opaque position string. */
+export type HubSpotPosition =
+  | { phase: 'list'; after: string | null }
+  | { phase: 'search'; from: number; after: number }
+  | { phase: 'tie'; at: number; afterId: string }
+  | { phase: 'archived'; after: string | null };
+
+interface SearchFilter {
+  propertyName: string;
+  operator: 'EQ' | 'GT' | 'GTE';
+  value: string;
+}
+
 interface HubSpotObject {
   id: string;
   properties: Record<string, string | null>;
   updatedAt?: Date;
+  archivedAt?: Date;
   associations?: Record<string, { results: { id: string }[] }>;
+}
+
+interface HubSpotPage {
+  results: HubSpotObject[];
+  paging?: { next?: { after?: string } };
 }
 
 function text(value: string | null | undefined): string | null {
@@ -37,11 +70,55 @@ function modifiedAt(object: HubSpotObject, property: string): Date | null {
   return object.updatedAt ?? null;
 }
 
+export function toCompany(o: HubSpotObject): CrmCompanyRecord {
+  return {
+    crmId: o.id,
+    name: text(o.properties.name),
+    domain: text(o.properties.domain),
+    modifiedAt: modifiedAt(o, 'hs_lastmodifieddate'),
+    properties: o.properties,
+  };
+}
+
+export function toContact(o: HubSpotObject): CrmContactRecord {
+  const p = o.properties;
+  return {
+    crmId: o.id,
+    email: text(p.email),
+    firstName: text(p.firstname),
+    lastName: text(p.lastname),
+    title: text(p.jobtitle),
+    phone: text(p.phone) ?? text(p.mobilephone),
+    companyCrmId: o.associations?.companies?.results[0]?.id ?? text(p.associatedcompanyid),
+    ownerId: text(p.hubspot_owner_id),
+    explicitVipLevel: p.vip_level ?? null,
+    modifiedAt: modifiedAt(o, 'lastmodifieddate'),
+    properties: p,
+  };
+}
+
+/** A survivor of a merge names the records merged into it ("12;34"); those ids are gone. */
+function mergedAway(objects: HubSpotObject[], type: CrmObjectType): CrmDeletion[] {
+  return objects.flatMap((o) =>
+    (o.properties.hs_merged_object_ids ?? '')
+      .split(';')
+      .map((id) => id.trim())
+      .filter((id) => id !== '' && id !== o.id)
+      .map((id) => ({ crmId: id, kind: 'merged' as const, mergedIntoId: o.id, at: modifiedAt(o, LAST_MODIFIED[type]) })),
+  );
+}
+
+function highWater(records: { modifiedAt: Date | null }[]): Date | null {
+  let max: Date | null = null;
+  for (const r of records) if (r.modifiedAt && (!max || r.modifiedAt > max)) max = r.modifiedAt;
+  return max;
+}
+
 /** The SDK's ApiException carries the HTTP status as `code`, the parsed body and the headers. */
 export function classifyHubSpotFailure(error: unknown): FailureVerdict {
   const e = error as { code?: unknown; body?: { message?: string; category?: string }; headers?: Record<string, string> };
   const status = typeof e.code === 'number' ? e.code : undefined;
-  const detail = e.body?.message ?? (error instanceof Error ? error.message : String(error));
+  const detail = e.body?.message ?? (error instanceof Error ? error.message.slice(0, 300) : String(error));
   if (status === 401) {
     return { kind: 'configuration', message: `HubSpot rejected the access token (401: ${detail}); create a new private app token and set it for this connection` };
   }
@@ -62,56 +139,105 @@ export function classifyHubSpotFailure(error: unknown): FailureVerdict {
 }
 
 export function createHubSpotClient(config: HubSpotConnectionConfig): CrmClient {
-  // Retries and pacing are ours (callWithRetry), so the SDK's own are switched off.
+  // Retries and pacing are ours, so the SDK's own are switched off.
   const sdk = new Client({ accessToken: config.accessToken, basePath: config.baseUrl, numberOfApiCallRetries: 0 });
-  const stats: CrmCallStats = { apiCalls: 0, http429: 0, retries: 0 };
-  const call = <T>(what: string, fn: () => Promise<T>) =>
-    callWithRetry(fn, { connectionId: config.id, what, stats, classify: classifyHubSpotFailure });
+  const stats: CrmCallStats = { apiCalls: 0, tokenRequests: 0, http429: 0, retries: 0 };
+  const dataPacer = new Pacer({ limit: config.rateLimit.requestsPerTenSeconds, windowMs: 10_000 });
+  const searchPacer = new Pacer({ limit: config.rateLimit.searchRequestsPerSecond, windowMs: 1_000 });
+  const call = <T>(what: string, pacer: Pacer, fn: () => Promise<T>) =>
+    callWithRetry(fn, { connectionId: config.id, what, stats, classify: classifyHubSpotFailure, pacer });
+
+  const api = (type: CrmObjectType) => (type === 'contacts' ? sdk.crm.contacts : sdk.crm.companies);
+  const convert = <T extends CrmObjectType>(type: T, objects: HubSpotObject[]) =>
+    objects.map((o) => (type === 'contacts' ? toContact(o) : toCompany(o))) as CrmRecord<T>[];
+
+  async function list(type: CrmObjectType, after: string | null, archived: boolean): Promise<HubSpotPage> {
+    return call(`list ${archived ? 'archived ' : ''}${type}`, dataPacer, () =>
+      api(type).basicApi.getPage(
+        LIST_PAGE_SIZE, after ?? undefined, archived ? ['hs_object_id'] : PROPERTIES[type], undefined,
+        type === 'contacts' && !archived ? ['companies'] : undefined, archived,
+      ),
+    ) as Promise<HubSpotPage>;
+  }
+
+  async function search(type: CrmObjectType, filters: SearchFilter[], sortProperty: string, after: number): Promise<HubSpotPage> {
+    const request = {
+      filterGroups: [{ filters }],
+      // HubSpot takes sort objects; the SDK's type says string[].
+      sorts: [{ propertyName: sortProperty, direction: 'ASCENDING' }] as unknown as string[],
+      properties: PROPERTIES[type],
+      limit: SEARCH_PAGE_SIZE,
+      after: String(after),
+    };
+    return call(`search ${type}`, searchPacer, () =>
+      api(type).searchApi.doSearch(request as Parameters<ReturnType<typeof api>['searchApi']['doSearch']>[0]),
+    ) as Promise<HubSpotPage>;
+  }
+
+  const encode = (p: HubSpotPosition) => JSON.stringify(p);
+
+  async function findContactsByEmail(email: string): Promise<CrmContactRecord[]> {
+    const page = await search('contacts', [{ propertyName: 'email', operator: 'EQ', value: email }], 'hs_object_id', 0);
+    return page.results.map(toContact);
+  }
 
   return {
     connectionId: config.id,
     system: 'hubspot',
     stats: () => ({ ...stats }),
+    findContactsByEmail,
 
-    async fetchCompanies(cursor): Promise<CrmPage<CrmCompanyRecord>> {
-      const page = await call('list companies', () =>
-        sdk.crm.companies.basicApi.getPage(HUBSPOT_PAGE_SIZE, cursor ?? undefined, COMPANY_PROPERTIES),
-      );
-      return {
-        records: (page.results as HubSpotObject[]).map((o) => ({
-          crmId: o.id,
-          name: text(o.properties.name),
-          domain: text(o.properties.domain),
-          modifiedAt: modifiedAt(o, 'hs_lastmodifieddate'),
-          properties: o.properties,
-        })),
-        nextCursor: page.paging?.next?.after ?? null,
-      };
+    startWalk(_type, since) {
+      return encode(since === null ? { phase: 'list', after: null } : { phase: 'search', from: since.getTime(), after: 0 });
     },
 
-    async fetchContacts(cursor): Promise<CrmPage<CrmContactRecord>> {
-      const page = await call('list contacts', () =>
-        sdk.crm.contacts.basicApi.getPage(HUBSPOT_PAGE_SIZE, cursor ?? undefined, CONTACT_PROPERTIES, undefined, ['companies']),
-      );
-      return {
-        records: (page.results as HubSpotObject[]).map((o) => {
-          const p = o.properties;
-          return {
-            crmId: o.id,
-            email: text(p.email),
-            firstName: text(p.firstname),
-            lastName: text(p.lastname),
-            title: text(p.jobtitle),
-            phone: text(p.phone) ?? text(p.mobilephone),
-            companyCrmId: o.associations?.companies?.results[0]?.id ?? text(p.associatedcompanyid),
-            ownerId: text(p.hubspot_owner_id),
-            explicitVipLevel: p.vip_level ?? null,
-            modifiedAt: modifiedAt(o, 'lastmodifieddate'),
-            properties: p,
-          };
-        }),
-        nextCursor: page.paging?.next?.after ?? null,
-      };
+    async fetchPage<T extends CrmObjectType>(type: T, position: string): Promise<CrmWalkPage<T>> {
+      const at = JSON.parse(position) as HubSpotPosition;
+      const lastModified = LAST_MODIFIED[type];
+
+      if (at.phase === 'archived') {
+        const page = await list(type, at.after, true);
+        const next = page.paging?.next?.after;
+        return {
+          records: [],
+          deletions: page.results.map((o) => ({ crmId: o.id, kind: 'archived', at: o.archivedAt ?? null })),
+          next: next ? encode({ phase: 'archived', after: next }) : null,
+          highWater: null,
+        };
+      }
+
+      let page: HubSpotPage;
+      let next: HubSpotPosition;
+      if (at.phase === 'list') {
+        page = await list(type, at.after, false);
+        const after = page.paging?.next?.after;
+        next = after ? { phase: 'list', after } : { phase: 'archived', after: null };
+      } else if (at.phase === 'search') {
+        page = await search(type, [{ propertyName: lastModified, operator: 'GTE', value: String(at.from) }], lastModified, at.after);
+        const after = at.after + page.results.length;
+        const last = page.results.at(-1);
+        if (!page.paging?.next?.after || !last) {
+          next = { phase: 'archived', after: null };
+        } else if (after + SEARCH_PAGE_SIZE <= SEARCH_RESULT_CAP) {
+          next = { phase: 'search', from: at.from, after };
+        } else {
+          // The cap is near: start a new query at the last time seen. If every result so far shares
+          // the window's first instant, walk that instant by id instead, or the query would repeat.
+          const lastTime = modifiedAt(last, lastModified)!.getTime();
+          next = lastTime > at.from ? { phase: 'search', from: lastTime, after: 0 } : { phase: 'tie', at: at.from, afterId: '0' };
+        }
+      } else {
+        page = await search(type, [
+          { propertyName: lastModified, operator: 'EQ', value: String(at.at) },
+          { propertyName: 'hs_object_id', operator: 'GT', value: at.afterId },
+        ], 'hs_object_id', 0);
+        const last = page.results.at(-1);
+        next = page.paging?.next?.after && last
+          ? { phase: 'tie', at: at.at, afterId: last.id }
+          : { phase: 'search', from: at.at + 1, after: 0 };
+      }
+      const records = convert(type, page.results);
+      return { records, deletions: mergedAway(page.results, type), next: encode(next), highWater: highWater(records) };
     },
   };
 }

@@ -1,19 +1,42 @@
 // Salesforce through the official SDK (jsforce), REST query API, OAuth 2.0 client credentials.
+//
+// Every walk is a keyset walk over (SystemModstamp, Id) with queryAll, 2,000 rows a query: no
+// query locators to expire, any position resumable, and deleted or merged rows (IsDeleted,
+// MasterRecordId) arrive in the same pages as the live ones.
 import jsforce from 'jsforce';
 import type { SalesforceConnectionConfig } from '../../../worker/config.js';
 import { callWithRetry, type FailureVerdict } from '../retry.js';
-import type { CrmCallStats, CrmClient, CrmCompanyRecord, CrmContactRecord, CrmPage } from '../types.js';
+import { soqlString } from './soql.js';
+import type {
+  CrmCallStats, CrmClient, CrmCompanyRecord, CrmContactRecord, CrmDeletion, CrmObjectType, CrmRecord, CrmWalkPage,
+} from '../types.js';
+
+export const QUERY_PAGE_SIZE = 2000;
 
 export const ACCOUNT_FIELDS = [
-  'Id', 'Name', 'Website', 'Industry', 'Type', 'AnnualRevenue', 'NumberOfEmployees', 'OwnerId', 'SystemModstamp',
+  'Id', 'IsDeleted', 'MasterRecordId', 'Name', 'Website', 'Industry', 'Type', 'AnnualRevenue', 'NumberOfEmployees',
+  'OwnerId', 'SystemModstamp',
 ];
 
 export const CONTACT_FIELDS = [
-  'Id', 'Email', 'FirstName', 'LastName', 'Title', 'Phone', 'MobilePhone', 'AccountId', 'OwnerId', 'VIP_Level__c',
-  'EmailBouncedReason', 'EmailBouncedDate', 'IsEmailBounced', 'SystemModstamp',
+  'Id', 'IsDeleted', 'MasterRecordId', 'Email', 'FirstName', 'LastName', 'Title', 'Phone', 'MobilePhone', 'AccountId',
+  'OwnerId', 'VIP_Level__c', 'EmailBouncedReason', 'EmailBouncedDate', 'IsEmailBounced', 'SystemModstamp',
 ];
 
+const OBJECTS: Record<CrmObjectType, { sobject: string; fields: string[] }> = {
+  companies: { sobject: 'Account', fields: ACCOUNT_FIELDS },
+  contacts: { sobject: 'Contact', fields: CONTACT_FIELDS },
+};
+
+/** Where a walk stands: after the last (SystemModstamp, Id) read, or from an instant on. */
+export interface SalesforcePosition {
+  from: string | null;
+  after: { stamp: string; id: string } | null;
+}
+
 type SObjectRow = { Id: string; attributes?: unknown; [field: string]: unknown };
+
+const SALESFORCE_ID = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
 
 function text(value: unknown): string | null {
   return typeof value === 'string' && value !== '' ? value : null;
@@ -24,6 +47,25 @@ function timestamp(value: unknown): Date | null {
   // Salesforce writes "2024-05-20T20:49:32.000+0000": insert the colon JavaScript wants in the offset.
   const date = new Date(value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
   return Number.isNaN(date.getTime()) ? null : date;
+}
+
+/** A SOQL datetime literal (unquoted), e.g. 2024-05-20T20:49:32.000Z. */
+export function soqlDateTime(date: Date): string {
+  return date.toISOString();
+}
+
+/** The SOQL of one keyset page. Only values we produced (validated ids, formatted dates) go in. */
+export function keysetQuery(objectType: CrmObjectType, position: SalesforcePosition): string {
+  const { sobject, fields } = OBJECTS[objectType];
+  let where = '';
+  if (position.after) {
+    if (!SALESFORCE_ID.test(position.after.id)) throw new Error(`not a Salesforce id: ${JSON.stringify(position.after.id)}`);
+    const stamp = soqlDateTime(new Date(position.after.stamp));
+    where = ` WHERE (SystemModstamp > ${stamp}) OR (SystemModstamp = ${stamp} AND Id > '${position.after.id}')`;
+  } else if (position.from) {
+    where = ` WHERE SystemModstamp >= ${soqlDateTime(new Date(position.from))}`;
+  }
+  return `SELECT ${fields.join(', ')} FROM ${sobject}${where} ORDER BY SystemModstamp ASC, Id ASC LIMIT ${QUERY_PAGE_SIZE}`;
 }
 
 /** "https://www.Example.com/about" -> "example.com". */
@@ -43,11 +85,37 @@ function fieldsOf(row: SObjectRow): Record<string, unknown> {
   return fields;
 }
 
-/** jsforce raises errors named after Salesforce's errorCode, with the HTTP status in `data`/`statusCode`. */
+export function toCompany(row: SObjectRow): CrmCompanyRecord {
+  return {
+    crmId: row.Id,
+    name: text(row.Name),
+    domain: domainFromWebsite(row.Website),
+    modifiedAt: timestamp(row.SystemModstamp),
+    properties: fieldsOf(row),
+  };
+}
+
+export function toContact(row: SObjectRow): CrmContactRecord {
+  return {
+    crmId: row.Id,
+    email: text(row.Email),
+    firstName: text(row.FirstName),
+    lastName: text(row.LastName),
+    title: text(row.Title),
+    phone: text(row.Phone) ?? text(row.MobilePhone),
+    companyCrmId: text(row.AccountId),
+    ownerId: text(row.OwnerId),
+    explicitVipLevel: row.VIP_Level__c ?? null,
+    modifiedAt: timestamp(row.SystemModstamp),
+    properties: fieldsOf(row),
+  };
+}
+
+/** jsforce raises errors named after Salesforce's errorCode (or ERROR_HTTP_<status>). */
 export function classifySalesforceFailure(error: unknown): FailureVerdict {
-  const e = error as { name?: string; errorCode?: string; message?: string; statusCode?: number };
+  const e = error as { name?: string; errorCode?: string; message?: string };
   const code = e.errorCode ?? e.name ?? '';
-  const message = e.message ?? String(error);
+  const message = (e.message ?? String(error)).slice(0, 300);
   if (code === 'invalid_client' || code === 'invalid_client_id' || code === 'invalid_grant' || code === 'unsupported_grant_type') {
     return { kind: 'configuration', message: `Salesforce refused the client credentials (${code}: ${message}); check the connected app's consumer key and secret and that the client credentials flow is enabled with a run-as user` };
   }
@@ -58,16 +126,15 @@ export function classifySalesforceFailure(error: unknown): FailureVerdict {
     return { kind: 'configuration', message: `the org does not accept vipsync's query (${code}: ${message}); create the missing field or give the integration user access to it` };
   }
   if (code === 'REQUEST_LIMIT_EXCEEDED') return { kind: 'retry', rateLimited: true, retryAfterMs: 60_000, message: `org API limit reached (${message})` };
-  if (/^ERROR_HTTP_(5\d\d|429)$/.test(code) || /ECONNRESET|ECONNREFUSED|ETIMEDOUT|socket hang up|fetch failed/i.test(message)) {
+  if (/^ERROR_HTTP_(5\d\d|429)$/.test(code) || /ECONNRESET|ECONNREFUSED|ETIMEDOUT|socket hang up|fetch failed|network/i.test(message)) {
     return { kind: 'retry', rateLimited: code === 'ERROR_HTTP_429', message: `Salesforce unavailable (${code || message})` };
   }
   return { kind: 'fatal', message: `Salesforce refused the request (${code}: ${message})` };
 }
 
 export function createSalesforceClient(config: SalesforceConnectionConfig): CrmClient {
-  const stats: CrmCallStats = { apiCalls: 0, http429: 0, retries: 0 };
-  const call = <T>(what: string, fn: () => Promise<T>) =>
-    callWithRetry(fn, { connectionId: config.id, what, stats, classify: classifySalesforceFailure });
+  const stats: CrmCallStats = { apiCalls: 0, tokenRequests: 0, http429: 0, retries: 0 };
+  const classify = classifySalesforceFailure;
 
   // jsforce refreshes and replays on every 401; a server that rejects every new token would make
   // it loop forever, so consecutive refreshes are capped.
@@ -79,10 +146,10 @@ export function createSalesforceClient(config: SalesforceConnectionConfig): CrmC
     refreshFn: (connection, callback) => {
       refreshesWithoutSuccess += 1;
       if (refreshesWithoutSuccess > 2) {
-        const error = Object.assign(new Error('new access tokens are rejected as invalid sessions'), { name: 'INVALID_SESSION_ID' });
-        callback(error);
+        callback(Object.assign(new Error('new access tokens are rejected as invalid sessions'), { name: 'INVALID_SESSION_ID' }));
         return;
       }
+      stats.tokenRequests += 1;
       connection.oauth2
         .requestToken({ grant_type: 'client_credentials' })
         .then((token) => callback(null, token.access_token, token))
@@ -91,61 +158,66 @@ export function createSalesforceClient(config: SalesforceConnectionConfig): CrmC
   });
   let authorized: Promise<unknown> | null = null;
   const ensureAuthorized = () => {
-    authorized ??= call('authorize', () => conn.authorize({ grant_type: 'client_credentials' })).catch((error) => {
+    authorized ??= callWithRetry(() => conn.authorize({ grant_type: 'client_credentials' }), {
+      connectionId: config.id, what: 'authorize', stats, classify, tokenRequest: true,
+    }).catch((error) => {
       authorized = null;
       throw error;
     });
     return authorized;
   };
 
-  async function queryPage(soql: string, cursor: string | null): Promise<CrmPage<SObjectRow>> {
-    await ensureAuthorized();
-    const result = await call('query', async () =>
-      cursor === null
-        ? await conn.query(soql, { autoFetch: false, headers: { 'Sforce-Query-Options': 'batchSize=2000' } })
-        : await conn.queryMore(cursor),
-    );
-    refreshesWithoutSuccess = 0;
-    return { records: result.records as SObjectRow[], nextCursor: result.done ? null : (result.nextRecordsUrl ?? null) };
-  }
-
   return {
     connectionId: config.id,
     system: 'salesforce',
     stats: () => ({ ...stats }),
 
-    async fetchCompanies(cursor): Promise<CrmPage<CrmCompanyRecord>> {
-      const page = await queryPage(`SELECT ${ACCOUNT_FIELDS.join(', ')} FROM Account ORDER BY Id`, cursor);
-      return {
-        records: page.records.map((row) => ({
-          crmId: row.Id,
-          name: text(row.Name),
-          domain: domainFromWebsite(row.Website),
-          modifiedAt: timestamp(row.SystemModstamp),
-          properties: fieldsOf(row),
-        })),
-        nextCursor: page.nextCursor,
-      };
+    async findContactsByEmail(email: string): Promise<CrmContactRecord[]> {
+      await ensureAuthorized();
+      // User input: escaped, never concatenated raw (see soql.ts).
+      const soql = `SELECT ${CONTACT_FIELDS.join(', ')} FROM Contact WHERE Email = ${soqlString(email)} ORDER BY Id LIMIT 200`;
+      const result = await callWithRetry(async () => conn.query(soql, { autoFetch: false }), {
+        connectionId: config.id, what: 'find contacts by email', stats, classify,
+      });
+      refreshesWithoutSuccess = 0;
+      return (result.records as SObjectRow[]).filter((row) => row.IsDeleted !== true).map(toContact);
     },
 
-    async fetchContacts(cursor): Promise<CrmPage<CrmContactRecord>> {
-      const page = await queryPage(`SELECT ${CONTACT_FIELDS.join(', ')} FROM Contact ORDER BY Id`, cursor);
-      return {
-        records: page.records.map((row) => ({
-          crmId: row.Id,
-          email: text(row.Email),
-          firstName: text(row.FirstName),
-          lastName: text(row.LastName),
-          title: text(row.Title),
-          phone: text(row.Phone) ?? text(row.MobilePhone),
-          companyCrmId: text(row.AccountId),
-          ownerId: text(row.OwnerId),
-          explicitVipLevel: row.VIP_Level__c ?? null,
-          modifiedAt: timestamp(row.SystemModstamp),
-          properties: fieldsOf(row),
-        })),
-        nextCursor: page.nextCursor,
-      };
+    startWalk(_type, since) {
+      return JSON.stringify({ from: since?.toISOString() ?? null, after: null } satisfies SalesforcePosition);
+    },
+
+    async fetchPage<T extends CrmObjectType>(type: T, position: string): Promise<CrmWalkPage<T>> {
+      const at = JSON.parse(position) as SalesforcePosition;
+      await ensureAuthorized();
+      const soql = keysetQuery(type, at);
+      const result = await callWithRetry(
+        async () => conn.query(soql, { scanAll: true, autoFetch: false }),
+        { connectionId: config.id, what: `query ${OBJECTS[type].sobject}`, stats, classify },
+      );
+      refreshesWithoutSuccess = 0;
+      const rows = result.records as SObjectRow[];
+      const live = rows.filter((row) => row.IsDeleted !== true);
+      const deletions: CrmDeletion[] = rows
+        .filter((row) => row.IsDeleted === true)
+        .map((row) => {
+          const master = text(row.MasterRecordId);
+          return master
+            ? { crmId: row.Id, kind: 'merged', mergedIntoId: master, at: timestamp(row.SystemModstamp) }
+            : { crmId: row.Id, kind: 'deleted', at: timestamp(row.SystemModstamp) };
+        });
+      const records = live.map((row) => (type === 'contacts' ? toContact(row) : toCompany(row))) as CrmRecord<T>[];
+      const last = rows.at(-1);
+      const lastStamp = last ? timestamp(last.SystemModstamp) : null;
+      let highWater: Date | null = null;
+      for (const row of rows) {
+        const stamp = timestamp(row.SystemModstamp);
+        if (stamp && (!highWater || stamp > highWater)) highWater = stamp;
+      }
+      const next: SalesforcePosition | null = rows.length < QUERY_PAGE_SIZE || !last || !lastStamp
+        ? null
+        : { from: at.from, after: { stamp: lastStamp.toISOString(), id: last.Id } };
+      return { records, deletions, next: next && JSON.stringify(next), highWater };
     },
   };
 }

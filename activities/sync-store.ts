@@ -1,0 +1,156 @@
+// The database side of a sync: each page's records, deletions, seen ids, walk position and run
+// counters are written in ONE transaction, so a crash at any instant leaves either the whole page
+// or none of it, and the walk resumes exactly after the last committed page.
+import type { CrmDeletion, CrmObjectType } from './crm/types.js';
+import type { Db } from './db.js';
+import type { CompanyRow, ContactRow, Rejection } from './records.js';
+
+type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
+
+const UPSERT_COMPANIES = `
+INSERT INTO crm_companies AS c (connection_id, crm_id, name, domain, properties, crm_modified_at, content_hash, last_seen_at)
+SELECT $1, r.crm_id, r.name, r.domain, r.properties::jsonb, r.crm_modified_at::timestamptz, r.content_hash, now()
+FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+  AS r(crm_id, name, domain, properties, crm_modified_at, content_hash)
+ON CONFLICT (connection_id, crm_id) DO UPDATE SET
+  name = excluded.name, domain = excluded.domain, properties = excluded.properties,
+  crm_modified_at = excluded.crm_modified_at, content_hash = excluded.content_hash,
+  last_seen_at = now(), updated_at = now(), deleted_at = NULL, deletion_kind = NULL, merged_into_id = NULL
+WHERE c.content_hash IS DISTINCT FROM excluded.content_hash OR c.deleted_at IS NOT NULL
+RETURNING (xmax = 0) AS inserted`;
+
+const UPSERT_CONTACTS = `
+INSERT INTO crm_contacts AS c (connection_id, crm_id, email, email_normalized, first_name, last_name, title, phone,
+  company_crm_id, owner_id, crm_vip_level, properties, crm_modified_at, content_hash, last_seen_at)
+SELECT $1, r.crm_id, r.email, r.email_normalized, r.first_name, r.last_name, r.title, r.phone,
+  r.company_crm_id, r.owner_id, r.crm_vip_level, r.properties::jsonb, r.crm_modified_at::timestamptz, r.content_hash, now()
+FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+            $10::text[], $11::int[], $12::text[], $13::text[], $14::text[])
+  AS r(crm_id, email, email_normalized, first_name, last_name, title, phone, company_crm_id, owner_id,
+       crm_vip_level, properties, crm_modified_at, content_hash)
+ON CONFLICT (connection_id, crm_id) DO UPDATE SET
+  email = excluded.email, email_normalized = excluded.email_normalized, first_name = excluded.first_name,
+  last_name = excluded.last_name, title = excluded.title, phone = excluded.phone,
+  company_crm_id = excluded.company_crm_id, owner_id = excluded.owner_id, crm_vip_level = excluded.crm_vip_level,
+  properties = excluded.properties, crm_modified_at = excluded.crm_modified_at, content_hash = excluded.content_hash,
+  last_seen_at = now(), updated_at = now(), deleted_at = NULL, deletion_kind = NULL, merged_into_id = NULL
+WHERE c.content_hash IS DISTINCT FROM excluded.content_hash OR c.deleted_at IS NOT NULL
+RETURNING (xmax = 0) AS inserted`;
+
+const TABLE: Record<CrmObjectType, string> = { companies: 'crm_companies', contacts: 'crm_contacts' };
+
+function column<T, K extends keyof T>(rows: T[], key: K): T[K][] {
+  return rows.map((row) => row[key]);
+}
+
+export interface PageWriteCounts {
+  created: number;
+  updated: number;
+  unchanged: number;
+  deleted: number;
+  quarantined: number;
+}
+
+export async function upsertCompanies(tx: Tx, connectionId: string, rows: CompanyRow[]): Promise<{ inserted: boolean }[]> {
+  if (rows.length === 0) return [];
+  return tx.$queryRawUnsafe<{ inserted: boolean }[]>(
+    UPSERT_COMPANIES, connectionId, column(rows, 'crmId'), column(rows, 'name'), column(rows, 'domain'),
+    column(rows, 'properties'), column(rows, 'crmModifiedAt'), column(rows, 'contentHash'),
+  );
+}
+
+export async function upsertContacts(tx: Tx, connectionId: string, rows: ContactRow[]): Promise<{ inserted: boolean }[]> {
+  if (rows.length === 0) return [];
+  return tx.$queryRawUnsafe<{ inserted: boolean }[]>(
+    UPSERT_CONTACTS, connectionId, column(rows, 'crmId'), column(rows, 'email'),
+    column(rows, 'emailNormalized'), column(rows, 'firstName'), column(rows, 'lastName'), column(rows, 'title'),
+    column(rows, 'phone'), column(rows, 'companyCrmId'), column(rows, 'ownerId'), column(rows, 'crmVipLevel'),
+    column(rows, 'properties'), column(rows, 'crmModifiedAt'), column(rows, 'contentHash'),
+  );
+}
+
+/** Live contacts of this connection, outside `exceptCrmIds`, that already hold one of `emails`. */
+export async function emailHolders(tx: Tx, connectionId: string, emails: string[], exceptCrmIds: string[]): Promise<Map<string, string>> {
+  if (emails.length === 0) return new Map();
+  const rows = await tx.$queryRawUnsafe<{ email_normalized: string; crm_id: string }[]>(
+    `SELECT email_normalized, min(crm_id) AS crm_id FROM crm_contacts
+     WHERE connection_id = $1 AND deleted_at IS NULL AND email_normalized = ANY($2::text[]) AND NOT (crm_id = ANY($3::text[]))
+     GROUP BY email_normalized`,
+    connectionId, emails, exceptCrmIds,
+  );
+  return new Map(rows.map((r) => [r.email_normalized, r.crm_id]));
+}
+
+/** Marks records gone; a record already marked keeps its first mark. Returns how many were newly marked. */
+export async function markDeleted(tx: Tx, connectionId: string, objectType: CrmObjectType, deletions: CrmDeletion[]): Promise<number> {
+  if (deletions.length === 0) return 0;
+  return tx.$executeRawUnsafe(
+    `UPDATE ${TABLE[objectType]} AS t SET deleted_at = coalesce(d.at::timestamptz, now()), deletion_kind = d.kind,
+       merged_into_id = d.merged_into, updated_at = now()
+     FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS d(crm_id, kind, merged_into, at)
+     WHERE t.connection_id = $1 AND t.crm_id = d.crm_id AND t.deleted_at IS NULL`,
+    connectionId, column(deletions, 'crmId'), column(deletions, 'kind'),
+    deletions.map((d) => d.mergedIntoId ?? null), deletions.map((d) => d.at?.toISOString() ?? null),
+  );
+}
+
+export async function quarantine(tx: Tx, connectionId: string, objectType: CrmObjectType, syncRunId: bigint, rejections: Rejection[]): Promise<void> {
+  for (const r of rejections) {
+    await tx.$executeRaw`
+      INSERT INTO quarantined_records (connection_id, object_type, crm_id, reason, payload, sync_run_id)
+      VALUES (${connectionId}, ${objectType}, ${r.crmId}, ${r.reason}, ${JSON.stringify(r.payload)}::jsonb, ${syncRunId})
+      ON CONFLICT (connection_id, object_type, crm_id) DO UPDATE
+        SET reason = excluded.reason, payload = excluded.payload, sync_run_id = excluded.sync_run_id, created_at = now()`;
+  }
+}
+
+/** A record that was quarantined before and arrived good now leaves the quarantine. */
+export async function releaseFromQuarantine(tx: Tx, connectionId: string, objectType: CrmObjectType, crmIds: string[]): Promise<void> {
+  if (crmIds.length === 0) return;
+  await tx.$executeRawUnsafe(
+    `DELETE FROM quarantined_records WHERE connection_id = $1 AND object_type = $2 AND crm_id = ANY($3::text[])`,
+    connectionId, objectType, crmIds,
+  );
+}
+
+export async function recordSeen(tx: Tx, walkId: bigint, objectType: CrmObjectType, crmIds: string[]): Promise<void> {
+  if (crmIds.length === 0) return;
+  await tx.$executeRawUnsafe(
+    `INSERT INTO sync_seen_ids (walk_id, object_type, crm_id) SELECT $1, $2, unnest($3::text[]) ON CONFLICT DO NOTHING`,
+    walkId, objectType, crmIds,
+  );
+}
+
+/**
+ * After a full walk: every live record of the connection the walk did not see has vanished from
+ * the CRM without a deletion record. Returns how many were marked.
+ */
+export async function markVanished(tx: Tx, connectionId: string, objectType: CrmObjectType, walkId: bigint): Promise<number> {
+  // The seen set was filled moments ago: without fresh statistics the planner takes it for empty
+  // and compares every stored record with every seen id.
+  await tx.$executeRawUnsafe('ANALYZE sync_seen_ids');
+  const marked = await tx.$executeRawUnsafe(
+    `UPDATE ${TABLE[objectType]} AS t SET deleted_at = now(), deletion_kind = 'vanished', updated_at = now()
+     FROM (
+       SELECT r.id FROM ${TABLE[objectType]} r
+       LEFT JOIN sync_seen_ids s ON s.walk_id = $2 AND s.object_type = $3 AND s.crm_id = r.crm_id
+       WHERE r.connection_id = $1 AND r.deleted_at IS NULL AND s.crm_id IS NULL
+     ) AS gone
+     WHERE t.id = gone.id`,
+    connectionId, walkId, objectType,
+  );
+  await tx.$executeRawUnsafe(`DELETE FROM sync_seen_ids WHERE walk_id = $1 AND object_type = $2`, walkId, objectType);
+  return marked;
+}
+
+/** Makes the next sync of a connection walk everything (`vipsync sync now --full`). */
+export async function requestFullSync(db: Db, connectionId: string): Promise<void> {
+  for (const objectType of ['companies', 'contacts'] as const) {
+    const key = { connectionId, objectType };
+    await db.syncState.upsert({
+      where: { connectionId_objectType: key },
+      create: { ...key, fullRequestedAt: new Date() },
+      update: { fullRequestedAt: new Date() },
+    });
+  }
+}

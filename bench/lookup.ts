@@ -1,0 +1,218 @@
+// Lookup benchmark (issue #5), run by `npm run bench` (bench/run.ts) or alone:
+//   npx tsx bench/lookup.ts [--quick]
+//
+// 1. HTTP: `vipsync serve` as its own process over a seeded database; autocannon (in this process)
+//    against GET /v1/lookup (bearer token, audit on, random emails from a pool) and GET /health (the
+//    trivial endpoint of the same server) at 1, 16 and 64 connections; then the lookup alone at a
+//    fixed 2,000 requests/s for its p50/p99.
+// 2. Activity: one worker on one task queue with the lookupVip activity (the production service:
+//    cache + batched audit) and a no-op activity; a workflow calls each N times in a row and the
+//    client-side time per call is compared.
+// Cache strategy measured: per-email read-through cache invalidated by Postgres LISTEN/NOTIFY
+// (activities/lookup.ts); freshness after a sync is proven in test/api.e2e.test.ts.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import autocannon from 'autocannon';
+import { createAuditWriter } from '../activities/admin/audit.js';
+import { createToken } from '../activities/admin/tokens.js';
+import { listenForChanges } from '../activities/change-feed.js';
+import { createDb, type Db } from '../activities/db.js';
+import { createLookupActivities, createLookupService, LookupCache } from '../activities/lookup.js';
+import { freePort } from '../cli/stack/ports.js';
+import { startPostgres } from '../cli/stack/postgres.js';
+import { stopChild } from '../cli/stack/processes.js';
+import { startTemporalDevServer } from '../cli/stack/temporal.js';
+import { applyMigrations } from '../prisma/migrate.js';
+
+const REPO_DIR = fileURLToPath(new URL('..', import.meta.url));
+const BIN = join(REPO_DIR, 'bin/vipsync.js');
+const log = (msg: string) => process.stderr.write(`[lookup bench] ${msg}\n`);
+
+async function seed(db: Db, people: number): Promise<string[]> {
+  await db.$executeRawUnsafe(`INSERT INTO crm_connections (id, system, display_name, base_url, updated_at) VALUES ('bench', 'salesforce', 'bench', 'http://x', now())`);
+  await db.$executeRawUnsafe(`
+    INSERT INTO vips (email, name, company, level, level_source, source, validated, validated_by, notes)
+    SELECT 'person' || i || '@company' || (i % 500) || '.example', 'Person ' || i, 'Company ' || (i % 500),
+           CASE WHEN i % 3 = 0 THEN 1 + i % 5 END, CASE WHEN i % 3 = 0 THEN 'crm'::"VipSource" END, 'crm', true, '{bench}',
+           CASE WHEN i % 7 = 0 THEN 'a note' END
+    FROM generate_series(1, $1) AS i`, people);
+  await db.$executeRawUnsafe(`
+    INSERT INTO crm_contacts (connection_id, crm_id, email, email_normalized, owner_id, crm_vip_level, properties, content_hash, last_seen_at)
+    SELECT 'bench', 'c' || i, 'person' || i || '@company' || (i % 500) || '.example', 'person' || i || '@company' || (i % 500) || '.example',
+           '005' || (i % 7), CASE WHEN i % 3 = 0 THEN 1 + i % 5 END, '{}', 'h', now()
+    FROM generate_series(1, $1) AS i`, people);
+  // A pool the clients draw from: mostly known people, some strangers.
+  const pool: string[] = [];
+  for (let i = 0; i < 2000; i += 1) {
+    pool.push(i % 10 === 0 ? `stranger${i}@nowhere.example` : `person${1 + ((i * 7919) % people)}@company${(1 + ((i * 7919) % people)) % 500}.example`);
+  }
+  return pool;
+}
+
+async function startServeProcess(env: Record<string, string>, port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port)], { env: { ...process.env, ...env, VIPSYNC_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`vipsync serve did not start within 120 s: ${stderr}`)), 120_000);
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (stderr.includes('listening on')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`vipsync serve exited (${code}): ${stderr}`)));
+  });
+  return child;
+}
+
+interface CannonResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+async function cannon(url: string, opts: { connections: number; seconds: number; token?: string; pool?: string[]; rate?: number }): Promise<CannonResult> {
+  let next = 0;
+  const result = await autocannon({
+    url,
+    connections: opts.connections,
+    duration: opts.seconds,
+    overallRate: opts.rate,
+    headers: opts.token ? { authorization: `Bearer ${opts.token}` } : {},
+    requests: opts.pool
+      ? [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/v1/lookup?email=${encodeURIComponent(opts.pool![next++ % opts.pool!.length]!)}` }) }]
+      : undefined,
+  });
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
+}
+
+/** Looks up every email of the pool once, 16 at a time; returns lookups per second. */
+async function warmPool(url: string, token: string, pool: string[]): Promise<number> {
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(Array.from({ length: 16 }, async () => {
+    while (next < pool.length) {
+      const email = pool[next++]!;
+      const response = await fetch(`${url}/v1/lookup?email=${encodeURIComponent(email)}`, { headers: { authorization: `Bearer ${token}` } });
+      if (!response.ok) throw new Error(`warm-up lookup of ${email}: HTTP ${response.status}`);
+      await response.arrayBuffer();
+    }
+  }));
+  return pool.length / ((performance.now() - started) / 1000);
+}
+
+async function activityBench(db: Db, databaseUrl: string, temporalAddress: string, pool: string[], calls: number) {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const feed = await listenForChanges(databaseUrl);
+  const audit = createAuditWriter(db);
+  const lookup = createLookupService({ db, audit, cache: new LookupCache(feed) });
+  const taskQueue = `lookup-bench-${Date.now().toString(36)}`;
+  const native = await NativeConnection.connect({ address: temporalAddress });
+  const worker = await Worker.create({
+    connection: native,
+    taskQueue,
+    workflowBundle: await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./lookup-workflows.ts', import.meta.url)), logger: new DefaultLogger('WARN') }),
+    activities: { ...createLookupActivities({ lookup }), async noop() { return null; } },
+  });
+  const running = worker.run();
+  const connection = await Connection.connect({ address: temporalAddress });
+  const client = new Client({ connection });
+  const perCall = async (kind: 'lookup' | 'noop') => {
+    const emails = pool.slice(0, calls);
+    const started = performance.now();
+    await client.workflow.execute('activityLoopWorkflow', { taskQueue, workflowId: `${taskQueue}-${kind}-${Math.random()}`, args: [kind, emails] });
+    return (performance.now() - started) / calls;
+  };
+  try {
+    await perCall('noop'); // warm-up: workflow cache, connections
+    await perCall('lookup');
+    const samples = { lookup: [] as number[], noop: [] as number[] };
+    for (let round = 0; round < 3; round += 1) {
+      samples.noop.push(await perCall('noop'));
+      samples.lookup.push(await perCall('lookup'));
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    return { lookupMs: median(samples.lookup), noopMs: median(samples.noop) };
+  } finally {
+    worker.shutdown();
+    await running;
+    await connection.close();
+    await native.close();
+    await audit.close();
+    await feed.close();
+  }
+}
+
+export async function runLookupBench(opts: { quick: boolean }): Promise<Record<string, number>> {
+  const seconds = opts.quick ? 3 : 10;
+  const people = opts.quick ? 10_000 : 100_000;
+  const dir = await mkdtemp(join(tmpdir(), 'vipsync-lookup-bench-'));
+  await chmod(dir, 0o755); // PostgreSQL may run as another OS user (when we are root)
+  const stops: (() => Promise<void>)[] = [];
+  try {
+    const postgres = await startPostgres({ dataDir: join(dir, 'pg'), log });
+    stops.push(() => postgres.stop());
+    const temporal = await startTemporalDevServer({ toolsDir: join(REPO_DIR, '.vipsync', 'tools'), log });
+    stops.push(() => temporal.stop());
+    const databaseUrl = await postgres.createDatabase('lookup_bench');
+    await applyMigrations(databaseUrl);
+    const db = createDb(databaseUrl, { maxConnections: 10 });
+    stops.push(() => db.$disconnect());
+    const pool = await seed(db, people);
+    const { token } = await createToken(db, { name: 'bench', scopes: ['lookup'] }, { name: 'bench', surface: 'cli' });
+    log(`seeded ${people} people; starting \`vipsync serve\``);
+
+    const port = await freePort();
+    const server = await startServeProcess({ DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporal.address }, port);
+    stops.push(() => stopChild(server, 'SIGTERM', 10_000));
+    const url = `http://127.0.0.1:${port}`;
+    await cannon(`${url}/health`, { connections: 16, seconds: 1 }); // warm-up
+    // Cold: every email of the pool once (each a database read); then the cache holds them all.
+    const cold = await warmPool(url, token, pool);
+    log(`cold pass over ${pool.length} emails: ${Math.round(cold)} lookups/s (16 at a time, each read from the database)`);
+
+    const figures: Record<string, number> = {};
+    const ratios: number[] = [];
+    for (const connections of [1, 16, 64]) {
+      const trivial = await cannon(`${url}/health`, { connections, seconds });
+      const lookup = await cannon(url, { connections, seconds, token, pool });
+      if (lookup.non2xx > 0 || lookup.errors > 0) throw new Error(`lookup at ${connections} connections: ${lookup.non2xx} non-2xx, ${lookup.errors} errors`);
+      figures[`trivialRps_c${connections}`] = Math.round(trivial.rps);
+      figures[`lookupRps_c${connections}`] = Math.round(lookup.rps);
+      figures[`lookupP99Ms_c${connections}`] = lookup.p99;
+      ratios.push(lookup.rps / trivial.rps);
+      log(`${connections} connections: /health ${Math.round(trivial.rps)} req/s, lookup ${Math.round(lookup.rps)} req/s (p50 ${lookup.p50} ms, p99 ${lookup.p99} ms)`);
+    }
+    figures.lookupRpsRatio = Number(Math.min(...ratios).toFixed(3));
+    const fixed = await cannon(url, { connections: 16, seconds: seconds * 2, token, pool, rate: 2000 });
+    figures.lookupP50Ms = fixed.p50;
+    figures.lookupP99Ms = fixed.p99;
+    figures.lookupRpsAtFixedRate = Math.round(fixed.rps);
+    log(`2,000 req/s: p50 ${fixed.p50} ms, p99 ${fixed.p99} ms (${Math.round(fixed.rps)} req/s achieved)`);
+
+    const activity = await activityBench(db, databaseUrl, temporal.address, pool, opts.quick ? 100 : 300);
+    figures.activityLookupMs = Number(activity.lookupMs.toFixed(2));
+    figures.activityNoopMs = Number(activity.noopMs.toFixed(2));
+    figures.activityLookupRatio = Number((activity.lookupMs / activity.noopMs).toFixed(3));
+    log(`activity: lookup ${activity.lookupMs.toFixed(2)} ms/call, no-op ${activity.noopMs.toFixed(2)} ms/call`);
+    figures.lookupColdRps_c16 = Math.round(cold);
+    figures.auditRowsWritten = await db.auditLog.count({ where: { action: 'lookup' } });
+    return figures;
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch((error: Error) => log(`while stopping: ${error.message}`));
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const figures = await runLookupBench({ quick: process.argv.includes('--quick') });
+  process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
+}

@@ -1,0 +1,195 @@
+// `npm run bench`: the figures of issue #3 for 10k, 100k and 1M generated contacts
+// (`-- --quick`: 10k only), printed as a table and written to bench/results.json.
+//   npm run bench [-- --quick] [-- --sizes 10k,100k] [-- --skip-lookup]
+// Progress goes to stderr; everything it starts (PostgreSQL, Temporal, emulator and worker
+// processes) is stopped at the end, on failure and on Ctrl-C.
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { startPostgres, type PostgresCluster } from '../cli/stack/postgres.js';
+import { startTemporalDevServer, type TemporalDevServer } from '../cli/stack/temporal.js';
+import { formatSize, runSyncBench, stopBenchChildren, type SyncBenchResult } from './sync.js';
+
+const REPO_DIR = fileURLToPath(new URL('..', import.meta.url));
+const RESULTS_FILE = join(REPO_DIR, 'bench/results.json');
+const LOOKUP_BENCH = join(REPO_DIR, 'bench/lookup.ts');
+const FULL_SIZES = [10_000, 100_000, 1_000_000];
+const QUICK_SIZES = [10_000];
+
+/** The figures issue #3 names, in table order, with how to show them. */
+const FIGURES: { key: keyof SyncBenchResult | string; label: string; digits: number }[] = [
+  { key: 'rateLimitUtilization', label: 'rateLimitUtilization (HubSpot, target >= 0.95)', digits: 3 },
+  { key: 'http429Received', label: 'http429Received (target 0)', digits: 0 },
+  { key: 'apiCallsPer1000Full', label: 'apiCallsPer1000Full (HubSpot, target <= 10.2)', digits: 2 },
+  { key: 'apiCallsNoChangeIncremental', label: 'apiCallsNoChangeIncremental (target <= 6)', digits: 0 },
+  { key: 'unthrottledContactsPerSec', label: 'unthrottledContactsPerSec (target >= 20,000)', digits: 0 },
+  { key: 'copyRowsPerSec', label: 'copyRowsPerSec (raw COPY, same rows)', digits: 0 },
+  { key: 'peakRssMb', label: 'peakRssMb (worker, target < 300 at 1M)', digits: 0 },
+  { key: 'hubspotRecordsPerCall', label: '  HubSpot records per call (full)', digits: 1 },
+  { key: 'hubspotFullApiSeconds', label: '  HubSpot full sync API seconds', digits: 1 },
+  { key: 'hubspotFullMinimumSeconds', label: '  ... at the rate limit', digits: 1 },
+  { key: 'limitedFullSyncSeconds', label: '  full sync wall seconds (limits on)', digits: 1 },
+  { key: 'incrementalSeconds', label: '  no-change sync seconds', digits: 1 },
+  { key: 'unthrottledSeconds', label: '  full sync seconds (limits off)', digits: 1 },
+  { key: 'workerIdleRssMb', label: '  worker RSS when ready, idle', digits: 0 },
+  { key: 'workerBootPeakRssMb', label: '  worker peak RSS while booting', digits: 0 },
+];
+
+const startedAt = Date.now();
+
+function log(msg: string): void {
+  const elapsed = Math.round((Date.now() - startedAt) / 1000);
+  const stamp = `${String(Math.floor(elapsed / 60)).padStart(2, '0')}:${String(elapsed % 60).padStart(2, '0')}`;
+  process.stderr.write(`[bench ${stamp}] ${msg}\n`);
+}
+
+function parseSize(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)([km]?)$/i.exec(text.trim());
+  if (!match) throw new Error(`--sizes: "${text}" is not a size (e.g. 10k, 100k, 1m, 25000)`);
+  const unit = { '': 1, k: 1_000, m: 1_000_000 }[match[2]!.toLowerCase() as '' | 'k' | 'm'];
+  return Math.round(Number(match[1]) * unit);
+}
+
+interface Stack {
+  postgres?: PostgresCluster;
+  temporal?: TemporalDevServer;
+  connection?: Connection;
+}
+
+async function stopStack(stack: Stack, opts: { interrupted: boolean }): Promise<void> {
+  await stopBenchChildren().catch((error: Error) => log(`while stopping processes: ${error.message}`));
+  // Interrupted, a client call may still be retrying: closing its channel under it would throw
+  // from a timer and end the process before PostgreSQL's data directory is removed.
+  if (!opts.interrupted) await stack.connection?.close().catch(() => {});
+  await Promise.all([
+    stack.temporal?.stop().catch((error: Error) => log(`while stopping Temporal: ${error.message}`)),
+    stack.postgres?.stop().catch((error: Error) => log(`while stopping PostgreSQL: ${error.message}`)),
+  ]);
+}
+
+async function runSyncBenches(sizes: number[]): Promise<(SyncBenchResult | { contacts: number; error: string })[]> {
+  const stack: Stack = {};
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = true;
+    log(`${signal}: stopping everything the benchmark started ...`);
+    void stopStack(stack, { interrupted: true }).finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const results: (SyncBenchResult | { contacts: number; error: string })[] = [];
+  try {
+    stack.postgres = await startPostgres({ dataDir: join(tmpdir(), `vipsync-bench-${process.pid}`), log });
+    stack.temporal = await startTemporalDevServer({ toolsDir: join(REPO_DIR, '.vipsync/tools'), log });
+    stack.connection = await Connection.connect({ address: stack.temporal.address });
+    const client = new Client({ connection: stack.connection, namespace: stack.temporal.namespace });
+    for (const size of sizes) {
+      const sizeStartedAt = Date.now();
+      log(`---- ${formatSize(size)} contacts ----`);
+      try {
+        results.push(await runSyncBench({ postgres: stack.postgres, temporal: stack.temporal, client }, size, log));
+        log(`${formatSize(size)} done in ${Math.round((Date.now() - sizeStartedAt) / 1000)} s`);
+      } catch (error) {
+        if (interrupted) throw error;
+        log(`${formatSize(size)} FAILED: ${(error as Error).stack ?? String(error)}`);
+        results.push({ contacts: size, error: (error as Error).message });
+      }
+    }
+  } finally {
+    if (!interrupted) await stopStack(stack, { interrupted: false });
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  return results;
+}
+
+/** bench/lookup.ts (another benchmark) is optional: its figures are merged when it is there. */
+async function runLookupBench(quick: boolean): Promise<{ figures: Record<string, number>; note?: string }> {
+  if (!existsSync(LOOKUP_BENCH)) {
+    log('lookup benchmark skipped: bench/lookup.ts does not exist');
+    return { figures: {}, note: 'skipped: bench/lookup.ts does not exist' };
+  }
+  log('---- lookup benchmark (bench/lookup.ts) ----');
+  try {
+    const module = (await import(pathToFileURL(LOOKUP_BENCH).href)) as {
+      runLookupBench?: (opts: { quick: boolean }) => Promise<Record<string, number>>;
+    };
+    if (typeof module.runLookupBench !== 'function') throw new Error('bench/lookup.ts does not export runLookupBench');
+    return { figures: await module.runLookupBench({ quick }) };
+  } catch (error) {
+    log(`lookup benchmark FAILED: ${(error as Error).stack ?? String(error)}`);
+    return { figures: {}, note: `failed: ${(error as Error).message}` };
+  }
+}
+
+function formatFigure(value: unknown, digits: number): string {
+  if (typeof value !== 'number' || !Number.isFinite(value)) return value === undefined ? '' : String(value ?? 'n/a');
+  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function printTable(results: (SyncBenchResult | { contacts: number; error: string })[], lookup: Record<string, number>): void {
+  const header = ['figure', ...results.map((r) => `${formatSize(r.contacts)} contacts`)];
+  const rows = FIGURES.map((figure) => [
+    figure.label,
+    ...results.map((r) => {
+      if ('error' in r) return 'failed';
+      const value = figure.key in r ? r[figure.key as keyof SyncBenchResult] : r.details[figure.key];
+      return formatFigure(value, figure.digits);
+    }),
+  ]);
+  for (const [key, value] of Object.entries(lookup)) rows.push([key, formatFigure(value, Number.isInteger(value) ? 0 : 2)]);
+  const widths = header.map((_, i) => Math.max(...[header, ...rows].map((row) => (row[i] ?? '').length)));
+  const line = (row: string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  process.stdout.write(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.map(line).join('\n')}\n`);
+  for (const r of results) if ('error' in r) process.stdout.write(`${formatSize(r.contacts)}: ${r.error}\n`);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    args: process.argv.slice(2),
+    options: {
+      quick: { type: 'boolean', default: false },
+      sizes: { type: 'string' },
+      'skip-lookup': { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(
+      'npm run bench [-- --quick] [-- --sizes 10k,100k,1m] [-- --skip-lookup]\n' +
+        '  --quick        the 10k size only (a few minutes)\n' +
+        '  --sizes LIST   dataset sizes in contacts across both CRMs (default 10k,100k,1m)\n' +
+        '  --skip-lookup  leave out bench/lookup.ts\n',
+    );
+    return;
+  }
+  const sizes = values.sizes ? values.sizes.split(',').map(parseSize) : values.quick ? QUICK_SIZES : FULL_SIZES;
+  log(`sizes: ${sizes.map(formatSize).join(', ')} contacts (across both CRMs); ${cpus().length} cores, Node ${process.version}`);
+
+  const results = await runSyncBenches(sizes);
+  const lookup = values['skip-lookup'] ? { figures: {}, note: 'skipped: --skip-lookup' } : await runLookupBench(values.quick);
+
+  const output = {
+    ...lookup.figures,
+    generatedAt: new Date().toISOString(),
+    mode: values.sizes ? 'custom' : values.quick ? 'quick' : 'full',
+    environment: { node: process.version, cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown' },
+    ...(lookup.note ? { lookup: lookup.note } : {}),
+    sizes: results,
+  };
+  await writeFile(RESULTS_FILE, `${JSON.stringify(output, null, 2)}\n`);
+  printTable(results, lookup.figures);
+  log(`results written to ${RESULTS_FILE} (${Math.round((Date.now() - startedAt) / 1000)} s in all)`);
+  if (results.some((r) => 'error' in r)) process.exitCode = 1;
+}
+
+main().catch((error: unknown) => {
+  log(`benchmark failed: ${(error as Error).stack ?? String(error)}`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,50 @@
+// A production vipsync worker in a process of its own, so the benchmark can read the worker's
+// peak memory apart from the emulators' and its own. Configured exactly like `vipsync worker`
+// (environment variables through loadConfig); tells its parent over IPC when it polls.
+//   node --expose-gc --import tsx bench/worker-process.ts   (spawned by bench/sync.ts with an IPC channel)
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Runtime } from '@temporalio/worker';
+import { loadConfig } from '../worker/config.js';
+import { temporalLogger } from '../worker/logger.js';
+import { bootWorker } from '../worker/main.js';
+
+export interface WorkerReadyMessage {
+  type: 'ready';
+  /** Peak RSS while booting (bundling the workflows dominates it), before it was reset. */
+  bootPeakRssKb: number | null;
+  /** RSS once ready and idle: what every size starts from. */
+  idleRssKb: number;
+}
+
+function peakRssKb(): number | null {
+  try {
+    const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    return match ? Number(match[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Linux: writing 5 to clear_refs resets VmHWM to the current RSS, so the peak measured later is the syncs' own. */
+function resetPeakRss(): void {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+  } catch {
+    // Not Linux or not permitted: the peak then includes start-up.
+  }
+}
+
+Runtime.install({ logger: temporalLogger('WARN') });
+const worker = await bootWorker(loadConfig(process.env, { requireConnections: true }));
+const bootPeakRssKb = peakRssKb();
+// Bundling the workflows leaves garbage behind; collect it so the peak measured next is the syncs'.
+(globalThis as { gc?: () => void }).gc?.();
+resetPeakRss();
+const ready: WorkerReadyMessage = { type: 'ready', bootPeakRssKb, idleRssKb: Math.round(process.memoryUsage().rss / 1024) };
+process.send?.(ready);
+// The IPC channel must not keep the process alive once the workers stop; and the parent going
+// away (killed, crashed) must not leave a worker polling forever.
+process.channel?.unref();
+process.on('disconnect', () => worker.shutdown());
+await worker.run();
+if (process.connected) process.disconnect();

@@ -1,0 +1,82 @@
+// HubSpot's search API returns at most 10,000 results per query. An incremental sync must still
+// take every changed record exactly once: by slicing the time window, and by walking one instant
+// by id when more than 10,000 records share it.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Fixture } from '../emulators/fixture.js';
+import { emptyFixture, hubspotContact, spreadTimes } from './fixtures/build.js';
+import { startHarness, type Harness } from './harness.js';
+
+const CONTACTS = 25_000;
+
+describe('incremental HubSpot sync past the search cap of 10,000 results', () => {
+  let h: Harness;
+  let fixture: Fixture;
+
+  const firstNames = async () =>
+    new Map((await h.db.crmContact.findMany({ select: { crmId: true, firstName: true } })).map((c) => [c.crmId, c.firstName]));
+
+  beforeAll(async () => {
+    fixture = emptyFixture();
+    const times = spreadTimes('2026-01-01T00:00:00.000Z', CONTACTS);
+    fixture.hubspot.contacts = times.map((t, i) => hubspotContact(1000 + i, t));
+    h = await startHarness('sync_slicing', fixture, {
+      emulatorRateLimits: false,
+      hubspotRateLimit: { requestsPerTenSeconds: 10_000, searchRequestsPerSecond: 100 },
+      // A short overlap keeps each scenario's reads to its own changes.
+      syncTuning: { overlapMs: 1_000 },
+    });
+    expect(await h.sync(h.hubspotId)).toMatchObject({ mode: 'companies:full contacts:full', created: CONTACTS });
+  }, 300_000);
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  let changed: Fixture;
+  let lastChange: number;
+
+  it('takes 25,000 changes with distinct times in one window, each exactly once', { timeout: 300_000 }, async () => {
+    changed = structuredClone(fixture);
+    // 25,000 distinct instants, one millisecond apart, all after what the last sync saw.
+    const state = await h.db.syncState.findFirstOrThrow({ where: { connectionId: h.hubspotId, objectType: 'contacts' } });
+    const base = state.watermark!.getTime() + 1;
+    changed.hubspot.contacts.forEach((c, i) => {
+      c.properties.firstname = `Renamed${i}`;
+      c.properties.lastmodifieddate = new Date(base + i).toISOString();
+    });
+    lastChange = base + CONTACTS;
+    h.hubspot.load(changed.hubspot);
+    const searchesBefore = h.hubspot.stats().searchRequests;
+
+    const summary = await h.sync(h.hubspotId);
+    expect(summary).toMatchObject({ mode: 'companies:incremental contacts:incremental', created: 0, updated: CONTACTS, quarantined: 0 });
+    // Slices restart at the last instant seen, so only records sharing that instant are read twice.
+    expect(summary.fetched).toBeGreaterThanOrEqual(CONTACTS);
+    expect(summary.fetched).toBeLessThan(CONTACTS + 10);
+    expect(h.hubspot.stats().searchRequests - searchesBefore).toBeLessThanOrEqual(Math.ceil(CONTACTS / 200) + 4);
+    const names = await firstNames();
+    expect(names.size).toBe(CONTACTS);
+    changed.hubspot.contacts.forEach((c, i) => expect(names.get(c.id)).toBe(`Renamed${i}`));
+  });
+
+  it('takes 12,000 changes that share one modification time, each exactly once', { timeout: 300_000 }, async () => {
+    // One instant for all 12,000, as a bulk import in HubSpot gives them.
+    const shared = new Date(lastChange + 1_000).toISOString();
+    changed.hubspot.contacts.slice(0, 12_000).forEach((c, i) => {
+      c.properties.firstname = `Shared${i}`;
+      c.properties.lastmodifieddate = shared;
+    });
+    h.hubspot.load(changed.hubspot);
+
+    const summary = await h.sync(h.hubspotId);
+    expect(summary).toMatchObject({ created: 0, updated: 12_000, quarantined: 0 });
+    const rows = await h.db.$queryRaw<{ instants: bigint }[]>`
+      SELECT count(DISTINCT crm_modified_at) AS instants FROM crm_contacts WHERE first_name LIKE 'Shared%'`;
+    expect(rows).toEqual([{ instants: 1n }]);
+    const names = await firstNames();
+    changed.hubspot.contacts.forEach((c, i) => expect(names.get(c.id)).toBe(i < 12_000 ? `Shared${i}` : `Renamed${i}`));
+
+    // Nothing changed since: the next incremental run reads only the overlap window again and
+    // writes nothing.
+    expect(await h.sync(h.hubspotId)).toMatchObject({ created: 0, updated: 0, deleted: 0 });
+  });
+});
