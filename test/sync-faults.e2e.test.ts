@@ -1,0 +1,121 @@
+// What real CRMs do on bad days, provoked through the emulators: rate-limit storms, 5xx, dropped
+// connections, expired tokens, deletions and merges. Each time the database must end up equal to
+// the CRMs' truth, with every call, 429 and retry counted.
+import { Client as HubSpotClient } from '@hubspot/api-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Fixture } from '../emulators/fixture.js';
+import { emptyFixture, hubspotContact, salesforceContact, spreadTimes } from './fixtures/build.js';
+import { startHarness, type Harness } from './harness.js';
+
+const PER_CRM = 450;
+
+function fixture(): Fixture {
+  const f = emptyFixture();
+  const times = spreadTimes('2026-02-01T00:00:00.000Z', PER_CRM);
+  f.hubspot.contacts = times.map((t, i) => hubspotContact(5000 + i, t));
+  f.salesforce.Contact = times.map((t, i) => salesforceContact(i + 1, t.replace('Z', '+0000')));
+  return f;
+}
+
+describe('sync under CRM faults', () => {
+  let h: Harness;
+  let data: Fixture;
+
+  /** The live contacts the database holds for a connection, as (crm id, email). */
+  const stored = async (connectionId: string) =>
+    (await h.db.crmContact.findMany({ where: { connectionId, deletedAt: null }, orderBy: { crmId: 'asc' } }))
+      .map((c) => [c.crmId, c.emailNormalized]);
+  const hubspotTruth = (f: Fixture) =>
+    f.hubspot.contacts.filter((c) => !c.archived).map((c) => [c.id, c.properties.email]).sort((a, b) => a[0]!.localeCompare(b[0]!));
+  const salesforceTruth = (f: Fixture) =>
+    f.salesforce.Contact.filter((c) => c.IsDeleted !== true).map((c) => [c.Id, c.Email]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+
+  beforeAll(async () => {
+    data = fixture();
+    h = await startHarness('sync_faults', data, { syncTuning: { overlapMs: 1_000 } });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('rides out a storm of 429s (beyond the in-activity retries) and counts every one', async () => {
+    // 8 in a row: more than one activity attempt retries, so Temporal's retry takes over.
+    h.hubspot.faults({ status429Next: 8 });
+    const summary = await h.sync(h.hubspotId);
+    expect(summary).toMatchObject({ created: PER_CRM, http429: 8 });
+    expect(summary.retries).toBeGreaterThanOrEqual(8);
+    expect(summary.apiCalls).toBe(h.hubspot.stats().requests);
+    expect(await stored(h.hubspotId)).toEqual(hubspotTruth(data));
+  });
+
+  it('survives 5xx answers and dropped connections from Salesforce', async () => {
+    h.salesforce.faults({ status5xxNext: 2, dropConnectionsNext: 1 });
+    const summary = await h.sync(h.salesforceId);
+    expect(summary).toMatchObject({ created: PER_CRM, quarantined: 0 });
+    expect(await stored(h.salesforceId)).toEqual(salesforceTruth(data));
+  });
+
+  it('gets a new Salesforce token when the session expires, counting it apart from data calls', async () => {
+    h.salesforce.expireTokens();
+    const summary = await h.sync(h.salesforceId);
+    expect(summary).toMatchObject({ mode: 'companies:incremental contacts:incremental', tokenRequests: 1, apiCalls: 2 });
+  });
+
+  it('marks archived, merged and deleted records, never dropping them silently', async () => {
+    const hubspot = new HubSpotClient({ accessToken: 'test-hubspot-token', basePath: h.hubspot.url });
+    await hubspot.crm.contacts.basicApi.archive('5000');
+    await hubspot.apiRequest({
+      method: 'POST', path: '/crm/v3/objects/contacts/merge', body: { primaryObjectId: '5002', objectIdToMerge: '5001' },
+    });
+    const token = await (await fetch(`${h.salesforce.url}/services/oauth2/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials&client_id=test-client&client_secret=test-secret',
+    })).json() as { access_token: string };
+    const removed = data.salesforce.Contact[0]!.Id;
+    const deletion = await fetch(`${h.salesforce.url}/services/data/v59.0/sobjects/Contact/${removed}`, {
+      method: 'DELETE', headers: { authorization: `Bearer ${token.access_token}` },
+    });
+    expect(deletion.status).toBe(204);
+
+    expect(await h.sync(h.hubspotId)).toMatchObject({ mode: 'companies:incremental contacts:incremental', deleted: 2 });
+    expect(await h.sync(h.salesforceId)).toMatchObject({ deleted: 1 });
+    const marks = await h.db.crmContact.findMany({
+      where: { deletedAt: { not: null } }, select: { crmId: true, deletionKind: true, mergedIntoId: true }, orderBy: { crmId: 'asc' },
+    });
+    expect(marks).toEqual([
+      { crmId: removed, deletionKind: 'deleted', mergedIntoId: null },
+      { crmId: '5000', deletionKind: 'archived', mergedIntoId: null },
+      { crmId: '5001', deletionKind: 'merged', mergedIntoId: '5002' },
+    ]);
+  });
+
+  it('finds records that vanished from a full listing without any deletion record', async () => {
+    const now = structuredClone(data);
+    now.hubspot.contacts = now.hubspot.contacts.filter((c) => !['5000', '5001', '5010'].includes(c.id));
+    h.hubspot.load(now.hubspot);
+    expect(await h.sync(h.hubspotId, { full: true })).toMatchObject({ mode: 'companies:full contacts:full', deleted: 1 });
+    const vanished = await h.db.crmContact.findFirstOrThrow({ where: { crmId: '5010' } });
+    expect(vanished.deletionKind).toBe('vanished');
+    expect(await stored(h.hubspotId)).toEqual(hubspotTruth(now).filter(([id]) => id !== '5001'));
+  });
+
+  it('quarantines absurd field sizes and duplicate emails inside one CRM, and takes the rest', async () => {
+    const now = structuredClone(data);
+    now.salesforce.Contact[5]!.Title = 'x'.repeat(20_000);
+    now.salesforce.Contact[6]!.Email = String(now.salesforce.Contact[7]!.Email).toUpperCase();
+    h.salesforce.load(now.salesforce);
+    const summary = await h.sync(h.salesforceId);
+    expect(summary).toMatchObject({ quarantined: 2, created: 0 });
+    const reasons = await h.db.quarantinedRecord.findMany({ where: { connectionId: h.salesforceId }, orderBy: { crmId: 'asc' } });
+    expect(reasons.map((r) => [r.crmId, r.reason])).toEqual([
+      [now.salesforce.Contact[5]!.Id, 'field Title is 20000 characters long (limit 10000)'],
+      [now.salesforce.Contact[6]!.Id, `duplicate email ${String(now.salesforce.Contact[7]!.Email)}: contact ${now.salesforce.Contact[7]!.Id} in this CRM has it too`],
+    ]);
+    // What was stored before for the quarantined records is kept as it was.
+    const kept = await h.db.crmContact.findUniqueOrThrow({
+      where: { connectionId_crmId: { connectionId: h.salesforceId, crmId: now.salesforce.Contact[5]!.Id } },
+    });
+    expect(kept.title).toBeNull();
+  });
+});
