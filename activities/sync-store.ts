@@ -154,3 +154,52 @@ export async function requestFullSync(db: Db, connectionId: string): Promise<voi
     });
   }
 }
+
+/**
+ * Moves a walk on to `next`; when the walk is complete (`next` null) sets the watermark (a full
+ * walk saw everything as of its start; an incremental one up to the latest change it read).
+ */
+export async function advanceWalk(tx: Tx, a: {
+  connectionId: string;
+  objectType: CrmObjectType;
+  next: string | null;
+  highWater: Date | null;
+  walk: { mode: 'full' | 'incremental'; startedAt: Date };
+}): Promise<void> {
+  const highWater = a.highWater?.toISOString() ?? null;
+  if (a.next !== null) {
+    await tx.$executeRawUnsafe(
+      `UPDATE sync_states SET cursor = $3, walk_high_water = GREATEST(walk_high_water, $4::timestamptz), updated_at = now()
+       WHERE connection_id = $1 AND object_type = $2`,
+      a.connectionId, a.objectType, a.next, highWater,
+    );
+  } else if (a.walk.mode === 'full') {
+    await tx.$executeRawUnsafe(
+      `UPDATE sync_states SET cursor = NULL, walk_mode = NULL, walk_started_at = NULL, walk_high_water = NULL,
+         walk_sync_run_id = NULL, watermark = $3::timestamptz, full_synced_at = now(), full_requested_at = NULL, updated_at = now()
+       WHERE connection_id = $1 AND object_type = $2`,
+      a.connectionId, a.objectType, a.walk.startedAt.toISOString(),
+    );
+  } else {
+    await tx.$executeRawUnsafe(
+      `UPDATE sync_states SET cursor = NULL, walk_mode = NULL, walk_started_at = NULL, walk_sync_run_id = NULL,
+         watermark = GREATEST(watermark, walk_high_water, $3::timestamptz), walk_high_water = NULL, updated_at = now()
+       WHERE connection_id = $1 AND object_type = $2`,
+      a.connectionId, a.objectType, highWater,
+    );
+  }
+}
+
+const RUN_COUNTERS = {
+  fetched: 'fetched', created: 'created', updated: 'updated', unchanged: 'unchanged', deleted: 'deleted',
+  quarantined: 'quarantined', apiCalls: 'api_calls', tokenRequests: 'token_requests', http429: 'http_429', retries: 'retries',
+} as const;
+
+/** Adds a batch's counts to its sync run (in the batch's own transaction, so never twice). */
+export async function addToRun(tx: Tx, syncRunId: bigint, counts: Record<keyof typeof RUN_COUNTERS, number>): Promise<void> {
+  const names = Object.keys(RUN_COUNTERS) as (keyof typeof RUN_COUNTERS)[];
+  await tx.$executeRawUnsafe(
+    `UPDATE sync_runs SET ${names.map((n, i) => `${RUN_COUNTERS[n]} = ${RUN_COUNTERS[n]} + $${i + 2}`).join(', ')} WHERE id = $1`,
+    syncRunId, ...names.map((n) => counts[n]),
+  );
+}

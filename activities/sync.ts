@@ -14,7 +14,8 @@ import {
   companyRow, contactRow, isRejection, rejectDuplicateEmails, type CompanyRow, type ContactRow, type Rejection,
 } from './records.js';
 import {
-  emailHolders, markDeleted, markVanished, quarantine, recordSeen, releaseFromQuarantine, upsertCompanies, upsertContacts,
+  addToRun, advanceWalk, emailHolders, markDeleted, markVanished, quarantine, recordSeen, releaseFromQuarantine, upsertCompanies,
+  upsertContacts,
 } from './sync-store.js';
 
 export interface SyncTuning {
@@ -77,6 +78,75 @@ function prepare(objectType: CrmObjectType, page: CrmWalkPage): PreparedPage {
   return { companies: [], contacts: results.filter((r): r is ContactRow => !isRejection(r)), rejected: results.filter(isRejection) };
 }
 
+/**
+ * Fetches a walk's pages one after another into a buffer, ahead of the writer. `take` waits for at
+ * least one page and returns every page buffered (up to MAX_BATCH_RECORDS records); it returns
+ * none when the walk is complete or `mayContinue` said stop. A fetch error is raised by `take`
+ * only after the pages fetched before it were handed out, so their progress is kept.
+ */
+class PageReader {
+  private buffer: CrmWalkPage[] = [];
+  private bufferedRecords = 0;
+  private failure: unknown = null;
+  private finished = false;
+  private wake: (() => void) | null = null;
+  private room: (() => void) | null = null;
+
+  constructor(
+    private readonly fetch: (position: string) => Promise<CrmWalkPage>,
+    start: string,
+    private readonly mayContinue: () => boolean,
+  ) {
+    void this.run(start);
+  }
+
+  private async run(start: string): Promise<void> {
+    let position: string | null = start;
+    try {
+      while (position !== null) {
+        while (this.bufferedRecords >= MAX_BATCH_RECORDS) await new Promise<void>((r) => (this.room = r));
+        const page = await this.fetch(position);
+        this.buffer.push(page);
+        this.bufferedRecords += page.records.length + page.deletions.length;
+        this.signal();
+        position = page.next;
+        if (!this.mayContinue()) break;
+      }
+    } catch (error) {
+      this.failure = error;
+    }
+    this.finished = true;
+    this.signal();
+  }
+
+  private signal(): void {
+    this.wake?.();
+    this.wake = null;
+  }
+
+  async take(): Promise<CrmWalkPage[]> {
+    while (this.buffer.length === 0 && !this.finished) await new Promise<void>((r) => (this.wake = r));
+    if (this.buffer.length === 0) {
+      if (this.failure) throw this.failure;
+      return [];
+    }
+    const batch: CrmWalkPage[] = [];
+    let records = 0;
+    while (this.buffer.length > 0 && (batch.length === 0 || records + this.buffer[0]!.records.length <= MAX_BATCH_RECORDS)) {
+      const page = this.buffer.shift()!;
+      records += page.records.length + page.deletions.length;
+      batch.push(page);
+    }
+    this.bufferedRecords -= records;
+    this.room?.();
+    this.room = null;
+    return batch;
+  }
+}
+
+/** The most records written in one transaction (several pages' worth when the CRM is fast). */
+const MAX_BATCH_RECORDS = 5_000;
+
 export function createSyncActivities(deps: SyncActivityDeps) {
   const { db } = deps;
   const tuning = { ...DEFAULT_SYNC_TUNING, ...deps.tuning };
@@ -114,6 +184,61 @@ export function createSyncActivities(deps: SyncActivityDeps) {
       if (error instanceof CrmConfigurationError) throw ApplicationFailure.nonRetryable(error.message, error.name);
       throw error;
     }
+  }
+
+  interface BatchWrite {
+    connectionId: string;
+    objectType: CrmObjectType;
+    syncRunId: bigint;
+    walk: { mode: 'full' | 'incremental'; walkId: bigint; startedAt: Date };
+    pages: CrmWalkPage[];
+    /** Where the walk goes on after these pages; null when they complete it. */
+    next: string | null;
+    calls: ReturnType<typeof statsDelta>;
+  }
+
+  /** Writes pages, their deletions, the walk's new position and the run's counters in one transaction. */
+  async function writeBatch(w: BatchWrite): Promise<Omit<SyncCounts, 'apiCalls' | 'tokenRequests' | 'http429' | 'retries'>> {
+    const { connectionId, objectType, syncRunId, walk } = w;
+    // A record read twice in one batch (a search slice starting again at an instant) is written once.
+    const records = [...new Map(w.pages.flatMap((p) => p.records).map((r) => [r.crmId, r])).values()];
+    const fetched = w.pages.reduce((n, p) => n + p.records.length, 0);
+    const deletions = w.pages.flatMap((p) => p.deletions);
+    const highWater = w.pages.reduce<Date | null>((max, p) => (p.highWater && (!max || p.highWater > max) ? p.highWater : max), null);
+    const prepared = prepare(objectType, { records, deletions, next: w.next, highWater });
+
+    return db.$transaction(async (tx) => {
+      let rejected = prepared.rejected;
+      let contacts = prepared.contacts;
+      if (objectType === 'contacts') {
+        const holders = await emailHolders(tx, connectionId, contacts.map((c) => c.emailNormalized), contacts.map((c) => c.crmId));
+        const deduped = rejectDuplicateEmails(contacts, holders);
+        contacts = deduped.rows;
+        rejected = [...rejected, ...deduped.rejected];
+      }
+      const written = objectType === 'companies'
+        ? await upsertCompanies(tx, connectionId, prepared.companies)
+        : await upsertContacts(tx, connectionId, contacts);
+      const good = objectType === 'companies' ? prepared.companies.map((c) => c.crmId) : contacts.map((c) => c.crmId);
+      await releaseFromQuarantine(tx, connectionId, objectType, good);
+      await quarantine(tx, connectionId, objectType, syncRunId, rejected);
+      let deleted = await markDeleted(tx, connectionId, objectType, deletions);
+      if (walk.mode === 'full') await recordSeen(tx, walk.walkId, objectType, records.map((r) => r.crmId));
+      if (w.next === null && walk.mode === 'full') deleted += await markVanished(tx, connectionId, objectType, walk.walkId);
+      await advanceWalk(tx, { connectionId, objectType, next: w.next, highWater, walk });
+
+      const created = written.filter((x) => x.inserted).length;
+      const counts = {
+        fetched,
+        created,
+        updated: written.length - created,
+        unchanged: fetched - rejected.length - written.length,
+        deleted,
+        quarantined: rejected.length,
+      };
+      await addToRun(tx, syncRunId, { ...counts, ...w.calls });
+      return counts;
+    }, { timeout: 120_000 });
   }
 
   /** Where the walk stands, starting one (full or incremental) when none is in progress. */
@@ -159,81 +284,32 @@ export function createSyncActivities(deps: SyncActivityDeps) {
       const totals: Partial<SyncCounts> = { fetched: 0, created: 0, updated: 0, unchanged: 0, deleted: 0, quarantined: 0 };
       const before = committedStats.get(connectionId) ?? { apiCalls: 0, tokenRequests: 0, http429: 0, retries: 0 };
       committedStats.set(connectionId, before);
+      const cancelled = () => Context.current().cancellationSignal.aborted;
+      // Heartbeats also while one slow page is being fetched or retried.
+      const beat = setInterval(() => heartbeat({ objectType, fetched: totals.fetched }), 5_000);
+
+      // Pages are fetched ahead (in order: each needs the cursor of the one before) while earlier
+      // ones are written; whatever has arrived by the time a write ends goes into the next one.
+      const reader = new PageReader(
+        (position) => fetchPage(client, objectType, position), walk.position,
+        () => Date.now() < deadline && !cancelled(),
+      );
       let position: string | null = walk.position;
-      let pending: Promise<CrmWalkPage> | null = fetchPage(client, objectType, position);
-      // A prefetch that fails while the page before it is written must not go unhandled.
-      pending.catch(() => {});
-
-      while (pending) {
-        const page: CrmWalkPage = await pending;
-        const next = page.next;
-        const prefetch = next !== null && Date.now() < deadline && !Context.current().cancellationSignal.aborted;
-        pending = prefetch ? fetchPage(client, objectType, next) : null;
-        pending?.catch(() => {});
-
-        const prepared = prepare(objectType, page);
-        // Calls are attributed to the page committed next, the prefetch's included; none is lost.
-        const snapshot = client.stats();
-        const callCounts = statsDelta(before, snapshot);
-        const counts = await db.$transaction(async (tx) => {
-          let rejected = prepared.rejected;
-          let contacts = prepared.contacts;
-          if (objectType === 'contacts') {
-            const holders = await emailHolders(tx, connectionId, contacts.map((c) => c.emailNormalized), contacts.map((c) => c.crmId));
-            const deduped = rejectDuplicateEmails(contacts, holders);
-            contacts = deduped.rows;
-            rejected = [...rejected, ...deduped.rejected];
-          }
-          const written = objectType === 'companies'
-            ? await upsertCompanies(tx, connectionId, prepared.companies)
-            : await upsertContacts(tx, connectionId, contacts);
-          const good = objectType === 'companies' ? prepared.companies.map((c) => c.crmId) : contacts.map((c) => c.crmId);
-          await releaseFromQuarantine(tx, connectionId, objectType, good);
-          await quarantine(tx, connectionId, objectType, syncRunId, rejected);
-          let deleted = await markDeleted(tx, connectionId, objectType, page.deletions);
-          if (walk.mode === 'full') await recordSeen(tx, walk.walkId, objectType, page.records.map((r) => r.crmId));
-
-          const key = { connectionId_objectType: { connectionId, objectType } };
-          const state = await tx.syncState.findUniqueOrThrow({ where: key });
-          const highWater = [state.walkHighWater, page.highWater].reduce<Date | null>(
-            (max, d) => (d && (!max || d > max) ? d : max), null);
-          if (next === null) {
-            if (walk.mode === 'full') deleted += await markVanished(tx, connectionId, objectType, walk.walkId);
-            // A full walk saw everything as of its start; an incremental one up to what it read.
-            const watermark = walk.mode === 'full'
-              ? walk.startedAt
-              : [state.watermark, highWater].reduce<Date | null>((max, d) => (d && (!max || d > max) ? d : max), null);
-            await tx.syncState.update({
-              where: key,
-              data: {
-                cursor: null, walkMode: null, walkStartedAt: null, walkHighWater: null, walkSyncRunId: null, watermark,
-                ...(walk.mode === 'full' ? { fullSyncedAt: new Date(), fullRequestedAt: null } : {}),
-              },
-            });
-          } else {
-            await tx.syncState.update({ where: key, data: { cursor: next, walkHighWater: highWater } });
-          }
-          const created = written.filter((w) => w.inserted).length;
-          const pageCounts = {
-            fetched: page.records.length,
-            created,
-            updated: written.length - created,
-            unchanged: page.records.length - rejected.length - written.length,
-            deleted,
-            quarantined: rejected.length,
-          };
-          await tx.syncRun.update({
-            where: { id: syncRunId },
-            data: Object.fromEntries(
-              Object.entries({ ...pageCounts, ...callCounts }).map(([k, v]) => [k, { increment: v }]),
-            ),
+      try {
+        for (let batch = await reader.take(); batch.length > 0; batch = await reader.take()) {
+          const next = batch.at(-1)!.next;
+          // Calls are attributed to the batch committed next, those of fetches ahead included.
+          const snapshot = client.stats();
+          const counts = await writeBatch({
+            connectionId, objectType, syncRunId, walk, pages: batch, next, calls: statsDelta(before, snapshot),
           });
-          return pageCounts;
-        }, { timeout: 60_000 });
-        Object.assign(before, snapshot);
-        for (const [k, v] of Object.entries(counts)) totals[k as keyof SyncCounts]! += v;
-        position = next;
-        heartbeat({ objectType, pagesDone: true, fetched: totals.fetched });
+          Object.assign(before, snapshot);
+          for (const [k, v] of Object.entries(counts)) totals[k as keyof SyncCounts]! += v;
+          position = next;
+          heartbeat({ objectType, fetched: totals.fetched });
+        }
+      } finally {
+        clearInterval(beat);
       }
       return { done: position === null, mode: walk.mode, counts: totals };
     },

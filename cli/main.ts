@@ -1,5 +1,6 @@
 // The `vipsync` command line.
 import { Command, CommanderError } from 'commander';
+import { AdminError } from '../activities/admin/errors.js';
 import { ConfigError } from '../worker/config.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDev } from './commands/dev.js';
@@ -7,6 +8,14 @@ import { registerEmulator } from './commands/emulator.js';
 import { registerLookup } from './commands/lookup.js';
 import { registerSync } from './commands/sync.js';
 import { registerWorker } from './commands/worker.js';
+import { registerVip } from './commands/vip.js';
+import { registerToken } from './commands/token.js';
+import { registerAudit } from './commands/audit.js';
+import { registerServe } from './commands/serve.js';
+import { registerDoctor } from './commands/doctor.js';
+import { registerValidate } from './commands/validate.js';
+import { registerStale } from './commands/stale.js';
+import { registerReport } from './commands/report.js';
 import { UsageError } from './output.js';
 
 export function buildProgram(): Command {
@@ -20,6 +29,14 @@ export function buildProgram(): Command {
   registerLookup(program);
   registerEmulator(program);
   registerWorker(program);
+  registerVip(program);
+  registerToken(program);
+  registerAudit(program);
+  registerServe(program);
+  registerDoctor(program);
+  registerValidate(program);
+  registerStale(program);
+  registerReport(program);
   return program;
 }
 
@@ -31,7 +48,7 @@ export async function runCli(argv: string[]): Promise<void> {
       process.exitCode = error.exitCode;
       return;
     }
-    if (error instanceof UsageError || error instanceof ConfigError) {
+    if (error instanceof UsageError || error instanceof ConfigError || error instanceof AdminError) {
       process.stderr.write(`vipsync: ${error.message}\n`);
       process.exitCode = 2;
       return;

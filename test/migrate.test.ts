@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { createDb } from '../activities/db.js';
@@ -7,23 +7,26 @@ import { applyMigrations, migrationStatus } from '../prisma/migrate.js';
 import { freshDatabase } from './setup/database.js';
 
 const INIT = '20261122000000_init';
+// Every migration in the repository, in order (later issues add their own after INIT).
+const ALL = (await readdir(new URL('../prisma/migrations/', import.meta.url), { withFileTypes: true }))
+  .filter((e) => e.isDirectory()).map((e) => e.name).sort();
 
 describe('offline migrations', () => {
   it('apply once, record Prisma Migrate bookkeeping with the file checksum, and are idempotent under concurrency', async () => {
     const url = await freshDatabase('migrate');
-    expect(await migrationStatus(url)).toEqual({ applied: [], pending: [INIT] });
+    expect(await migrationStatus(url)).toEqual({ applied: [], pending: ALL });
 
     const runs = await Promise.all([applyMigrations(url), applyMigrations(url), applyMigrations(url)]);
-    expect(runs.flat()).toEqual([INIT]);
+    expect(runs.flat()).toEqual(ALL);
     expect(await applyMigrations(url)).toEqual([]);
-    expect(await migrationStatus(url)).toEqual({ applied: [INIT], pending: [] });
+    expect(await migrationStatus(url)).toEqual({ applied: ALL, pending: [] });
 
     const client = new pg.Client({ connectionString: url });
     await client.connect();
-    const { rows } = await client.query('SELECT * FROM "_prisma_migrations"');
+    const { rows } = await client.query('SELECT * FROM "_prisma_migrations" ORDER BY migration_name');
     await client.end();
     const sql = await readFile(new URL(`../prisma/migrations/${INIT}/migration.sql`, import.meta.url));
-    expect(rows).toHaveLength(1);
+    expect(rows).toHaveLength(ALL.length);
     expect(rows[0]).toMatchObject({
       migration_name: INIT,
       checksum: createHash('sha256').update(sql).digest('hex'),

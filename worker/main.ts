@@ -1,10 +1,13 @@
 // The production worker: configured by environment variables, validated at start.
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
+import { createAuditWriter } from '../activities/admin/audit.js';
+import { listenForChanges } from '../activities/change-feed.js';
 import { registerConnections } from '../activities/connections.js';
 import { createDb } from '../activities/db.js';
+import { createLookupService, LookupCache } from '../activities/lookup.js';
 import { applyMigrations } from '../prisma/migrate.js';
-import { loadConfig, type WorkerConfig } from './config.js';
+import { loadConfig, loadLookupConfig, type WorkerConfig } from './config.js';
 import { logger, temporalLogger } from './logger.js';
 import { ensureSyncSchedules } from './schedules.js';
 import { createVipsyncWorkers, runWorkers } from './workers.js';
@@ -45,7 +48,11 @@ export async function bootWorker(config: WorkerConfig): Promise<BootedWorker> {
   const client = new Client({ connection: clientConnection, namespace: config.temporalNamespace });
   await ensureSyncSchedules(client, config.connections, config.syncTaskQueue);
 
-  const workers = await createVipsyncWorkers({ connection: nativeConnection, config, db });
+  const lookupConfig = loadLookupConfig();
+  const changes = await listenForChanges(config.databaseUrl, { log: (m) => logger.warn(m) });
+  const audit = createAuditWriter(db);
+  const lookupService = createLookupService({ db, audit, config: lookupConfig, cache: new LookupCache(changes) });
+  const workers = await createVipsyncWorkers({ connection: nativeConnection, config, db, lookupService });
   logger.info(
     {
       temporal: config.temporalAddress,
@@ -60,6 +67,8 @@ export async function bootWorker(config: WorkerConfig): Promise<BootedWorker> {
       try {
         await runWorkers(workers);
       } finally {
+        await audit.close().catch((error: Error) => logger.error(error.message));
+        await changes.close();
         await clientConnection.close();
         await nativeConnection.close();
         await db.$disconnect();

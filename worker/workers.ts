@@ -2,9 +2,11 @@
 // task queue, the lookup on its own queue so agents' lookups never wait behind a big sync.
 import { fileURLToPath } from 'node:url';
 import { type NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createLookupActivities } from '../activities/lookup.js';
+import { createAuditWriter } from '../activities/admin/audit.js';
+import { createLookupActivities, createLookupService, type LookupService } from '../activities/lookup.js';
 import { createSyncActivities, type SyncActivityDeps } from '../activities/sync.js';
 import { createVipActivities } from '../activities/vip/activities.js';
+import { resolveVipSettings } from '../activities/vip/settings.js';
 import type { Db } from '../activities/db.js';
 import type { WorkerConfig } from './config.js';
 
@@ -12,30 +14,37 @@ export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', imp
 
 export interface VipsyncWorkerOptions {
   connection: NativeConnection;
-  config: Pick<WorkerConfig, 'temporalNamespace' | 'syncTaskQueue' | 'lookupTaskQueue' | 'connections'>;
+  config: Pick<WorkerConfig, 'temporalNamespace' | 'syncTaskQueue' | 'lookupTaskQueue' | 'connections'> &
+    Partial<Pick<WorkerConfig, 'rulesFile' | 'defaultCountry' | 'staleGraceDays'>>;
   db: Db;
   /** A pre-built workflow bundle (tests bundle once per file); otherwise bundled at start. */
   workflowBundle?: WorkflowBundleWithSourceMap;
   crmClientFor?: SyncActivityDeps['crmClientFor'];
+  /** Sync timing (overlap window, reconciliation period, activity budget); defaults otherwise. */
+  syncTuning?: SyncActivityDeps['tuning'];
+  /** The lookup behind the lookupVip activity; by default uncached, auditing in batches. */
+  lookupService?: LookupService;
 }
 
 export async function createVipsyncWorkers(opts: VipsyncWorkerOptions): Promise<Worker[]> {
   const { connection, config, db } = opts;
+  // Before anything polls: a broken rules file stops the worker naming the line and field.
+  const vipSettings = resolveVipSettings(config);
   const sync = await Worker.create({
     connection,
     namespace: config.temporalNamespace,
     taskQueue: config.syncTaskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     activities: {
-      ...createSyncActivities({ db, connections: config.connections, crmClientFor: opts.crmClientFor }),
-      ...createVipActivities({ db }),
+      ...createSyncActivities({ db, connections: config.connections, crmClientFor: opts.crmClientFor, tuning: opts.syncTuning }),
+      ...createVipActivities({ db, connections: config.connections, crmClientFor: opts.crmClientFor, settings: vipSettings }),
     },
   });
   const lookup = await Worker.create({
     connection,
     namespace: config.temporalNamespace,
     taskQueue: config.lookupTaskQueue,
-    activities: createLookupActivities({ db }),
+    activities: createLookupActivities({ lookup: opts.lookupService ?? createLookupService({ db, audit: createAuditWriter(db) }) }),
   });
   return [sync, lookup];
 }

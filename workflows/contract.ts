@@ -3,12 +3,19 @@
 
 export const SYNC_WORKFLOW_TYPE = 'syncConnectionWorkflow';
 export const LOOKUP_ACTIVITY_TYPE = 'lookupVip';
+export const TRIAGE_WORKFLOW_TYPE = 'triageInboundEmailWorkflow';
+export const VALIDATE_WORKFLOW_TYPE = 'validateEmailWorkflow';
 
 export type SyncTrigger = 'schedule' | 'manual';
 
 export interface SyncConnectionInput {
   connectionId: string;
   trigger: SyncTrigger;
+  /** Set when the workflow continued as new: the run it carries on. */
+  syncRunId?: string;
+  /** Object types already walked to completion by this run. */
+  completed?: ('companies' | 'contacts')[];
+  modes?: string[];
 }
 
 export interface SyncCounts {
@@ -19,6 +26,7 @@ export interface SyncCounts {
   deleted: number;
   quarantined: number;
   apiCalls: number;
+  tokenRequests: number;
   http429: number;
   retries: number;
 }
@@ -26,6 +34,9 @@ export interface SyncCounts {
 export interface SyncSummary extends SyncCounts {
   connectionId: string;
   syncRunId: string;
+  /** "full", "incremental" or both (per object type), e.g. "companies:full contacts:incremental". */
+  mode: string;
+  durationMs: number;
   vipsChanged: number;
 }
 
@@ -34,12 +45,39 @@ export interface VipLookupResult {
   email: string;
   isVip: boolean;
   level: number | null;
+  /** Why this level (or why none): the CRM field, the rule and its facts, a manual override, a demotion. */
+  levelReason: string | null;
   name: string | null;
   company: string | null;
   notes: string | null;
   validated: boolean;
   stale: boolean;
   staleReason: string | null;
+  /** The CRM owner of the person's contact record: their dedicated account manager. */
+  owner: VipOwner | null;
+  /** How to treat this sender, from the configured handling of their level; null for non-VIPs. */
+  handling: VipHandling | null;
+}
+
+export interface VipOwner {
+  /** The CRM's owner id (HubSpot hubspot_owner_id, Salesforce OwnerId). */
+  id: string;
+  /** The CRM connection the owning contact record came from. */
+  connectionId: string;
+  /** From the owner directory (VIPSYNC_OWNERS), when it knows this owner. */
+  name: string | null;
+  email: string | null;
+}
+
+export interface VipHandling {
+  /** e.g. "immediate", "high", "elevated", "normal". */
+  priority: string;
+  /** The team to route to, or null for the usual queue. */
+  escalationTeam: string | null;
+  /** Target for the first response. */
+  responseTimeMinutes: number;
+  /** One sentence for the person or agent answering. */
+  guidance: string;
 }
 
 /** The one id each connection's sync runs under: at most one sync per connection at a time. */
@@ -52,11 +90,42 @@ export function syncScheduleId(connectionId: string): string {
 }
 
 export function emptyCounts(): SyncCounts {
-  return { fetched: 0, created: 0, updated: 0, unchanged: 0, deleted: 0, quarantined: 0, apiCalls: 0, http429: 0, retries: 0 };
+  return { fetched: 0, created: 0, updated: 0, unchanged: 0, deleted: 0, quarantined: 0, apiCalls: 0, tokenRequests: 0, http429: 0, retries: 0 };
 }
 
 export function addCounts(total: SyncCounts, part: Partial<SyncCounts>): SyncCounts {
   const sum = { ...total };
   for (const key of Object.keys(sum) as (keyof SyncCounts)[]) sum[key] += part[key] ?? 0;
   return sum;
+}
+
+/** One CRM's live answer for an email (on-demand validation). */
+export interface CrmCheck {
+  connectionId: string;
+  system: 'hubspot' | 'salesforce';
+  /** Live contacts with exactly this email. */
+  crmIds: string[];
+  /** Why the CRM could not be asked; its previous say is kept. */
+  error: string | null;
+}
+
+/** What `validateEmailWorkflow` returns: the email checked live against every connected CRM. */
+export interface EmailValidationResult {
+  email: string;
+  /** The person is in vipsync's list (now). */
+  known: boolean;
+  validated: boolean;
+  validatedBy: string[];
+  validatedAt: string | null;
+  wasValidated: boolean;
+  level: number | null;
+  stale: boolean;
+  staleReason: string | null;
+  checkedAt: string;
+  checks: CrmCheck[];
+}
+
+/** Validations of one email share a workflow id: concurrent callers get the same run. */
+export function validateWorkflowId(email: string): string {
+  return `vipsync-validate-${email}`;
 }

@@ -1,85 +1,415 @@
-// Builds the VIP list (one row per person) from the CRM contacts, in set-based SQL so it scales
-// with the number of contacts rather than round trips. Manual levels are never overwritten: the
-// CRM's level is kept beside them (crm_level) for review.
+// Keeps the VIP list (one row per person) in step with the CRM records. After a sync only the
+// people that sync touched are re-derived (plus stale people whose grace period ran out); a new
+// rules file or a first run derives everyone. People are processed in batches: one query loads a
+// batch's CRM records, derivePerson (pure) decides, and one statement per table writes back only
+// what changed, so the cost grows with the number of contacts, not with round trips.
 import type { Db } from '../db.js';
+import { levelDistribution, type LevelDistribution } from './distribution.js';
+import {
+  derivePerson,
+  type CrmSystemName,
+  type ExistingVip,
+  type LevelSource,
+  type PersonDecision,
+  type PersonInput,
+  type PersonRecord,
+  type PreviousRef,
+} from './person.js';
+import type { VipRules } from './rules.js';
+import type { VipSettings } from './settings.js';
 
-// One candidate per normalised email among live contacts: the highest explicit level wins, then
-// the most recently modified record supplies the name, company and phone.
-const DERIVE = `
-CREATE TEMP TABLE derived_vips ON COMMIT DROP AS
-SELECT DISTINCT ON (c.email_normalized)
-  c.email_normalized AS email,
-  nullif(trim(concat_ws(' ', c.first_name, c.last_name)), '') AS name,
-  co.name AS company,
-  c.phone,
-  c.crm_vip_level AS level,
-  CASE WHEN c.crm_vip_level IS NULL THEN NULL
-       ELSE format('%s %s = %s on contact %s (connection %s)',
-                   CASE conn.system WHEN 'hubspot' THEN 'HubSpot' ELSE 'Salesforce' END,
-                   CASE conn.system WHEN 'hubspot' THEN 'vip_level' ELSE 'VIP_Level__c' END,
-                   c.crm_vip_level, c.crm_id, c.connection_id) END AS reason,
-  (SELECT array_agg(DISTINCT v.connection_id ORDER BY v.connection_id) FROM crm_contacts v
-    WHERE v.email_normalized = c.email_normalized AND v.deleted_at IS NULL) AS validated_by
+export const DERIVE_BATCH_SIZE = 2000;
+
+export interface DeriveOptions {
+  /** Derive the people this sync run touched (with connectionId); otherwise everyone. */
+  syncRunId?: string;
+  connectionId?: string;
+  /** Everyone, whatever the sync touched. */
+  full?: boolean;
+  /** Exactly these people (normalised emails). */
+  emails?: string[];
+  /** Who the level history names; default "sync-run:<id>" or "derive". */
+  actor?: string;
+  now?: Date;
+  batchSize?: number;
+}
+
+export interface DeriveResult {
+  full: boolean;
+  /** People examined. */
+  people: number;
+  /** People whose row was created or changed. */
+  changed: number;
+  levelChanges: number;
+  durationMs: number;
+  distribution: LevelDistribution;
+}
+
+const LOCK = 'vipsync:derive-vips';
+
+// ---- which people ------------------------------------------------------------------------------
+
+const TOUCHED_BY_RUN = `
+WITH run AS (SELECT started_at FROM sync_runs WHERE id = $1::bigint)
+SELECT DISTINCT email FROM (
+  SELECT c.email_normalized AS email FROM crm_contacts c, run
+   WHERE c.connection_id = $2 AND c.updated_at >= run.started_at
+  UNION ALL
+  SELECT c.email_normalized FROM crm_companies co, run, crm_contacts c
+   WHERE co.connection_id = $2 AND co.updated_at >= run.started_at
+     AND c.connection_id = co.connection_id AND c.company_crm_id = co.crm_id
+  UNION ALL
+  -- A contact that changed its email leaves its old person behind.
+  SELECT v.email FROM vip_crm_refs r JOIN vips v ON v.id = r.vip_id
+   JOIN crm_contacts c ON c.connection_id = r.connection_id AND c.crm_id = r.crm_id, run
+   WHERE r.connection_id = $2 AND c.updated_at >= run.started_at
+  UNION ALL
+  SELECT v.email FROM vips v
+   WHERE v.stale AND v.stale_confirmed_at IS NULL AND v.manual_level IS NULL AND v.level IS NOT NULL
+     AND v.stale_since <= now() - make_interval(days => $3::int)
+) t WHERE email IS NOT NULL ORDER BY email`;
+
+const EVERYONE = `
+SELECT DISTINCT email FROM (
+  SELECT email_normalized AS email FROM crm_contacts
+  UNION ALL
+  SELECT v.email FROM vips v WHERE v.source = 'crm' OR EXISTS (SELECT 1 FROM vip_crm_refs r WHERE r.vip_id = v.id)
+) t WHERE email IS NOT NULL ORDER BY email`;
+
+// ---- one batch ---------------------------------------------------------------------------------
+
+const LOAD_RECORDS = `
+SELECT c.email_normalized AS email, c.connection_id, conn.system::text AS system, c.crm_id, c.first_name, c.last_name,
+  c.title, c.phone, c.owner_id, c.crm_vip_level, c.properties, c.crm_modified_at, c.deleted_at, c.deletion_kind,
+  c.merged_into_id, c.company_crm_id, (co.id IS NOT NULL) AS has_company, co.name AS company_name,
+  co.domain AS company_domain, co.properties AS company_properties
 FROM crm_contacts c
 JOIN crm_connections conn ON conn.id = c.connection_id
-LEFT JOIN crm_companies co ON co.connection_id = c.connection_id AND co.crm_id = c.company_crm_id
-WHERE c.email_normalized IS NOT NULL AND c.deleted_at IS NULL
-ORDER BY c.email_normalized, c.crm_vip_level DESC NULLS LAST, c.crm_modified_at DESC NULLS LAST, c.id`;
+LEFT JOIN crm_companies co ON co.connection_id = c.connection_id AND co.crm_id = c.company_crm_id AND co.deleted_at IS NULL
+WHERE c.email_normalized = ANY($1::text[])`;
 
-// History first, while vips still holds the old levels.
-const RECORD_LEVEL_CHANGES = `
-INSERT INTO vip_level_changes (vip_id, old_level, new_level, reason, source, actor)
-SELECT v.id, v.level, d.level, coalesce(d.reason, 'no CRM holds an explicit VIP level any more'), 'crm', $1
-FROM derived_vips d JOIN vips v ON v.email = d.email
-WHERE v.manual_level IS NULL AND v.level IS DISTINCT FROM d.level`;
+const LOAD_VIPS = `
+SELECT email, name, company, phone, title, field_sources, level, level_reason, level_source::text AS level_source,
+  crm_level, crm_level_reason, manual_level, validated, validated_at, validated_by, stale, stale_reason, stale_since,
+  stale_evidence, stale_confirmed_at
+FROM vips WHERE email = ANY($1::text[])`;
 
+const LOAD_REFS = `
+SELECT v.email, r.connection_id, r.system::text AS system, r.crm_id, r.status, r.baseline_company_crm_id,
+  r.baseline_domain_matched, r.first_seen_at, bco.merged_into_id AS baseline_company_merged_into_id,
+  (cur.id IS NOT NULL) AS current_exists, cur.email_normalized AS current_email
+FROM vip_crm_refs r
+JOIN vips v ON v.id = r.vip_id
+LEFT JOIN crm_companies bco ON bco.connection_id = r.connection_id AND bco.crm_id = r.baseline_company_crm_id
+LEFT JOIN crm_contacts cur ON cur.connection_id = r.connection_id AND cur.crm_id = r.crm_id
+WHERE v.email = ANY($1::text[])`;
+
+// Manual levels and an admin's stale confirmation are re-checked in the statement itself, so an
+// admin's edit that lands while a batch is being computed is never overwritten.
 const UPSERT_VIPS = `
-INSERT INTO vips AS v (email, name, company, phone, level, level_reason, level_source, crm_level, crm_level_reason,
-  source, validated, validated_at, validated_by)
-SELECT d.email, d.name, d.company, d.phone, d.level, d.reason, CASE WHEN d.level IS NULL THEN NULL ELSE 'crm'::"VipSource" END,
-  d.level, d.reason, 'crm', true, now(), d.validated_by
-FROM derived_vips d
+INSERT INTO vips AS v (email, name, company, phone, title, field_sources, level, level_reason, level_source, crm_level,
+  crm_level_reason, source, validated, validated_at, validated_by, stale, stale_reason, stale_since, stale_evidence,
+  stale_confirmed_at, updated_at)
+SELECT r.email, r.name, r.company, r.phone, r.title, r.field_sources, r.level, r.level_reason, r.level_source::"VipSource",
+  r.crm_level, r.crm_level_reason, 'crm', r.validated, r.validated_at, ARRAY(SELECT jsonb_array_elements_text(r.validated_by)),
+  r.stale, r.stale_reason, r.stale_since, r.stale_evidence, r.stale_confirmed_at, now()
+FROM jsonb_to_recordset($1::jsonb) AS r(email text, name text, company text, phone text, title text, field_sources jsonb,
+  level int, level_reason text, level_source text, crm_level int, crm_level_reason text, validated boolean,
+  validated_at timestamptz, validated_by jsonb, stale boolean, stale_reason text, stale_since timestamptz,
+  stale_evidence jsonb, stale_confirmed_at timestamptz)
 ON CONFLICT (email) DO UPDATE SET
-  name = coalesce(excluded.name, v.name),
-  company = coalesce(excluded.company, v.company),
-  phone = coalesce(excluded.phone, v.phone),
-  crm_level = excluded.crm_level,
-  crm_level_reason = excluded.crm_level_reason,
+  name = excluded.name, company = excluded.company, phone = excluded.phone, title = excluded.title,
+  field_sources = excluded.field_sources,
   level = CASE WHEN v.manual_level IS NULL THEN excluded.level ELSE v.level END,
   level_reason = CASE WHEN v.manual_level IS NULL THEN excluded.level_reason ELSE v.level_reason END,
   level_source = CASE WHEN v.manual_level IS NULL THEN excluded.level_source ELSE v.level_source END,
-  validated = true,
-  validated_at = CASE WHEN v.validated THEN v.validated_at ELSE now() END,
-  validated_by = excluded.validated_by,
-  updated_at = now()
-WHERE (v.name, v.company, v.phone, v.crm_level, v.crm_level_reason, v.validated, v.validated_by)
-  IS DISTINCT FROM (coalesce(excluded.name, v.name), coalesce(excluded.company, v.company),
-                    coalesce(excluded.phone, v.phone), excluded.crm_level, excluded.crm_level_reason, true,
-                    excluded.validated_by)`;
+  crm_level = excluded.crm_level, crm_level_reason = excluded.crm_level_reason,
+  validated = excluded.validated, validated_at = excluded.validated_at, validated_by = excluded.validated_by,
+  stale = excluded.stale, stale_reason = excluded.stale_reason, stale_since = excluded.stale_since,
+  stale_evidence = excluded.stale_evidence,
+  stale_confirmed_at = CASE WHEN excluded.stale THEN coalesce(v.stale_confirmed_at, excluded.stale_confirmed_at) END,
+  updated_at = now()`;
 
-// New people who arrive with a level get their first history row.
-const RECORD_NEW_LEVELS = `
+const INSERT_LEVEL_CHANGES = `
 INSERT INTO vip_level_changes (vip_id, old_level, new_level, reason, source, actor)
-SELECT v.id, NULL, v.level, v.level_reason, 'crm', $1
-FROM vips v JOIN derived_vips d ON d.email = v.email
-WHERE v.level IS NOT NULL AND NOT EXISTS (SELECT 1 FROM vip_level_changes h WHERE h.vip_id = v.id)`;
+SELECT v.id, r.old_level, r.new_level, r.reason, 'crm', $2
+FROM jsonb_to_recordset($1::jsonb) AS r(email text, old_level int, new_level int, reason text)
+JOIN vips v ON v.email = r.email
+WHERE v.manual_level IS NULL`;
 
-// People no live CRM contact vouches for any more lose their validated status.
-const INVALIDATE_VANISHED = `
-UPDATE vips v SET validated = false, validated_by = '{}', updated_at = now()
-WHERE v.validated AND NOT EXISTS (SELECT 1 FROM derived_vips d WHERE d.email = v.email)`;
+const DELETE_REFS = `DELETE FROM vip_crm_refs r USING vips v WHERE r.vip_id = v.id AND v.email = ANY($1::text[])`;
 
-export async function deriveVips(db: Db, opts: { syncRunId: string }): Promise<number> {
-  const actor = `sync-run:${opts.syncRunId}`;
-  return db.$transaction(async (tx) => {
-    // Two connections' syncs finishing together would otherwise upsert the same people in
-    // different orders and deadlock.
-    await tx.$executeRawUnsafe('SELECT pg_advisory_xact_lock(hashtext($1))', 'vipsync:derive-vips');
-    await tx.$executeRawUnsafe(DERIVE);
-    await tx.$executeRawUnsafe(RECORD_LEVEL_CHANGES, actor);
-    const changed = await tx.$executeRawUnsafe(UPSERT_VIPS);
-    await tx.$executeRawUnsafe(RECORD_NEW_LEVELS, actor);
-    const invalidated = await tx.$executeRawUnsafe(INVALIDATE_VANISHED);
-    return changed + invalidated;
-  }, { timeout: 600_000 });
+const INSERT_REFS = `
+INSERT INTO vip_crm_refs (vip_id, connection_id, system, crm_id, status, baseline_company_crm_id, baseline_domain_matched,
+  first_seen_at, updated_at)
+SELECT v.id, r.connection_id, r.system::"CrmSystem", r.crm_id, r.status, r.baseline_company_crm_id,
+  r.baseline_domain_matched, coalesce(r.first_seen_at, now()), now()
+FROM jsonb_to_recordset($1::jsonb) AS r(email text, connection_id text, system text, crm_id text, status text,
+  baseline_company_crm_id text, baseline_domain_matched boolean, first_seen_at timestamptz)
+JOIN vips v ON v.email = r.email`;
+
+interface RecordRow {
+  email: string;
+  connection_id: string;
+  system: CrmSystemName;
+  crm_id: string;
+  first_name: string | null;
+  last_name: string | null;
+  title: string | null;
+  phone: string | null;
+  owner_id: string | null;
+  crm_vip_level: number | null;
+  properties: Record<string, unknown> | null;
+  crm_modified_at: Date | null;
+  deleted_at: Date | null;
+  deletion_kind: string | null;
+  merged_into_id: string | null;
+  company_crm_id: string | null;
+  has_company: boolean;
+  company_name: string | null;
+  company_domain: string | null;
+  company_properties: Record<string, unknown> | null;
+}
+
+interface VipRow {
+  email: string;
+  name: string | null;
+  company: string | null;
+  phone: string | null;
+  title: string | null;
+  field_sources: unknown;
+  level: number | null;
+  level_reason: string | null;
+  level_source: LevelSource | null;
+  crm_level: number | null;
+  crm_level_reason: string | null;
+  manual_level: number | null;
+  validated: boolean;
+  validated_at: Date | null;
+  validated_by: string[] | null;
+  stale: boolean;
+  stale_reason: string | null;
+  stale_since: Date | null;
+  stale_evidence: unknown;
+  stale_confirmed_at: Date | null;
+}
+
+interface RefRowDb {
+  email: string;
+  connection_id: string;
+  system: CrmSystemName;
+  crm_id: string;
+  status: string;
+  baseline_company_crm_id: string | null;
+  baseline_domain_matched: boolean | null;
+  first_seen_at: Date;
+  baseline_company_merged_into_id: string | null;
+  current_exists: boolean;
+  current_email: string | null;
+}
+
+function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const k = key(row);
+    let list = groups.get(k);
+    if (!list) groups.set(k, (list = []));
+    list.push(row);
+  }
+  return groups;
+}
+
+function toRecord(r: RecordRow): PersonRecord {
+  return {
+    connectionId: r.connection_id,
+    system: r.system,
+    crmId: r.crm_id,
+    firstName: r.first_name,
+    lastName: r.last_name,
+    title: r.title,
+    phone: r.phone,
+    ownerId: r.owner_id,
+    explicitLevel: r.crm_vip_level,
+    properties: r.properties ?? {},
+    modifiedAt: r.crm_modified_at,
+    deletedAt: r.deleted_at,
+    deletionKind: r.deletion_kind,
+    mergedIntoId: r.merged_into_id,
+    companyCrmId: r.company_crm_id,
+    company: r.has_company ? { name: r.company_name, domain: r.company_domain, properties: r.company_properties ?? {} } : null,
+  };
+}
+
+function toExisting(v: VipRow): ExistingVip {
+  return {
+    name: v.name,
+    company: v.company,
+    phone: v.phone,
+    title: v.title,
+    fieldSources: v.field_sources,
+    level: v.level,
+    levelReason: v.level_reason,
+    levelSource: v.level_source,
+    crmLevel: v.crm_level,
+    crmLevelReason: v.crm_level_reason,
+    manualLevel: v.manual_level,
+    validated: v.validated,
+    validatedAt: v.validated_at,
+    validatedBy: v.validated_by ?? [],
+    stale: v.stale,
+    staleReason: v.stale_reason,
+    staleSince: v.stale_since,
+    staleEvidence: v.stale_evidence,
+    staleConfirmedAt: v.stale_confirmed_at,
+  };
+}
+
+function toPreviousRef(r: RefRowDb): PreviousRef {
+  return {
+    connectionId: r.connection_id,
+    system: r.system,
+    crmId: r.crm_id,
+    status: r.status,
+    baselineCompanyCrmId: r.baseline_company_crm_id,
+    baselineDomainMatched: r.baseline_domain_matched,
+    baselineCompanyMergedIntoId: r.baseline_company_merged_into_id,
+    firstSeenAt: r.first_seen_at,
+  };
+}
+
+type Tx = Pick<Db, '$queryRawUnsafe' | '$executeRawUnsafe'>;
+
+async function deriveBatch(tx: Tx, emails: string[], settings: VipSettings, now: Date, actor: string): Promise<{ changed: number; levelChanges: number }> {
+  const [records, vips, refs] = await Promise.all([
+    tx.$queryRawUnsafe<RecordRow[]>(LOAD_RECORDS, emails),
+    tx.$queryRawUnsafe<VipRow[]>(LOAD_VIPS, emails),
+    tx.$queryRawUnsafe<RefRowDb[]>(LOAD_REFS, emails),
+  ]);
+  const recordsBy = groupBy(records, (r) => r.email);
+  const vipsBy = new Map(vips.map((v) => [v.email, v]));
+  const refsBy = groupBy(refs, (r) => r.email);
+
+  const decisions: { email: string; decision: PersonDecision }[] = [];
+  for (const email of emails) {
+    const personRecords = (recordsBy.get(email) ?? []).map(toRecord);
+    const personRefs = refsBy.get(email) ?? [];
+    const existing = vipsBy.get(email);
+    if (personRecords.length === 0 && personRefs.length === 0 && !existing) continue;
+    const held = new Set(personRecords.map((r) => `${r.connectionId}\u0000${r.crmId}`));
+    const input: PersonInput = {
+      email,
+      records: personRecords,
+      previousRefs: personRefs.map(toPreviousRef),
+      movedAway: personRefs
+        .filter((r) => !held.has(`${r.connection_id}\u0000${r.crm_id}`))
+        .map((r) => ({
+          connectionId: r.connection_id,
+          system: r.system,
+          crmId: r.crm_id,
+          currentEmail: r.current_exists ? (r.current_email ?? '(no email)') : null,
+        })),
+      existing: existing ? toExisting(existing) : null,
+    };
+    decisions.push({ email, decision: derivePerson(input, { rules: settings.rules, defaultCountry: settings.defaultCountry, staleGraceDays: settings.staleGraceDays, now }) });
+  }
+
+  const changed = decisions.filter((d) => d.decision.changed);
+  if (changed.length > 0) {
+    await tx.$executeRawUnsafe(UPSERT_VIPS, JSON.stringify(changed.map(({ email, decision: { columns: c } }) => ({
+      email,
+      name: c.name,
+      company: c.company,
+      phone: c.phone,
+      title: c.title,
+      field_sources: c.fieldSources,
+      level: c.level,
+      level_reason: c.levelReason,
+      level_source: c.levelSource,
+      crm_level: c.crmLevel,
+      crm_level_reason: c.crmLevelReason,
+      validated: c.validated,
+      validated_at: c.validatedAt,
+      validated_by: c.validatedBy,
+      stale: c.stale,
+      stale_reason: c.staleReason,
+      stale_since: c.staleSince,
+      stale_evidence: c.staleEvidence,
+      stale_confirmed_at: c.staleConfirmedAt,
+    }))));
+  }
+  const levelChanges = decisions.flatMap(({ email, decision }) =>
+    decision.levelChange ? [{ email, old_level: decision.levelChange.oldLevel, new_level: decision.levelChange.newLevel, reason: decision.levelChange.reason }] : []);
+  if (levelChanges.length > 0) await tx.$executeRawUnsafe(INSERT_LEVEL_CHANGES, JSON.stringify(levelChanges), actor);
+
+  const refsChanged = decisions.filter((d) => d.decision.refsChanged);
+  if (refsChanged.length > 0) {
+    await tx.$executeRawUnsafe(DELETE_REFS, refsChanged.map((d) => d.email));
+    const rows = refsChanged.flatMap(({ email, decision }) => decision.refs.map((r) => ({
+      email,
+      connection_id: r.connectionId,
+      system: r.system,
+      crm_id: r.crmId,
+      status: r.status,
+      baseline_company_crm_id: r.baselineCompanyCrmId,
+      baseline_domain_matched: r.baselineDomainMatched,
+      first_seen_at: r.firstSeenAt,
+    })));
+    if (rows.length > 0) await tx.$executeRawUnsafe(INSERT_REFS, JSON.stringify(rows));
+  }
+  return { changed: changed.length, levelChanges: levelChanges.length };
+}
+
+/** Counts per level over the whole list, with the rules file's inflation warnings. */
+export async function currentLevelDistribution(db: Pick<Db, '$queryRawUnsafe'>, rules: Pick<VipRules, 'maxShare' | 'minVipsForWarnings'>): Promise<LevelDistribution> {
+  const rows = await db.$queryRawUnsafe<{ level: number | null; count: bigint }[]>(
+    'SELECT level, count(*) AS count FROM vips GROUP BY level',
+  );
+  const counts: Partial<Record<number, number>> = {};
+  let people = 0;
+  for (const row of rows) {
+    people += Number(row.count);
+    if (row.level !== null) counts[row.level] = Number(row.count);
+  }
+  return levelDistribution(counts, people, rules.maxShare, rules.minVipsForWarnings);
+}
+
+export async function deriveVips(db: Db, settings: VipSettings, opts: DeriveOptions = {}): Promise<DeriveResult> {
+  const started = Date.now();
+  const now = opts.now ?? new Date();
+  const actor = opts.actor ?? (opts.syncRunId ? `sync-run:${opts.syncRunId}` : 'derive');
+  const state = await db.vipDeriveState.findUnique({ where: { id: 1 } });
+  const full = opts.emails === undefined && (opts.full === true || !opts.syncRunId || !opts.connectionId || state?.rulesHash !== settings.rules.hash);
+
+  let emails: string[];
+  if (opts.emails !== undefined) {
+    emails = [...new Set(opts.emails)].sort();
+  } else if (full) {
+    emails = (await db.$queryRawUnsafe<{ email: string }[]>(EVERYONE)).map((r) => r.email);
+  } else {
+    emails = (await db.$queryRawUnsafe<{ email: string }[]>(TOUCHED_BY_RUN, opts.syncRunId, opts.connectionId, settings.staleGraceDays)).map((r) => r.email);
+  }
+
+  const batchSize = opts.batchSize ?? DERIVE_BATCH_SIZE;
+  let changed = 0;
+  let levelChanges = 0;
+  for (let i = 0; i < emails.length; i += batchSize) {
+    const batch = emails.slice(i, i + batchSize);
+    const result = await db.$transaction(async (tx) => {
+      // Two connections' syncs finishing together would otherwise write the same people in
+      // different orders (and deadlock) or from different snapshots.
+      await tx.$executeRawUnsafe('SELECT pg_advisory_xact_lock(hashtext($1))', LOCK);
+      return deriveBatch(tx, batch, settings, now, actor);
+    }, { timeout: 300_000, maxWait: 60_000 });
+    changed += result.changed;
+    levelChanges += result.levelChanges;
+  }
+  if (full) {
+    await db.vipDeriveState.upsert({
+      where: { id: 1 },
+      create: { id: 1, rulesHash: settings.rules.hash, fullDerivedAt: now },
+      update: { rulesHash: settings.rules.hash, fullDerivedAt: now },
+    });
+  }
+  const distribution = await currentLevelDistribution(db, settings.rules);
+  return { full, people: emails.length, changed, levelChanges, durationMs: Date.now() - started, distribution };
 }

@@ -12,6 +12,29 @@ import { toolsDir } from '../dev/state.js';
 import { printTable, progress } from '../output.js';
 import { DEFAULT_DEMO_CONTACTS } from './dev.js';
 import { describeLookup } from './lookup.js';
+import { TRIAGE_WORKFLOW_TYPE } from '../../workflows/contract.js';
+import type { TriageDecision } from '../../workflows/triage.js';
+
+/** The example agent workflow on a handful of inbound emails, through Temporal like any caller. */
+async function triageSamples(temporalAddress: string, senders: string[]): Promise<void> {
+  const connection = await Connection.connect({ address: temporalAddress });
+  try {
+    const client = new Client({ connection });
+    const subjects = ['Production is down', 'Question about my invoice', 'Feature request', 'Hello', 'You won a prize'];
+    const decisions = await Promise.all(senders.map((from, i) => client.workflow.execute(TRIAGE_WORKFLOW_TYPE, {
+      taskQueue: 'vipsync-sync',
+      workflowId: `demo-triage-${i}-${Date.now().toString(36)}`,
+      args: [{ from, subject: subjects[i % subjects.length]! }],
+    }) as Promise<TriageDecision>));
+    process.stdout.write('\nInbound emails triaged by the example agent workflow (workflows/triage.ts):\n');
+    printTable(decisions.map((d) => ({
+      from: d.from, subject: d.subject, priority: d.priority, queue: d.queue, within: `${d.respondWithinMinutes} min`,
+      assignTo: d.assignTo, why: d.reasons[0],
+    })));
+  } finally {
+    await connection.close();
+  }
+}
 
 export function registerDemo(program: Command): void {
   program
@@ -56,6 +79,9 @@ export function registerDemo(program: Command): void {
           .filter((e): e is string => Boolean(e));
         process.stdout.write('\nLookups, as an agent sees them:\n');
         for (const email of samples) process.stdout.write(`${describeLookup(await lookupVipByEmail(db, email))}\n`);
+        const midLevel = vips.find((v) => v.level !== null && v.level <= 3);
+        await triageSamples(stack.state.temporalAddress, [vips[0]?.email, midLevel?.email, samples[2], 'nobody@unknown-sender.example', 'not-an-address']
+          .filter((e): e is string => Boolean(e)));
         await db.$disconnect();
         progress(`\ndemo finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       } finally {

@@ -1,18 +1,32 @@
 import type { Command } from 'commander';
-import { InvalidEmailError, lookupVipByEmail } from '../../activities/lookup.js';
+import { createAuditWriter, osActor } from '../../activities/admin/audit.js';
+import { createLookupService, InvalidEmailError } from '../../activities/lookup.js';
+import { loadLookupConfig } from '../../worker/config.js';
 import type { VipLookupResult } from '../../workflows/contract.js';
 import { printJson, UsageError } from '../output.js';
 import { withDb } from '../targets.js';
 
 export function describeLookup(r: VipLookupResult): string {
-  if (!r.isVip) return `${r.email}: not a VIP${r.name ? ` (${r.name}${r.company ? `, ${r.company}` : ''})` : ''}`;
+  if (!r.isVip) {
+    const head = `${r.email}: not a VIP${r.name ? ` (${r.name}${r.company ? `, ${r.company}` : ''})` : ''}`;
+    if (!r.levelReason && !r.validated && !r.stale) return head;
+    return [head, `  reason:    ${r.levelReason ?? '-'}`, `  validated: ${r.validated ? 'yes' : 'no'}`,
+      `  stale:     ${r.stale ? `yes (${r.staleReason ?? 'no reason recorded'})` : 'no'}`].join('\n');
+  }
+  const owner = r.owner ? `${r.owner.name ?? r.owner.email ?? r.owner.id} (${r.owner.connectionId})` : '-';
   const lines = [
     `${r.email}: VIP level ${r.level}`,
+    `  reason:    ${r.levelReason ?? '-'}`,
     `  name:      ${r.name ?? '-'}`,
     `  company:   ${r.company ?? '-'}`,
     `  validated: ${r.validated ? 'yes' : 'no'}`,
     `  stale:     ${r.stale ? `yes (${r.staleReason ?? 'no reason recorded'})` : 'no'}`,
+    `  owner:     ${owner}`,
   ];
+  if (r.handling) {
+    const h = r.handling;
+    lines.push(`  handling:  ${h.priority}, answer within ${h.responseTimeMinutes} min${h.escalationTeam ? `, escalate to ${h.escalationTeam}` : ''}: ${h.guidance}`);
+  }
   if (r.notes) lines.push(`  notes:     ${r.notes}`);
   return lines.join('\n');
 }
@@ -24,7 +38,14 @@ export function registerLookup(program: Command): void {
     .argument('<email>', 'the sender address to look up')
     .option('--json', 'print the answer as JSON')
     .action(async (email: string, opts: { json?: boolean }) => {
-      const result = await withDb((db) => lookupVipByEmail(db, email)).catch((error: unknown) => {
+      const result = await withDb(async (db) => {
+        const audit = createAuditWriter(db);
+        try {
+          return await createLookupService({ db, audit, config: loadLookupConfig() }).lookup(email, osActor());
+        } finally {
+          await audit.close();
+        }
+      }).catch((error: unknown) => {
         if (error instanceof InvalidEmailError) throw new UsageError(error.message);
         throw error;
       });

@@ -8,7 +8,7 @@ import type { Fixture } from '../../emulators/fixture.js';
 import { startHubSpotEmulator, type HubSpotEmulator } from '../../emulators/hubspot.js';
 import { startSalesforceEmulator, type SalesforceEmulator } from '../../emulators/salesforce.js';
 import { applyMigrations } from '../../prisma/migrate.js';
-import type { ConnectionConfig, WorkerConfig } from '../../worker/config.js';
+import { connectionConfig, type ConnectionConfig, type WorkerConfig } from '../../worker/config.js';
 import { temporalLogger } from '../../worker/logger.js';
 import { bootWorker, type BootedWorker } from '../../worker/main.js';
 import { startPostgres, type PostgresCluster } from '../stack/postgres.js';
@@ -94,14 +94,14 @@ export async function startDevStack(opts: StartDevStackOptions): Promise<DevStac
     log(`CRM emulators ready: HubSpot ${hubspot.url}, Salesforce ${salesforce.url}`);
 
     const intervalSeconds = opts.syncIntervalSeconds ?? 900;
-    const connections: ConnectionConfig[] = [
+    const connections: ConnectionConfig[] = ([
       { id: 'hubspot', system: 'hubspot', displayName: 'HubSpot (emulator)', baseUrl: hubspot.url, accessToken: DEV_CREDENTIALS.hubspotAccessToken, intervalSeconds },
       {
         id: 'salesforce', system: 'salesforce', displayName: 'Salesforce (emulator)', loginUrl: salesforce.url,
         clientId: DEV_CREDENTIALS.salesforceClientId, clientSecret: DEV_CREDENTIALS.salesforceClientSecret,
         apiVersion: '59.0', intervalSeconds,
       },
-    ];
+    ] as const).map((c) => connectionConfig.parse(c));
     const config: WorkerConfig = {
       databaseUrl,
       temporalAddress: temporal.address,

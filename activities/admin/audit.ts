@@ -1,0 +1,246 @@
+// The audit log: who looked up, read or changed what, from which surface, when, and for which
+// workflow execution. Changes are recorded in the same transaction as the change; lookups (the hot
+// path) are queued and written in batches by an AuditWriter that never drops an entry without
+// saying so in the log.
+import { userInfo } from 'node:os';
+import type { Db } from '../db.js';
+import { logger } from '../../worker/logger.js';
+
+export type Surface = 'activity' | 'cli' | 'http' | 'mcp';
+
+export interface Actor {
+  /** "alice" (OS user), "token:support-bot" (API token) or "workflow:triageInboundEmailWorkflow". */
+  name: string;
+  surface: Surface;
+  workflowId?: string | null;
+  runId?: string | null;
+}
+
+export interface AuditEntry {
+  actor: Actor;
+  action: string;
+  subject?: string | null;
+  details?: Record<string, unknown> | null;
+  at?: Date;
+}
+
+/** Where the hot path records entries: returns at once, the entry is written shortly after. */
+export interface AuditSink {
+  record(entry: AuditEntry): void;
+}
+
+/** The OS user running this process: the actor of the CLI and of MCP over stdio. */
+export function osActor(surface: Surface = 'cli'): Actor {
+  let name: string;
+  try {
+    name = userInfo().username;
+  } catch {
+    name = process.env.USER ?? 'unknown';
+  }
+  return { name, surface };
+}
+
+export function tokenActor(tokenName: string, surface: Surface): Actor {
+  return { name: `token:${tokenName}`, surface };
+}
+
+type AuditDb = Pick<Db, 'auditLog'>;
+
+/** Writes one entry now (inside the caller's transaction when given one). */
+export async function writeAudit(db: AuditDb, entry: AuditEntry): Promise<void> {
+  await db.auditLog.create({ data: toRow(entry) });
+}
+
+// Postgres text cannot hold NUL; a hostile lookup string must still be auditable.
+const withoutNul = (text: string) => text.replace(/\u0000|\\u0000/g, '\uFFFD');
+
+function isDataError(error: unknown): boolean {
+  const text = String((error as Error)?.message ?? '') + JSON.stringify((error as { meta?: unknown })?.meta ?? '');
+  return /"code":"22[0-9A-Z]{3}"|Code: `22[0-9A-Z]{3}`/.test(text);
+}
+
+function toRow(entry: AuditEntry) {
+  return {
+    at: entry.at ?? new Date(),
+    actor: withoutNul(entry.actor.name),
+    surface: entry.actor.surface,
+    action: entry.action,
+    subject: entry.subject == null ? null : withoutNul(entry.subject),
+    details: (entry.details ?? undefined) as object | undefined,
+    workflowId: entry.actor.workflowId ?? null,
+    runId: entry.actor.runId ?? null,
+  };
+}
+
+const INSERT_BATCH = `
+INSERT INTO audit_log (at, actor, surface, action, subject, details, workflow_id, run_id)
+SELECT a::timestamptz, b, c, d, e, f::jsonb, g, h
+FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) AS t(a, b, c, d, e, f, g, h)`;
+
+export interface AuditWriter extends AuditSink {
+  /** Writes everything queued so far. */
+  flush(): Promise<void>;
+  /** Flushes and stops the timer; throws if entries could not be written. */
+  close(): Promise<void>;
+  readonly pending: number;
+}
+
+export function createAuditWriter(
+  db: Db,
+  opts: { flushIntervalMs?: number; maxBatch?: number; maxBuffered?: number } = {},
+): AuditWriter {
+  const flushIntervalMs = opts.flushIntervalMs ?? 200;
+  const maxBatch = opts.maxBatch ?? 5000;
+  const maxBuffered = opts.maxBuffered ?? 200_000;
+  let queue: AuditEntry[] = [];
+  let inFlight: Promise<void> | null = null;
+  let failures = 0;
+
+  const writeBatch = async (batch: AuditEntry[]) => {
+    const cols: (string | null)[][] = [[], [], [], [], [], [], [], []];
+    for (const e of batch) {
+      const r = toRow(e);
+      cols[0]!.push(r.at.toISOString());
+      cols[1]!.push(r.actor);
+      cols[2]!.push(r.surface);
+      cols[3]!.push(r.action);
+      cols[4]!.push(r.subject);
+      cols[5]!.push(e.details ? withoutNul(JSON.stringify(e.details)) : null);
+      cols[6]!.push(r.workflowId);
+      cols[7]!.push(r.runId);
+    }
+    await db.$executeRawUnsafe(INSERT_BATCH, ...cols);
+  };
+
+  /** A batch Postgres refuses as data (SQLSTATE class 22) is retried row by row, so one bad row cannot block the rest. */
+  const writeRowByRow = async (batch: AuditEntry[]) => {
+    for (const entry of batch) {
+      try {
+        await writeBatch([entry]);
+      } catch (error) {
+        if (!isDataError(error)) throw error;
+        logger.error({ entry, error: (error as Error).message }, 'audit log: the database refuses this entry; it is DROPPED (logged here instead)');
+      }
+    }
+  };
+
+  const flushOnce = async () => {
+    while (queue.length > 0) {
+      const batch = queue.slice(0, maxBatch);
+      try {
+        await writeBatch(batch).catch((error: unknown) => (isDataError(error) ? writeRowByRow(batch) : Promise.reject(error)));
+        queue = queue.slice(batch.length);
+        if (failures > 0) logger.warn({ failures }, 'audit log: writing works again');
+        failures = 0;
+      } catch (error) {
+        failures += 1;
+        if (failures === 1 || failures % 50 === 0) {
+          logger.error({ error: (error as Error).message, pending: queue.length, failures }, 'audit log: cannot write entries; keeping them to retry');
+        }
+        if (queue.length > maxBuffered) {
+          const dropped = queue.length - maxBuffered;
+          queue = queue.slice(dropped);
+          logger.error({ dropped }, 'audit log: buffer full, DROPPED the oldest entries');
+        }
+        throw error;
+      }
+    }
+  };
+
+  const flush = (): Promise<void> => {
+    if (!inFlight) {
+      inFlight = flushOnce().finally(() => {
+        inFlight = null;
+      });
+    }
+    return inFlight;
+  };
+
+  const timer = setInterval(() => {
+    if (queue.length > 0) flush().catch(() => {}); // logged above; retried on the next tick
+  }, flushIntervalMs);
+  timer.unref();
+
+  return {
+    record(entry) {
+      queue.push(entry.at ? entry : { ...entry, at: new Date() });
+      if (queue.length >= maxBatch) flush().catch(() => {});
+    },
+    async flush() {
+      // A flush already running may have started before the caller's entries were queued.
+      while (inFlight) await inFlight.catch(() => {});
+      await flush();
+    },
+    async close() {
+      clearInterval(timer);
+      for (let attempt = 0; ; attempt += 1) {
+        try {
+          while (inFlight) await inFlight.catch(() => {});
+          await flush();
+          return;
+        } catch (error) {
+          if (attempt >= 2) {
+            logger.error({ lost: queue.length }, 'audit log: giving up at shutdown; these entries are LOST');
+            throw new Error(`audit log: ${queue.length} entries could not be written: ${(error as Error).message}`);
+          }
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
+    },
+    get pending() {
+      return queue.length;
+    },
+  };
+}
+
+export interface AuditQuery {
+  actor?: string;
+  action?: string;
+  subject?: string;
+  surface?: string;
+  since?: Date;
+  limit?: number;
+}
+
+export async function listAudit(db: Db, q: AuditQuery) {
+  const rows = await db.auditLog.findMany({
+    where: {
+      actor: q.actor,
+      action: q.action,
+      subject: q.subject,
+      surface: q.surface,
+      at: q.since ? { gte: q.since } : undefined,
+    },
+    orderBy: { id: 'desc' },
+    take: q.limit ?? 50,
+  });
+  return rows.map((r) => ({
+    id: r.id.toString(), at: r.at, actor: r.actor, surface: r.surface, action: r.action, subject: r.subject,
+    workflowId: r.workflowId, runId: r.runId, details: r.details,
+  }));
+}
+
+export interface VipActivityRow {
+  email: string;
+  level: number | null;
+  name: string | null;
+  lookups: number;
+  lastSeen: Date;
+  lastActor: string;
+}
+
+/** Lookups per VIP (the people on the list someone asked about), most looked-up first. */
+export async function vipActivityReport(db: Db, q: { since?: Date; limit?: number } = {}): Promise<VipActivityRow[]> {
+  const rows = await db.$queryRawUnsafe<{ email: string; level: number | null; name: string | null; lookups: bigint; last_seen: Date; last_actor: string }[]>(
+    `SELECT a.subject AS email, v.level, v.name, count(*) AS lookups, max(a.at) AS last_seen,
+            (array_agg(a.actor ORDER BY a.at DESC))[1] AS last_actor
+       FROM audit_log a JOIN vips v ON v.email = a.subject
+      WHERE a.action = 'lookup' AND a.at >= $1
+      GROUP BY a.subject, v.level, v.name
+      ORDER BY count(*) DESC, max(a.at) DESC
+      LIMIT $2`,
+    q.since ?? new Date(0),
+    q.limit ?? 50,
+  );
+  return rows.map((r) => ({ email: r.email, level: r.level, name: r.name, lookups: Number(r.lookups), lastSeen: r.last_seen, lastActor: r.last_actor }));
+}

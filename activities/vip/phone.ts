@@ -1,0 +1,28 @@
+// Phone numbers as one format (E.164) so the same number typed differently in two CRMs is one
+// value. Numbers without a country prefix are read in the configured default country.
+import { isSupportedCountry, parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+
+export type PhoneCheck = { ok: true; e164: string } | { ok: false; reason: string };
+
+export const DEFAULT_PHONE_COUNTRY = 'US';
+
+export function isPhoneCountry(code: string): code is CountryCode {
+  return isSupportedCountry(code);
+}
+
+/**
+ * "+1 (415) 555-2671", "415.555.2671" (default country US) -> "+14155552671". A number is taken
+ * when its length is possible for its country: CRMs hold many numbers that are real but not in
+ * the library's current allocation tables, and dropping those would lose more than it protects.
+ */
+export function normalizePhone(raw: unknown, defaultCountry: string = DEFAULT_PHONE_COUNTRY): PhoneCheck {
+  if (typeof raw !== 'string' || raw.trim() === '') return { ok: false, reason: 'phone is empty' };
+  if (!isPhoneCountry(defaultCountry)) return { ok: false, reason: `default country "${defaultCountry}" is not an ISO 3166 code libphonenumber knows` };
+  // Letters other than an extension marker mean this is not a phone number (e.g. "call reception").
+  if (/[a-z]/i.test(raw.replace(/\b(?:ext|extension|x)\.?\s*\d+\s*$/i, ''))) {
+    return { ok: false, reason: `phone "${raw}" contains letters` };
+  }
+  const parsed = parsePhoneNumberFromString(raw, defaultCountry);
+  if (!parsed || !parsed.isPossible()) return { ok: false, reason: `phone "${raw}" is not a possible number (default country ${defaultCountry})` };
+  return { ok: true, e164: parsed.number };
+}

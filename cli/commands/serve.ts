@@ -1,0 +1,62 @@
+// `vipsync serve` (HTTP API + MCP over streamable HTTP) and `vipsync mcp` (MCP over stdio).
+import type { Command } from 'commander';
+import { createAuditWriter, osActor } from '../../activities/admin/audit.js';
+import { createDb } from '../../activities/db.js';
+import { createLookupService } from '../../activities/lookup.js';
+import { loadLookupConfig } from '../../worker/config.js';
+import { progress, UsageError } from '../output.js';
+import { resolveTargets } from '../targets.js';
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--port must be 0-65535, got "${value}"`);
+  return n;
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command('serve')
+    .description('Run the HTTP API (OpenAPI at /openapi.json) and MCP over HTTP (/mcp); bearer tokens from `vipsync token create`')
+    .option('--port <n>', 'port (default VIPSYNC_HTTP_PORT or 3000)', port)
+    .option('--host <host>', 'interface to listen on (default VIPSYNC_HTTP_HOST or 127.0.0.1; 0.0.0.0 for all)')
+    .option('--no-cache', 'read every lookup from the database')
+    .option('--log-requests', 'log every request')
+    .action(async (opts: { port?: number; host?: string; cache: boolean; logRequests?: boolean }) => {
+      const targets = await resolveTargets();
+      // Loaded here, not at start: every other command would pay for fastify and the MCP SDK.
+      const { startApiServer } = await import('../../server/main.js');
+      const server = await startApiServer({
+        ...targets,
+        port: opts.port ?? port(process.env.VIPSYNC_HTTP_PORT ?? '3000'),
+        host: opts.host ?? process.env.VIPSYNC_HTTP_HOST ?? '127.0.0.1',
+        lookupConfig: loadLookupConfig(),
+        cache: opts.cache,
+        requestLog: opts.logRequests,
+      });
+      progress(`vipsync API listening on ${server.url} (OpenAPI: ${server.url}/openapi.json, MCP: ${server.url}/mcp); Ctrl-C stops`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      progress('stopping (writing the last audit entries) ...');
+      await server.close();
+    });
+
+  program
+    .command('mcp')
+    .description('Serve MCP over stdio (tool lookup_vip) for a local LLM client; acts as the OS user')
+    .option('--no-notes', 'leave notes out of answers')
+    .action(async (opts: { notes: boolean }) => {
+      const targets = await resolveTargets();
+      const { runMcpStdio } = await import('../../server/mcp.js');
+      const db = createDb(targets.databaseUrl, { maxConnections: 2 });
+      const audit = createAuditWriter(db);
+      try {
+        const lookup = createLookupService({ db, audit, config: loadLookupConfig() });
+        await runMcpStdio({ lookup, actor: osActor('mcp'), includeNotes: opts.notes });
+      } finally {
+        await audit.close();
+        await db.$disconnect();
+      }
+    });
+}

@@ -1,0 +1,202 @@
+// `vipsync vip ...`: the admins' VIP list. Same functions as the HTTP API (activities/admin/).
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import { osActor } from '../../activities/admin/audit.js';
+import { exportVipsCsv, importVips, parseColumnMap, parseVipCsv, type ImportReport } from '../../activities/admin/csv.js';
+import { addVip, editVip, listVips, removeVips, showVip, type VipSort, type VipView } from '../../activities/admin/vips.js';
+import { printJson, printTable, progress, UsageError } from '../output.js';
+import { withDb } from '../targets.js';
+
+const PROGRESS_BAR_FROM_ROWS = 2000;
+
+function positiveInt(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) throw new UsageError(`${name} must be a whole number, got "${value}"`);
+    return n;
+  };
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function describeVip(v: VipView): string {
+  const lines = [
+    `${v.email}: ${v.level === null ? 'not a VIP' : `VIP level ${v.level}`}`,
+    `  name:       ${v.name ?? '-'}`,
+    `  company:    ${v.company ?? '-'}`,
+    `  phone:      ${v.phone ?? '-'}`,
+    `  level from: ${v.levelSource ?? '-'}${v.levelReason ? ` (${v.levelReason})` : ''}`,
+    `  crm level:  ${v.crmLevel ?? '-'}${v.manualLevel !== null ? `   manual override: ${v.manualLevel}` : ''}`,
+    `  source:     ${v.source}; validated: ${v.validated ? `yes (${v.validatedBy.join(', ')})` : 'no'}`,
+    `  stale:      ${v.stale ? `yes (${v.staleReason ?? 'no reason recorded'})` : 'no'}`,
+    `  added:      ${v.createdAt.toISOString()}`,
+  ];
+  if (v.notes) lines.push(`  notes:      ${v.notes}`);
+  return lines.join('\n');
+}
+
+function printImportReport(report: ImportReport): void {
+  const verb = report.dryRun ? 'would be' : 'were';
+  progress(
+    `${report.file ?? 'CSV'}: ${report.total} rows, ${report.valid} valid, ${report.invalid} rejected; ` +
+      `${report.created} ${verb} created, ${report.updated} ${verb} updated, ${report.unchanged} unchanged` +
+      (report.dryRun ? ' (dry run: nothing written)' : ''),
+  );
+  const ignored = report.columns.filter((c) => c.field === null).map((c) => c.column);
+  if (ignored.length) progress(`ignored columns: ${ignored.join(', ')} (map one with --map COLUMN=FIELD)`);
+  for (const e of report.errors) progress(`  row ${e.row}${e.email ? ` (${e.email})` : ''}: ${e.message}`);
+}
+
+async function confirm(question: string): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
+export function registerVip(program: Command): void {
+  const vip = program.command('vip').description('Manage the VIP list: list, show, add, edit, rm, import, export');
+
+  vip
+    .command('list')
+    .description('List VIPs (people with a level), newest pages first with --sort added --desc')
+    .argument('[search]', 'text to find in name, email or company')
+    .option('--search <text>', 'same as the argument')
+    .option('--level <n>', 'only this level (1-5)', positiveInt('--level'))
+    .option('--all', 'also people known from a CRM without a level')
+    .option('--sort <field>', 'name, level or added', 'name')
+    .option('--desc', 'reverse the order')
+    .option('--limit <n>', 'rows per page', positiveInt('--limit'), 50)
+    .option('--page <n>', 'page number, from 1', positiveInt('--page'), 1)
+    .option('--json', 'print as JSON')
+    .action(async (search: string | undefined, opts: { search?: string; level?: number; all?: boolean; sort: string; desc?: boolean; limit: number; page: number; json?: boolean }) => {
+      if (!['name', 'level', 'added'].includes(opts.sort)) throw new UsageError(`--sort must be name, level or added, not "${opts.sort}"`);
+      const page = Math.max(opts.page, 1);
+      const result = await withDb((db) => listVips(db, {
+        search: opts.search ?? search, level: opts.level, all: opts.all, sort: opts.sort as VipSort, desc: opts.desc,
+        limit: opts.limit, offset: (page - 1) * opts.limit,
+      }, osActor()));
+      if (opts.json) return printJson({ ...result, page, limit: opts.limit });
+      printTable(result.items.map((v) => ({
+        level: v.level, email: v.email, name: v.name, company: v.company, from: v.levelSource, added: v.createdAt.toISOString().slice(0, 10),
+      })));
+      const pages = Math.max(Math.ceil(result.total / opts.limit), 1);
+      progress(`page ${page} of ${pages} (${result.total} matching)${page < pages ? `; next: --page ${page + 1}` : ''}`);
+    });
+
+  vip
+    .command('show')
+    .description('Everything about one person, with their level history')
+    .argument('<email>')
+    .option('--json', 'print as JSON')
+    .action(async (email: string, opts: { json?: boolean }) => {
+      const v = await withDb((db) => showVip(db, email, osActor()));
+      if (opts.json) return printJson(v);
+      process.stdout.write(`${describeVip(v)}\n  history:\n`);
+      for (const c of v.levelChanges) {
+        process.stdout.write(`    ${c.at.toISOString()}  ${c.oldLevel ?? '-'} -> ${c.newLevel ?? '-'}  ${c.source}  ${c.reason}\n`);
+      }
+    });
+
+  const fieldOptions = (cmd: Command) =>
+    cmd
+      .option('--name <name>')
+      .option('--company <company>')
+      .option('--phone <phone>')
+      .option('--notes <text>', 'business notes, at most 2,000 characters ("" clears)')
+      .option('--json', 'print the result as JSON');
+
+  fieldOptions(
+    vip
+      .command('add')
+      .description('Add a VIP with a manual level (the sync will not overwrite it)')
+      .argument('<email>')
+      .requiredOption('--level <n>', 'VIP level 1-5 (5 most important)'),
+  ).action(async (email: string, opts: { level: string; name?: string; company?: string; phone?: string; notes?: string; json?: boolean }) => {
+    const v = await withDb((db) => addVip(db, { email, level: opts.level, name: opts.name, company: opts.company, phone: opts.phone, notes: opts.notes }, osActor()));
+    if (opts.json) printJson(v);
+    else process.stdout.write(`added ${v.email} at level ${v.level}\n`);
+  });
+
+  fieldOptions(
+    vip
+      .command('edit')
+      .description('Change a VIP: --level sets a manual override; --clear-override returns to the CRM level')
+      .argument('<email>')
+      .option('--level <n>', 'VIP level 1-5')
+      .option('--clear-override', 'drop the manual level'),
+  ).action(async (email: string, opts: { level?: string; clearOverride?: boolean; name?: string; company?: string; phone?: string; notes?: string; json?: boolean }) => {
+    const v = await withDb((db) => editVip(db, email, {
+      level: opts.level, clearOverride: opts.clearOverride, name: opts.name, company: opts.company, phone: opts.phone,
+      notes: opts.notes === undefined ? undefined : opts.notes === '' ? null : opts.notes,
+    }, osActor()));
+    if (opts.json) printJson(v);
+    else process.stdout.write(`${describeVip(v)}\n`);
+  });
+
+  vip
+    .command('rm')
+    .description('Remove VIPs that admins added (people from a CRM are changed in the CRM)')
+    .argument('<emails...>')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--json', 'print the result as JSON')
+    .action(async (emails: string[], opts: { yes?: boolean; json?: boolean }) => {
+      if (!opts.yes) {
+        if (!process.stdin.isTTY) throw new UsageError('refusing to remove without confirmation: add --yes');
+        if (!(await confirm(`Remove ${emails.length} VIP(s): ${emails.join(', ')}?`))) {
+          progress('nothing removed');
+          return;
+        }
+      }
+      const result = await withDb((db) => removeVips(db, emails, osActor()));
+      if (opts.json) printJson(result);
+      else {
+        for (const e of result.removed) process.stdout.write(`removed ${e}\n`);
+        for (const e of result.notFound) progress(`not on the list: ${e}`);
+        for (const r of result.refused) progress(`not removed: ${r.email} ${r.reason}`);
+      }
+      if (result.notFound.length || result.refused.length) process.exitCode = 1;
+    });
+
+  vip
+    .command('import')
+    .description('Import a CSV (header: email,name,company,level or privilege_level,notes,phone); valid rows in one transaction')
+    .argument('<file>')
+    .option('--map <column=field>', 'map a column to a field (email, name, company, level, notes, phone, ignore); repeatable', collect)
+    .option('--dry-run', 'check and show what would change; write nothing')
+    .option('--strict', 'import nothing if any row is rejected')
+    .option('--json', 'print the report as JSON')
+    .action(async (file: string, opts: { map?: string[]; dryRun?: boolean; strict?: boolean; json?: boolean }) => {
+      const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+        throw new UsageError(error.code === 'ENOENT' ? `file not found: ${file}` : `cannot read ${file}: ${error.message}`);
+      });
+      const parsed = parseVipCsv(text, { map: parseColumnMap(opts.map ?? []) });
+      const dryRun = opts.dryRun || (opts.strict && parsed.errors.length > 0);
+      const bar = parsed.rows.length >= PROGRESS_BAR_FROM_ROWS
+        ? new cliProgress.SingleBar({ stream: process.stderr, format: 'importing [{bar}] {value}/{total} rows' }, cliProgress.Presets.shades_classic)
+        : null;
+      bar?.start(parsed.rows.length, 0);
+      const report = await withDb((db) => importVips(db, parsed, {
+        actor: osActor(), file: basename(file), dryRun, onProgress: (done) => bar?.update(done),
+      })).finally(() => bar?.stop());
+      if (opts.json) printJson(report);
+      printImportReport(report);
+      if (opts.strict && parsed.errors.length > 0) progress('--strict: nothing imported because rows were rejected');
+      if (report.invalid > 0) process.exitCode = 1;
+    });
+
+  vip
+    .command('export')
+    .description('Write the VIP list as CSV to stdout (re-importable with `vip import`)')
+    .option('--level <n>', 'only this level (1-5)')
+    .action(async (opts: { level?: string }) => {
+      const { csv, count } = await withDb((db) => exportVipsCsv(db, { level: opts.level }, osActor()));
+      process.stdout.write(csv);
+      progress(`exported ${count} VIP(s)`);
+    });
+}

@@ -1,0 +1,93 @@
+// vipsync as an MCP server (official SDK): one tool, `lookup_vip`, with the same answer as the
+// lookupVip activity. Served over stdio (`vipsync mcp`, as the OS user) and over streamable HTTP at
+// /mcp of `vipsync serve` (stateless, bearer token with the "lookup" scope).
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import type { Actor } from '../activities/admin/audit.js';
+import { InvalidEmailError, type LookupService } from '../activities/lookup.js';
+
+export const LOOKUP_TOOL = 'lookup_vip';
+
+const handling = z.object({
+  priority: z.string(),
+  escalationTeam: z.string().nullable(),
+  responseTimeMinutes: z.number(),
+  guidance: z.string(),
+});
+const lookupAnswer = z.looseObject({
+  email: z.string(),
+  isVip: z.boolean(),
+  level: z.number().int().min(1).max(5).nullable(),
+  name: z.string().nullable(),
+  company: z.string().nullable(),
+  notes: z.string().nullable().optional().describe('omitted unless the caller may read notes'),
+  validated: z.boolean(),
+  stale: z.boolean(),
+  staleReason: z.string().nullable(),
+  owner: z.object({ id: z.string(), connectionId: z.string(), name: z.string().nullable(), email: z.string().nullable() }).nullable(),
+  handling: handling.nullable(),
+});
+
+export interface McpDeps {
+  lookup: LookupService;
+  actor: Actor;
+  includeNotes: boolean;
+  version?: string;
+}
+
+export function createMcpServer(deps: McpDeps): McpServer {
+  const server = new McpServer({ name: 'vipsync', version: deps.version ?? '0.1.0' });
+  server.registerTool(
+    LOOKUP_TOOL,
+    {
+      title: 'Look up a sender in the VIP list',
+      description:
+        'Is this email sender a VIP? Returns isVip, level (1-5, 5 most important), name, company, notes (if permitted), ' +
+        'whether a CRM validates them, whether they probably left their company (stale), their account manager (owner) and ' +
+        'how to handle them (priority, escalation team, response-time target). Unknown senders answer isVip false.',
+      inputSchema: { email: z.string().max(320).describe('the sender email address, e.g. ceo@example.com') },
+      outputSchema: lookupAnswer,
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    async ({ email }) => {
+      try {
+        const answer = await deps.lookup.lookup(email, deps.actor);
+        const shown: Record<string, unknown> = { ...answer };
+        if (!deps.includeNotes) delete shown.notes;
+        return { content: [{ type: 'text', text: JSON.stringify(shown) }], structuredContent: shown };
+      } catch (error) {
+        if (error instanceof InvalidEmailError) return { isError: true, content: [{ type: 'text', text: error.message }] };
+        throw error;
+      }
+    },
+  );
+  return server;
+}
+
+/** `vipsync mcp`: serves on stdin/stdout until the client disconnects. */
+export async function runMcpStdio(deps: McpDeps): Promise<void> {
+  const server = createMcpServer(deps);
+  const transport = new StdioServerTransport();
+  const closed = new Promise<void>((resolve) => {
+    transport.onclose = () => resolve();
+    process.stdin.once('end', () => resolve());
+  });
+  await server.connect(transport);
+  await closed;
+  await server.close();
+}
+
+/** One stateless streamable-HTTP exchange (a fresh server per request, as the SDK recommends). */
+export async function handleMcpHttp(deps: McpDeps, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+  const server = createMcpServer(deps);
+  const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+  res.on('close', () => {
+    void transport.close();
+    void server.close();
+  });
+  await server.connect(transport);
+  await transport.handleRequest(req, res, body);
+}
