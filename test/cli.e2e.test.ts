@@ -72,6 +72,13 @@ describe('vipsync CLI with the embedded dev stack', () => {
     const syncStatus = await vipsync('sync', 'status', '--json');
     expect((JSON.parse(syncStatus.stdout) as { status: string }[]).map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
 
+    expect((await vipsync('sync', 'pause', '--connection', 'hubspot')).code).toBe(0);
+    const pausedStatus = JSON.parse((await vipsync('sync', 'status', '--json')).stdout) as { connection: string; paused: boolean }[];
+    expect(pausedStatus.map((r) => [r.connection, r.paused])).toEqual([['hubspot', true], ['salesforce', false]]);
+    expect((await vipsync('sync', 'resume')).code).toBe(0);
+    const full = await vipsync('sync', 'now', '--connection', 'hubspot', '--full', '--wait', '--json');
+    expect(JSON.parse(full.stdout)).toMatchObject([{ connectionId: 'hubspot', mode: 'companies:full contacts:full', created: 0, updated: 0 }]);
+
     const badFixture = await vipsync('emulator', 'load', join(home, 'missing.json'));
     expect(badFixture).toMatchObject({ code: 2 });
     expect(badFixture.stderr).toContain('fixture file not found');

@@ -64,3 +64,27 @@ export async function waitForSync(client: Client, workflowId: string): Promise<S
     throw error;
   }
 }
+
+/** Pauses or resumes a connection's schedule; a sync already running finishes either way. */
+export async function setSyncPaused(client: Client, connectionId: string, paused: boolean, note: string): Promise<void> {
+  const handle = client.schedule.getHandle(syncScheduleId(connectionId));
+  try {
+    if (paused) await handle.pause(note);
+    else await handle.unpause(note);
+  } catch (error) {
+    if (error instanceof ScheduleNotFoundError) {
+      throw new Error(`connection "${connectionId}" has no sync schedule: is it configured and has the worker started?`);
+    }
+    throw error;
+  }
+}
+
+/** Whether a connection's schedule is paused (null: it has no schedule). */
+export async function isSyncPaused(client: Client, connectionId: string): Promise<boolean | null> {
+  try {
+    return (await client.schedule.getHandle(syncScheduleId(connectionId)).describe()).state.paused;
+  } catch (error) {
+    if (error instanceof ScheduleNotFoundError) return null;
+    throw error;
+  }
+}

@@ -1,6 +1,7 @@
 // Sync status and on-demand syncs, for the CLI and the HTTP API alike.
 import type { Client } from '@temporalio/client';
-import { triggerSync, waitForSync } from '../../worker/schedules.js';
+import { setSyncPaused, triggerSync, waitForSync } from '../../worker/schedules.js';
+import { requestFullSync } from '../sync-store.js';
 import type { SyncSummary } from '../../workflows/contract.js';
 import type { Db } from '../db.js';
 import { writeAudit, type Actor } from './audit.js';
@@ -57,14 +58,26 @@ export interface StartedSync {
   workflowId: string;
 }
 
-/** Starts (or joins) the sync of every connection or one, through its Temporal Schedule. */
-export async function startSyncs(db: Db, client: Client, actor: Actor, connection?: string): Promise<StartedSync[]> {
+/**
+ * Starts (or joins) the sync of every connection or one, through its Temporal Schedule. With
+ * `full`, the sync walks every record (finding those that vanished) instead of only the changes.
+ */
+export async function startSyncs(db: Db, client: Client, actor: Actor, connection?: string, opts: { full?: boolean } = {}): Promise<StartedSync[]> {
   const ids = await connectionIds(db, connection);
+  if (opts.full) for (const id of ids) await requestFullSync(db, id);
   const started = await Promise.all(ids.map(async (id) => ({ connectionId: id, workflowId: await triggerSync(client, id) })));
-  await writeAudit(db, { actor, action: 'sync.trigger', subject: connection ?? null, details: { started: started.map((s) => s.workflowId) } });
+  await writeAudit(db, { actor, action: 'sync.trigger', subject: connection ?? null, details: { started: started.map((s) => s.workflowId), full: opts.full ?? false } });
   return started;
 }
 
 export async function waitForSyncs(client: Client, started: StartedSync[]): Promise<(SyncSummary & { workflowId: string })[]> {
   return Promise.all(started.map(async (s) => ({ workflowId: s.workflowId, ...(await waitForSync(client, s.workflowId)) })));
+}
+
+/** Pauses or resumes the scheduled syncs of every connection or one. */
+export async function pauseSyncs(db: Db, client: Client, actor: Actor, paused: boolean, connection?: string): Promise<string[]> {
+  const ids = await connectionIds(db, connection);
+  for (const id of ids) await setSyncPaused(client, id, paused, `${paused ? 'paused' : 'resumed'} by ${actor.name}`);
+  await writeAudit(db, { actor, action: paused ? 'sync.pause' : 'sync.resume', subject: connection ?? null, details: { connections: ids } });
+  return ids;
 }

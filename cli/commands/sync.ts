@@ -1,67 +1,66 @@
 import type { Command } from 'commander';
-import { triggerSync, waitForSync } from '../../worker/schedules.js';
-import { printJson, printTable, progress, UsageError } from '../output.js';
+import { osActor } from '../../activities/admin/audit.js';
+import { pauseSyncs, startSyncs, syncStatus, waitForSyncs } from '../../activities/admin/sync.js';
+import { isSyncPaused } from '../../worker/schedules.js';
+import { printJson, printTable, progress } from '../output.js';
 import { withDb, withTemporal } from '../targets.js';
-
-async function connectionIds(requested?: string): Promise<string[]> {
-  const known = await withDb((db) => db.crmConnection.findMany({ where: { enabled: true }, orderBy: { id: 'asc' } }));
-  if (known.length === 0) throw new UsageError('no CRM connection is registered yet: start the worker (or `vipsync dev up`) first');
-  if (!requested) return known.map((c) => c.id);
-  if (!known.some((c) => c.id === requested)) {
-    throw new UsageError(`unknown connection "${requested}"; known: ${known.map((c) => c.id).join(', ')}`);
-  }
-  return [requested];
-}
 
 export function registerSync(program: Command): void {
   const sync = program.command('sync').description('Run and inspect CRM syncs');
 
   sync
     .command('now')
-    .description('Start the sync of every connection (or one) immediately')
+    .description('Start the sync of every connection (or one) immediately; joins a sync already running')
     .option('--connection <id>', 'only this connection')
+    .option('--full', 'walk every record instead of only the changes (also finds records that vanished)')
     .option('--wait', 'wait for the syncs to finish and print their counts')
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { connection?: string; wait?: boolean; json?: boolean }) => {
-      const ids = await connectionIds(opts.connection);
-      const results = await withTemporal(async (client) => {
-        const started = await Promise.all(ids.map(async (id) => ({ connectionId: id, workflowId: await triggerSync(client, id) })));
+    .action(async (opts: { connection?: string; full?: boolean; wait?: boolean; json?: boolean }) => {
+      const results = await withDb((db) => withTemporal(async (client) => {
+        const started = await startSyncs(db, client, osActor(), opts.connection, { full: opts.full });
         for (const s of started) progress(`sync of ${s.connectionId} started (workflow ${s.workflowId})`);
         if (!opts.wait) return started;
-        return Promise.all(started.map(async (s) => {
-          const summary = await waitForSync(client, s.workflowId);
-          progress(`sync of ${s.connectionId} finished: ${summary.fetched} fetched, ${summary.created} created, ${summary.updated} updated, ${summary.quarantined} quarantined`);
-          return { workflowId: s.workflowId, ...summary };
-        }));
-      });
+        const done = await waitForSyncs(client, started);
+        for (const s of done) {
+          progress(`sync of ${s.connectionId} finished (${s.mode}): ${s.fetched} fetched, ${s.created} created, ${s.updated} updated, ` +
+            `${s.deleted} deleted, ${s.quarantined} quarantined, ${s.apiCalls} API calls in ${(s.durationMs / 1000).toFixed(1)} s`);
+        }
+        return done;
+      }));
       if (opts.json) printJson(results);
-      else if (opts.wait) printTable(results as Record<string, unknown>[], ['connectionId', 'fetched', 'created', 'updated', 'unchanged', 'deleted', 'quarantined', 'apiCalls', 'vipsChanged']);
+      else if (opts.wait) {
+        printTable(results as unknown as Record<string, unknown>[], [
+          'connectionId', 'mode', 'fetched', 'created', 'updated', 'unchanged', 'deleted', 'quarantined', 'apiCalls', 'http429', 'vipsChanged',
+        ]);
+      }
     });
+
+  for (const [name, paused] of [['pause', true], ['resume', false]] as const) {
+    sync
+      .command(name)
+      .description(paused ? 'Stop starting scheduled syncs (a sync already running finishes)' : 'Start scheduled syncs again')
+      .option('--connection <id>', 'only this connection')
+      .action(async (opts: { connection?: string }) => {
+        const ids = await withDb((db) => withTemporal((client) => pauseSyncs(db, client, osActor(), paused, opts.connection)));
+        progress(`${paused ? 'paused' : 'resumed'} the sync schedule of ${ids.join(', ')}`);
+      });
+  }
 
   sync
     .command('status')
-    .description('The latest sync run of each connection')
+    .description('The latest sync run of each connection, and whether its schedule is paused')
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {
-      const rows = await withDb(async (db) => {
-        const connections = await db.crmConnection.findMany({ orderBy: { id: 'asc' } });
-        return Promise.all(connections.map(async (c) => {
-          const run = await db.syncRun.findFirst({ where: { connectionId: c.id }, orderBy: { startedAt: 'desc' } });
-          return {
-            connection: c.id,
-            system: c.system,
-            lastRun: run?.startedAt ?? null,
-            status: run?.status ?? 'never synced',
-            fetched: run?.fetched ?? null,
-            created: run?.created ?? null,
-            updated: run?.updated ?? null,
-            quarantined: run?.quarantined ?? null,
-            durationMs: run?.durationMs ?? null,
-            error: run?.error ?? null,
-          };
-        }));
-      });
-      if (opts.json) printJson(rows);
-      else printTable(rows);
+      const rows = await withDb((db) => syncStatus(db, osActor()));
+      // The schedule's state is Temporal's; without Temporal the rest is still worth showing.
+      const paused = await withTemporal((client) => Promise.all(rows.map((r) => isSyncPaused(client, r.connection))))
+        .catch(() => rows.map(() => null));
+      const full = rows.map((r, i) => ({ ...r, paused: paused[i] }));
+      if (opts.json) printJson(full);
+      else {
+        printTable(full as unknown as Record<string, unknown>[], [
+          'connection', 'system', 'paused', 'lastRun', 'status', 'fetched', 'created', 'updated', 'quarantined', 'durationMs', 'error',
+        ]);
+      }
     });
 }
