@@ -2,10 +2,9 @@
 // counters are written in ONE transaction, so a crash at any instant leaves either the whole page
 // or none of it, and the walk resumes exactly after the last committed page.
 import type { CrmDeletion, CrmObjectType } from './crm/types.js';
-import type { Db } from './db.js';
+import type { Db, Sql } from './db.js';
 import type { CompanyRow, ContactRow, Rejection } from './records.js';
 
-type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
 
 const UPSERT_COMPANIES = `
 INSERT INTO crm_companies AS c (connection_id, crm_id, name, domain, properties, crm_modified_at, content_hash, last_seen_at)
@@ -51,73 +50,78 @@ export interface PageWriteCounts {
   quarantined: number;
 }
 
-export async function upsertCompanies(tx: Tx, connectionId: string, rows: CompanyRow[]): Promise<{ inserted: boolean }[]> {
+export async function upsertCompanies(sql: Sql, connectionId: string, rows: CompanyRow[]): Promise<{ inserted: boolean }[]> {
   if (rows.length === 0) return [];
-  return tx.$queryRawUnsafe<{ inserted: boolean }[]>(
-    UPSERT_COMPANIES, connectionId, column(rows, 'crmId'), column(rows, 'name'), column(rows, 'domain'),
+  const result = await sql.query<{ inserted: boolean }>(UPSERT_COMPANIES, [
+    connectionId, column(rows, 'crmId'), column(rows, 'name'), column(rows, 'domain'),
     column(rows, 'properties'), column(rows, 'crmModifiedAt'), column(rows, 'contentHash'),
-  );
+  ]);
+  return result.rows;
 }
 
-export async function upsertContacts(tx: Tx, connectionId: string, rows: ContactRow[]): Promise<{ inserted: boolean }[]> {
+export async function upsertContacts(sql: Sql, connectionId: string, rows: ContactRow[]): Promise<{ inserted: boolean }[]> {
   if (rows.length === 0) return [];
-  return tx.$queryRawUnsafe<{ inserted: boolean }[]>(
-    UPSERT_CONTACTS, connectionId, column(rows, 'crmId'), column(rows, 'email'),
+  const result = await sql.query<{ inserted: boolean }>(UPSERT_CONTACTS, [
+    connectionId, column(rows, 'crmId'), column(rows, 'email'),
     column(rows, 'emailNormalized'), column(rows, 'firstName'), column(rows, 'lastName'), column(rows, 'title'),
     column(rows, 'phone'), column(rows, 'companyCrmId'), column(rows, 'ownerId'), column(rows, 'crmVipLevel'),
     column(rows, 'properties'), column(rows, 'crmModifiedAt'), column(rows, 'contentHash'),
-  );
+  ]);
+  return result.rows;
 }
 
 /** Live contacts of this connection, outside `exceptCrmIds`, that already hold one of `emails`. */
-export async function emailHolders(tx: Tx, connectionId: string, emails: string[], exceptCrmIds: string[]): Promise<Map<string, string>> {
+export async function emailHolders(sql: Sql, connectionId: string, emails: string[], exceptCrmIds: string[]): Promise<Map<string, string>> {
   if (emails.length === 0) return new Map();
-  const rows = await tx.$queryRawUnsafe<{ email_normalized: string; crm_id: string }[]>(
+  const { rows } = await sql.query<{ email_normalized: string; crm_id: string }>(
     `SELECT email_normalized, min(crm_id) AS crm_id FROM crm_contacts
      WHERE connection_id = $1 AND deleted_at IS NULL AND email_normalized = ANY($2::text[]) AND NOT (crm_id = ANY($3::text[]))
      GROUP BY email_normalized`,
-    connectionId, emails, exceptCrmIds,
+    [connectionId, emails, exceptCrmIds],
   );
   return new Map(rows.map((r) => [r.email_normalized, r.crm_id]));
 }
 
 /** Marks records gone; a record already marked keeps its first mark. Returns how many were newly marked. */
-export async function markDeleted(tx: Tx, connectionId: string, objectType: CrmObjectType, deletions: CrmDeletion[]): Promise<number> {
+export async function markDeleted(sql: Sql, connectionId: string, objectType: CrmObjectType, deletions: CrmDeletion[]): Promise<number> {
   if (deletions.length === 0) return 0;
-  return tx.$executeRawUnsafe(
+  const result = await sql.query(
     `UPDATE ${TABLE[objectType]} AS t SET deleted_at = coalesce(d.at::timestamptz, now()), deletion_kind = d.kind,
        merged_into_id = d.merged_into, updated_at = now()
      FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS d(crm_id, kind, merged_into, at)
      WHERE t.connection_id = $1 AND t.crm_id = d.crm_id AND t.deleted_at IS NULL`,
-    connectionId, column(deletions, 'crmId'), column(deletions, 'kind'),
-    deletions.map((d) => d.mergedIntoId ?? null), deletions.map((d) => d.at?.toISOString() ?? null),
+    [connectionId, column(deletions, 'crmId'), column(deletions, 'kind'),
+      deletions.map((d) => d.mergedIntoId ?? null), deletions.map((d) => d.at?.toISOString() ?? null)],
   );
+  return result.rowCount ?? 0;
 }
 
-export async function quarantine(tx: Tx, connectionId: string, objectType: CrmObjectType, syncRunId: bigint, rejections: Rejection[]): Promise<void> {
+export async function quarantine(sql: Sql, connectionId: string, objectType: CrmObjectType, syncRunId: bigint, rejections: Rejection[]): Promise<void> {
   for (const r of rejections) {
-    await tx.$executeRaw`
-      INSERT INTO quarantined_records (connection_id, object_type, crm_id, reason, payload, sync_run_id)
-      VALUES (${connectionId}, ${objectType}, ${r.crmId}, ${r.reason}, ${JSON.stringify(r.payload)}::jsonb, ${syncRunId})
-      ON CONFLICT (connection_id, object_type, crm_id) DO UPDATE
-        SET reason = excluded.reason, payload = excluded.payload, sync_run_id = excluded.sync_run_id, created_at = now()`;
+    await sql.query(
+      `INSERT INTO quarantined_records (connection_id, object_type, crm_id, reason, payload, sync_run_id)
+       VALUES ($1, $2, $3, $4, $5::jsonb, $6)
+       ON CONFLICT (connection_id, object_type, crm_id) DO UPDATE
+         SET reason = excluded.reason, payload = excluded.payload, sync_run_id = excluded.sync_run_id, created_at = now()`,
+      [connectionId, objectType, r.crmId, r.reason, JSON.stringify(r.payload), syncRunId.toString()],
+    );
   }
 }
 
 /** A record that was quarantined before and arrived good now leaves the quarantine. */
-export async function releaseFromQuarantine(tx: Tx, connectionId: string, objectType: CrmObjectType, crmIds: string[]): Promise<void> {
+export async function releaseFromQuarantine(sql: Sql, connectionId: string, objectType: CrmObjectType, crmIds: string[]): Promise<void> {
   if (crmIds.length === 0) return;
-  await tx.$executeRawUnsafe(
+  await sql.query(
     `DELETE FROM quarantined_records WHERE connection_id = $1 AND object_type = $2 AND crm_id = ANY($3::text[])`,
-    connectionId, objectType, crmIds,
+    [connectionId, objectType, crmIds],
   );
 }
 
-export async function recordSeen(tx: Tx, walkId: bigint, objectType: CrmObjectType, crmIds: string[]): Promise<void> {
+export async function recordSeen(sql: Sql, walkId: bigint, objectType: CrmObjectType, crmIds: string[]): Promise<void> {
   if (crmIds.length === 0) return;
-  await tx.$executeRawUnsafe(
+  await sql.query(
     `INSERT INTO sync_seen_ids (walk_id, object_type, crm_id) SELECT $1, $2, unnest($3::text[]) ON CONFLICT DO NOTHING`,
-    walkId, objectType, crmIds,
+    [walkId.toString(), objectType, crmIds],
   );
 }
 
@@ -125,11 +129,11 @@ export async function recordSeen(tx: Tx, walkId: bigint, objectType: CrmObjectTy
  * After a full walk: every live record of the connection the walk did not see has vanished from
  * the CRM without a deletion record. Returns how many were marked.
  */
-export async function markVanished(tx: Tx, connectionId: string, objectType: CrmObjectType, walkId: bigint): Promise<number> {
+export async function markVanished(sql: Sql, connectionId: string, objectType: CrmObjectType, walkId: bigint): Promise<number> {
   // The seen set was filled moments ago: without fresh statistics the planner takes it for empty
   // and compares every stored record with every seen id.
-  await tx.$executeRawUnsafe('ANALYZE sync_seen_ids');
-  const marked = await tx.$executeRawUnsafe(
+  await sql.query('ANALYZE sync_seen_ids');
+  const marked = await sql.query(
     `UPDATE ${TABLE[objectType]} AS t SET deleted_at = now(), deletion_kind = 'vanished', updated_at = now()
      FROM (
        SELECT r.id FROM ${TABLE[objectType]} r
@@ -137,10 +141,10 @@ export async function markVanished(tx: Tx, connectionId: string, objectType: Crm
        WHERE r.connection_id = $1 AND r.deleted_at IS NULL AND s.crm_id IS NULL
      ) AS gone
      WHERE t.id = gone.id`,
-    connectionId, walkId, objectType,
+    [connectionId, walkId.toString(), objectType],
   );
-  await tx.$executeRawUnsafe(`DELETE FROM sync_seen_ids WHERE walk_id = $1 AND object_type = $2`, walkId, objectType);
-  return marked;
+  await sql.query(`DELETE FROM sync_seen_ids WHERE walk_id = $1 AND object_type = $2`, [walkId.toString(), objectType]);
+  return marked.rowCount ?? 0;
 }
 
 /** Makes the next sync of a connection walk everything (`vipsync sync now --full`). */
@@ -159,7 +163,7 @@ export async function requestFullSync(db: Db, connectionId: string): Promise<voi
  * Moves a walk on to `next`; when the walk is complete (`next` null) sets the watermark (a full
  * walk saw everything as of its start; an incremental one up to the latest change it read).
  */
-export async function advanceWalk(tx: Tx, a: {
+export async function advanceWalk(sql: Sql, a: {
   connectionId: string;
   objectType: CrmObjectType;
   next: string | null;
@@ -168,24 +172,24 @@ export async function advanceWalk(tx: Tx, a: {
 }): Promise<void> {
   const highWater = a.highWater?.toISOString() ?? null;
   if (a.next !== null) {
-    await tx.$executeRawUnsafe(
+    await sql.query(
       `UPDATE sync_states SET cursor = $3, walk_high_water = GREATEST(walk_high_water, $4::timestamptz), updated_at = now()
        WHERE connection_id = $1 AND object_type = $2`,
-      a.connectionId, a.objectType, a.next, highWater,
+      [a.connectionId, a.objectType, a.next, highWater],
     );
   } else if (a.walk.mode === 'full') {
-    await tx.$executeRawUnsafe(
+    await sql.query(
       `UPDATE sync_states SET cursor = NULL, walk_mode = NULL, walk_started_at = NULL, walk_high_water = NULL,
          walk_sync_run_id = NULL, watermark = $3::timestamptz, full_synced_at = now(), full_requested_at = NULL, updated_at = now()
        WHERE connection_id = $1 AND object_type = $2`,
-      a.connectionId, a.objectType, a.walk.startedAt.toISOString(),
+      [a.connectionId, a.objectType, a.walk.startedAt.toISOString()],
     );
   } else {
-    await tx.$executeRawUnsafe(
+    await sql.query(
       `UPDATE sync_states SET cursor = NULL, walk_mode = NULL, walk_started_at = NULL, walk_sync_run_id = NULL,
          watermark = GREATEST(watermark, walk_high_water, $3::timestamptz), walk_high_water = NULL, updated_at = now()
        WHERE connection_id = $1 AND object_type = $2`,
-      a.connectionId, a.objectType, highWater,
+      [a.connectionId, a.objectType, highWater],
     );
   }
 }
@@ -196,10 +200,10 @@ const RUN_COUNTERS = {
 } as const;
 
 /** Adds a batch's counts to its sync run (in the batch's own transaction, so never twice). */
-export async function addToRun(tx: Tx, syncRunId: bigint, counts: Record<keyof typeof RUN_COUNTERS, number>): Promise<void> {
+export async function addToRun(sql: Sql, syncRunId: bigint, counts: Record<keyof typeof RUN_COUNTERS, number>): Promise<void> {
   const names = Object.keys(RUN_COUNTERS) as (keyof typeof RUN_COUNTERS)[];
-  await tx.$executeRawUnsafe(
+  await sql.query(
     `UPDATE sync_runs SET ${names.map((n, i) => `${RUN_COUNTERS[n]} = ${RUN_COUNTERS[n]} + $${i + 2}`).join(', ')} WHERE id = $1`,
-    syncRunId, ...names.map((n) => counts[n]),
+    [syncRunId.toString(), ...names.map((n) => counts[n])],
   );
 }

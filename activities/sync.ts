@@ -9,7 +9,7 @@ import { registerConnections } from './connections.js';
 import { CrmConfigurationError } from './crm/errors.js';
 import { createCrmClient } from './crm/registry.js';
 import type { CrmCallStats, CrmClient, CrmCompanyRecord, CrmContactRecord, CrmObjectType, CrmWalkPage } from './crm/types.js';
-import type { Db } from './db.js';
+import { bulkTransaction, type Db } from './db.js';
 import {
   companyRow, contactRow, isRejection, rejectDuplicateEmails, type CompanyRow, type ContactRow, type Rejection,
 } from './records.js';
@@ -207,25 +207,25 @@ export function createSyncActivities(deps: SyncActivityDeps) {
     const highWater = w.pages.reduce<Date | null>((max, p) => (p.highWater && (!max || p.highWater > max) ? p.highWater : max), null);
     const prepared = prepare(objectType, { records, deletions, next: w.next, highWater });
 
-    return db.$transaction(async (tx) => {
+    return bulkTransaction(db, async (sql) => {
       let rejected = prepared.rejected;
       let contacts = prepared.contacts;
       if (objectType === 'contacts') {
-        const holders = await emailHolders(tx, connectionId, contacts.map((c) => c.emailNormalized), contacts.map((c) => c.crmId));
+        const holders = await emailHolders(sql, connectionId, contacts.map((c) => c.emailNormalized), contacts.map((c) => c.crmId));
         const deduped = rejectDuplicateEmails(contacts, holders);
         contacts = deduped.rows;
         rejected = [...rejected, ...deduped.rejected];
       }
       const written = objectType === 'companies'
-        ? await upsertCompanies(tx, connectionId, prepared.companies)
-        : await upsertContacts(tx, connectionId, contacts);
+        ? await upsertCompanies(sql, connectionId, prepared.companies)
+        : await upsertContacts(sql, connectionId, contacts);
       const good = objectType === 'companies' ? prepared.companies.map((c) => c.crmId) : contacts.map((c) => c.crmId);
-      await releaseFromQuarantine(tx, connectionId, objectType, good);
-      await quarantine(tx, connectionId, objectType, syncRunId, rejected);
-      let deleted = await markDeleted(tx, connectionId, objectType, deletions);
-      if (walk.mode === 'full') await recordSeen(tx, walk.walkId, objectType, records.map((r) => r.crmId));
-      if (w.next === null && walk.mode === 'full') deleted += await markVanished(tx, connectionId, objectType, walk.walkId);
-      await advanceWalk(tx, { connectionId, objectType, next: w.next, highWater, walk });
+      await releaseFromQuarantine(sql, connectionId, objectType, good);
+      await quarantine(sql, connectionId, objectType, syncRunId, rejected);
+      let deleted = await markDeleted(sql, connectionId, objectType, deletions);
+      if (walk.mode === 'full') await recordSeen(sql, walk.walkId, objectType, records.map((r) => r.crmId));
+      if (w.next === null && walk.mode === 'full') deleted += await markVanished(sql, connectionId, objectType, walk.walkId);
+      await advanceWalk(sql, { connectionId, objectType, next: w.next, highWater, walk });
 
       const created = written.filter((x) => x.inserted).length;
       const counts = {
@@ -236,9 +236,9 @@ export function createSyncActivities(deps: SyncActivityDeps) {
         deleted,
         quarantined: rejected.length,
       };
-      await addToRun(tx, syncRunId, { ...counts, ...w.calls });
+      await addToRun(sql, syncRunId, { ...counts, ...w.calls });
       return counts;
-    }, { timeout: 120_000 });
+    });
   }
 
   /** Where the walk stands, starting one (full or incremental) when none is in progress. */

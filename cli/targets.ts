@@ -1,6 +1,6 @@
 // Which database and Temporal server a CLI command talks to: the environment's when set
 // (production), otherwise the running embedded dev stack's.
-import { Client, Connection } from '@temporalio/client';
+import type { Client, Connection } from '@temporalio/client';
 import { createDb, type Db } from '../activities/db.js';
 import { readDevState } from './dev/state.js';
 import { UsageError } from './output.js';
@@ -40,9 +40,11 @@ export async function withDb<T>(fn: (db: Db, targets: Targets) => Promise<T>): P
 
 export async function withTemporal<T>(fn: (client: Client, targets: Targets) => Promise<T>): Promise<T> {
   const targets = await resolveTargets();
+  // Loaded here, not at start-up: commands that never talk to Temporal start faster.
+  const { Client: TemporalClient, Connection: TemporalConnection } = await import('@temporalio/client');
   let connection: Connection;
   try {
-    connection = await Connection.connect({ address: targets.temporalAddress, connectTimeout: '5s' });
+    connection = await TemporalConnection.connect({ address: targets.temporalAddress, connectTimeout: '5s' });
   } catch (error) {
     throw new UsageError(
       `cannot reach Temporal at ${targets.temporalAddress} (${(error as Error).message}): ` +
@@ -50,7 +52,7 @@ export async function withTemporal<T>(fn: (client: Client, targets: Targets) => 
     );
   }
   try {
-    return await fn(new Client({ connection, namespace: targets.temporalNamespace }), targets);
+    return await fn(new TemporalClient({ connection, namespace: targets.temporalNamespace }), targets);
   } finally {
     await connection.close();
   }

@@ -1,40 +1,5 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
 import type { Command } from 'commander';
-import { createDb } from '../../activities/db.js';
-import { lookupVipByEmail } from '../../activities/lookup.js';
-import { generateDemoFixture } from '../../emulators/demo-data.js';
-import { triggerSync, waitForSync } from '../../worker/schedules.js';
-import { startDevStack } from '../dev/stack.js';
-import { toolsDir } from '../dev/state.js';
-import { printTable, progress } from '../output.js';
 import { DEFAULT_DEMO_CONTACTS } from './dev.js';
-import { describeLookup } from './lookup.js';
-import { TRIAGE_WORKFLOW_TYPE } from '../../workflows/contract.js';
-import type { TriageDecision } from '../../workflows/triage.js';
-
-/** The example agent workflow on a handful of inbound emails, through Temporal like any caller. */
-async function triageSamples(temporalAddress: string, senders: string[]): Promise<void> {
-  const connection = await Connection.connect({ address: temporalAddress });
-  try {
-    const client = new Client({ connection });
-    const subjects = ['Production is down', 'Question about my invoice', 'Feature request', 'Hello', 'You won a prize'];
-    const decisions = await Promise.all(senders.map((from, i) => client.workflow.execute(TRIAGE_WORKFLOW_TYPE, {
-      taskQueue: 'vipsync-sync',
-      workflowId: `demo-triage-${i}-${Date.now().toString(36)}`,
-      args: [{ from, subject: subjects[i % subjects.length]! }],
-    }) as Promise<TriageDecision>));
-    process.stdout.write('\nInbound emails triaged by the example agent workflow (workflows/triage.ts):\n');
-    printTable(decisions.map((d) => ({
-      from: d.from, subject: d.subject, priority: d.priority, queue: d.queue, within: `${d.respondWithinMinutes} min`,
-      assignTo: d.assignTo, why: d.reasons[0],
-    })));
-  } finally {
-    await connection.close();
-  }
-}
 
 export function registerDemo(program: Command): void {
   program
@@ -42,50 +7,8 @@ export function registerDemo(program: Command): void {
     .description('Start the embedded stack with demo data, sync both CRMs, show the VIP list and some lookups, stop')
     .option('--contacts <n>', 'how many demo contacts to generate', String(DEFAULT_DEMO_CONTACTS))
     .action(async (opts: { contacts: string }) => {
-      const contacts = Number(opts.contacts);
-      const started = Date.now();
-      // A throwaway folder: the demo leaves nothing behind.
-      const dir = await mkdtemp(join(tmpdir(), 'vipsync-demo-'));
-      await chmod(dir, 0o755); // PostgreSQL may run as another OS user (when we are root)
-      const fixture = generateDemoFixture({ contacts, seed: 42 });
-      progress(`demo: ${fixture.hubspot.contacts.length} HubSpot contacts, ${fixture.salesforce.Contact.length} Salesforce contacts`);
-      const stack = await startDevStack({ dir, toolsDir: toolsDir(), fixture, log: (m) => progress(`  ${m}`) });
-      const stopStack = async () => {
-        await stack.stop();
-        await rm(dir, { recursive: true, force: true });
-      };
-      process.once('SIGINT', () => void stopStack().then(() => process.exit(130)));
-      try {
-        const connection = await Connection.connect({ address: stack.state.temporalAddress });
-        const client = new Client({ connection });
-        for (const connectionId of stack.state.connections) {
-          const workflowId = await triggerSync(client, connectionId);
-          const s = await waitForSync(client, workflowId);
-          progress(`synced ${connectionId}: ${s.fetched} records fetched, ${s.created} created, ${s.quarantined} quarantined, ${s.apiCalls} API calls`);
-        }
-        await connection.close();
-
-        const db = createDb(stack.state.databaseUrl, { maxConnections: 2 });
-        const vips = await db.vip.findMany({ where: { level: { not: null } }, orderBy: [{ level: 'desc' }, { email: 'asc' }] });
-        const people = await db.vip.count();
-        process.stdout.write(`\nVIPs (${vips.length} of ${people} people synced from both CRMs):\n`);
-        printTable(vips.slice(0, 25).map((v) => ({
-          level: v.level, email: v.email, name: v.name, company: v.company, validatedBy: v.validatedBy.join('+'), reason: v.levelReason,
-        })));
-        if (vips.length > 25) process.stdout.write(`... and ${vips.length - 25} more (vipsync lookup EMAIL for any)\n`);
-
-        const inBoth = vips.find((v) => v.validatedBy.length > 1);
-        const samples = [vips[0]?.email, inBoth?.email, (await db.vip.findFirst({ where: { level: null } }))?.email, 'nobody@unknown-sender.example']
-          .filter((e): e is string => Boolean(e));
-        process.stdout.write('\nLookups, as an agent sees them:\n');
-        for (const email of samples) process.stdout.write(`${describeLookup(await lookupVipByEmail(db, email))}\n`);
-        const midLevel = vips.find((v) => v.level !== null && v.level <= 3);
-        await triageSamples(stack.state.temporalAddress, [vips[0]?.email, midLevel?.email, samples[2], 'nobody@unknown-sender.example', 'not-an-address']
-          .filter((e): e is string => Boolean(e)));
-        await db.$disconnect();
-        progress(`\ndemo finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      } finally {
-        await stopStack();
-      }
+      // The stack pulls in everything; loaded only when the demo runs.
+      const { runDemo } = await import('../dev/demo.js');
+      await runDemo(opts);
     });
 }

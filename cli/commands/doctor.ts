@@ -2,12 +2,10 @@
 // each with a verdict (ok / warn / FAIL) and, when it is not ok, what to do.
 import { Client, Connection } from '@temporalio/client';
 import type { Command } from 'commander';
-import { createCrmClient } from '../../activities/crm/registry.js';
 import { createDb } from '../../activities/db.js';
 import { migrationStatus } from '../../prisma/migrate.js';
 import { connectionConfig, loadConfig, TASK_QUEUE_DEFAULTS, type ConnectionConfig } from '../../worker/config.js';
-import { DEV_CREDENTIALS } from '../dev/stack.js';
-import { readDevState } from '../dev/state.js';
+import { DEV_CREDENTIALS, readDevState } from '../dev/state.js';
 import { printJson } from '../output.js';
 import { resolveTargets } from '../targets.js';
 
@@ -66,6 +64,8 @@ async function credentialsHere(databaseUrl: string): Promise<ConnectionConfig[] 
 async function checkCredentials(config: ConnectionConfig): Promise<Check> {
   const started = Date.now();
   try {
+    // The CRM SDKs load only when a credential check runs.
+    const { createCrmClient } = await import('../../activities/crm/registry.js');
     const client = createCrmClient(config);
     await withTimeout(client.fetchPage('contacts', client.startWalk('contacts', new Date())), CRM_CHECK_TIMEOUT_MS, `${config.system} at ${config.system === 'hubspot' ? config.baseUrl : config.loginUrl}`);
     return { check: `connection ${config.id}: credentials`, verdict: 'ok', detail: `${config.system} accepted them (${Date.now() - started} ms)` };

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { osActor } from '../../activities/admin/audit.js';
-import { pauseSyncs, startSyncs, syncStatus, waitForSyncs } from '../../activities/admin/sync.js';
-import { isSyncPaused } from '../../worker/schedules.js';
 import { printJson, printTable, progress } from '../output.js';
 import { withDb, withTemporal } from '../targets.js';
+
+// Temporal's client loads only when a sync command runs.
+const syncAdmin = () => import('../../activities/admin/sync.js');
 
 export function registerSync(program: Command): void {
   const sync = program.command('sync').description('Run and inspect CRM syncs');
@@ -16,6 +17,7 @@ export function registerSync(program: Command): void {
     .option('--wait', 'wait for the syncs to finish and print their counts')
     .option('--json', 'print the result as JSON')
     .action(async (opts: { connection?: string; full?: boolean; wait?: boolean; json?: boolean }) => {
+      const { startSyncs, waitForSyncs } = await syncAdmin();
       const results = await withDb((db) => withTemporal(async (client) => {
         const started = await startSyncs(db, client, osActor(), opts.connection, { full: opts.full });
         for (const s of started) progress(`sync of ${s.connectionId} started (workflow ${s.workflowId})`);
@@ -41,6 +43,7 @@ export function registerSync(program: Command): void {
       .description(paused ? 'Stop starting scheduled syncs (a sync already running finishes)' : 'Start scheduled syncs again')
       .option('--connection <id>', 'only this connection')
       .action(async (opts: { connection?: string }) => {
+        const { pauseSyncs } = await syncAdmin();
         const ids = await withDb((db) => withTemporal((client) => pauseSyncs(db, client, osActor(), paused, opts.connection)));
         progress(`${paused ? 'paused' : 'resumed'} the sync schedule of ${ids.join(', ')}`);
       });
@@ -51,6 +54,8 @@ export function registerSync(program: Command): void {
     .description('The latest sync run of each connection, and whether its schedule is paused')
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {
+      const { syncStatus } = await syncAdmin();
+      const { isSyncPaused } = await import('../../worker/schedules.js');
       const rows = await withDb((db) => syncStatus(db, osActor()));
       // The schedule's state is Temporal's; without Temporal the rest is still worth showing.
       const paused = await withTemporal((client) => Promise.all(rows.map((r) => isSyncPaused(client, r.connection))))

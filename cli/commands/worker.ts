@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { applyMigrations, migrationStatus } from '../../prisma/migrate.js';
-import { main as runProductionWorker } from '../../worker/main.js';
 import { printJson, progress } from '../output.js';
 import { resolveTargets } from '../targets.js';
 
@@ -9,6 +8,7 @@ export function registerWorker(program: Command): void {
     .command('worker')
     .description('Run the production worker, configured by environment variables (see README, "Configuration")')
     .action(async () => {
+      const { main: runProductionWorker } = await import('../../worker/main.js');
       await runProductionWorker();
     });
 

@@ -14,14 +14,10 @@ import { bootWorker, type BootedWorker } from '../../worker/main.js';
 import { startPostgres, type PostgresCluster } from '../stack/postgres.js';
 import { startTemporalDevServer, type TemporalDevServer } from '../stack/temporal.js';
 import { freePort } from '../stack/ports.js';
-import type { DevStackState } from './state.js';
+import { DEV_CREDENTIALS, type DevStackState } from './state.js';
 
-/** Credentials the emulators accept; they guard nothing real. */
-export const DEV_CREDENTIALS = {
-  hubspotAccessToken: 'dev-hubspot-private-app-token',
-  salesforceClientId: 'dev-salesforce-client-id',
-  salesforceClientSecret: 'dev-salesforce-client-secret',
-} as const;
+export { DEV_CREDENTIALS };
+
 
 export interface DevStack {
   state: Required<Pick<DevStackState, 'databaseUrl' | 'temporalAddress' | 'hubspotUrl' | 'salesforceUrl' | 'connections'>> &

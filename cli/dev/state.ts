@@ -38,3 +38,10 @@ export async function readDevState(): Promise<DevStackState | null> {
     throw error;
   }
 }
+
+/** Credentials the emulators accept; they guard nothing real. */
+export const DEV_CREDENTIALS = {
+  hubspotAccessToken: 'dev-hubspot-private-app-token',
+  salesforceClientId: 'dev-salesforce-client-id',
+  salesforceClientSecret: 'dev-salesforce-client-secret',
+} as const;
