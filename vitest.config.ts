@@ -8,5 +8,6 @@ export default defineConfig({
     globalSetup: ['test/setup/global.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    reporters: ['default', './test/setup/summary-reporter.ts'],
   },
 });
