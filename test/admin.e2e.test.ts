@@ -1,18 +1,15 @@
 // Admins and agents through the real things: `vipsync vip/token/audit/doctor` as processes against a
 // synced database, manual levels surviving a sync, and the example triage workflow through Temporal.
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { editVip } from '../activities/admin/vips.js';
 import { loadFixtureFile, type Fixture } from '../emulators/fixture.js';
 import type { TriageDecision } from '../workflows/triage.js';
+import { runVipsync } from './cli-process.js';
 import { startHarness, type Harness } from './harness.js';
 
-const run = promisify(execFile);
-const BIN = new URL('../bin/vipsync.js', import.meta.url).pathname;
 const FIXTURE = new URL('./fixtures/basic.json', import.meta.url).pathname;
 
 // Each test runs several `vipsync` processes; a busy machine makes each take seconds.
@@ -21,18 +18,8 @@ describe('admins and agents end to end', { timeout: 300_000 }, () => {
   let fixture: Fixture;
   let dir: string;
 
-  const vipsync = async (args: string[], env: Record<string, string> = {}) => {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-        env: { ...process.env, DATABASE_URL: h.databaseUrl, TEMPORAL_ADDRESS: h.config.temporalAddress, VIPSYNC_HOME: dir, ...env },
-        timeout: 120_000,
-      });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  };
+  const vipsync = (args: string[], env: Record<string, string> = {}) =>
+    runVipsync(args, { DATABASE_URL: h.databaseUrl, TEMPORAL_ADDRESS: h.config.temporalAddress, VIPSYNC_HOME: dir, ...env }, 120_000);
 
   beforeAll(async () => {
     fixture = await loadFixtureFile(FIXTURE);

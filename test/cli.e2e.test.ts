@@ -1,31 +1,17 @@
 // The CLI as a newcomer uses it: `dev up` in the background, sync, lookup, emulator load, `dev down`,
 // each a real `vipsync` process, with state in a throwaway VIPSYNC_HOME.
-import { execFile } from 'node:child_process';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isProcessAlive } from '../cli/stack/processes.js';
+import { runVipsync } from './cli-process.js';
 
-const run = promisify(execFile);
-const BIN = new URL('../bin/vipsync.js', import.meta.url).pathname;
 const FIXTURE = new URL('./fixtures/basic.json', import.meta.url).pathname;
 
 describe('vipsync CLI with the embedded dev stack', () => {
   let home: string;
-  const vipsync = async (...args: string[]) => {
-    try {
-      const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
-        env: { ...process.env, VIPSYNC_HOME: home },
-        timeout: 240_000,
-      });
-      return { code: 0, stdout, stderr };
-    } catch (error) {
-      const e = error as { code: number; stdout: string; stderr: string };
-      return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
-  };
+  const vipsync = (...args: string[]) => runVipsync(args, { VIPSYNC_HOME: home });
 
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'vipsync-cli-'));
