@@ -3,7 +3,7 @@
 // rules file or a first run derives everyone. People are processed in batches: one query loads a
 // batch's CRM records, derivePerson (pure) decides, and one statement per table writes back only
 // what changed, so the cost grows with the number of contacts, not with round trips.
-import type { Db } from '../db.js';
+import { bulkTransaction, type Db, type Sql } from '../db.js';
 import { levelDistribution, type LevelDistribution } from './distribution.js';
 import {
   derivePerson,
@@ -277,14 +277,10 @@ function toPreviousRef(r: RefRowDb): PreviousRef {
   };
 }
 
-type Tx = Pick<Db, '$queryRawUnsafe' | '$executeRawUnsafe'>;
-
-async function deriveBatch(tx: Tx, emails: string[], settings: VipSettings, now: Date, actor: string): Promise<{ changed: number; levelChanges: number }> {
-  const [records, vips, refs] = await Promise.all([
-    tx.$queryRawUnsafe<RecordRow[]>(LOAD_RECORDS, emails),
-    tx.$queryRawUnsafe<VipRow[]>(LOAD_VIPS, emails),
-    tx.$queryRawUnsafe<RefRowDb[]>(LOAD_REFS, emails),
-  ]);
+async function deriveBatch(sql: Sql, emails: string[], settings: VipSettings, now: Date, actor: string): Promise<{ changed: number; levelChanges: number }> {
+  const records = (await sql.query<RecordRow>(LOAD_RECORDS, [emails])).rows;
+  const vips = (await sql.query<VipRow>(LOAD_VIPS, [emails])).rows;
+  const refs = (await sql.query<RefRowDb>(LOAD_REFS, [emails])).rows;
   const recordsBy = groupBy(records, (r) => r.email);
   const vipsBy = new Map(vips.map((v) => [v.email, v]));
   const refsBy = groupBy(refs, (r) => r.email);
@@ -315,7 +311,7 @@ async function deriveBatch(tx: Tx, emails: string[], settings: VipSettings, now:
 
   const changed = decisions.filter((d) => d.decision.changed);
   if (changed.length > 0) {
-    await tx.$executeRawUnsafe(UPSERT_VIPS, JSON.stringify(changed.map(({ email, decision: { columns: c } }) => ({
+    await sql.query(UPSERT_VIPS, [JSON.stringify(changed.map(({ email, decision: { columns: c } }) => ({
       email,
       name: c.name,
       company: c.company,
@@ -335,15 +331,15 @@ async function deriveBatch(tx: Tx, emails: string[], settings: VipSettings, now:
       stale_since: c.staleSince,
       stale_evidence: c.staleEvidence,
       stale_confirmed_at: c.staleConfirmedAt,
-    }))));
+    })))]);
   }
   const levelChanges = decisions.flatMap(({ email, decision }) =>
     decision.levelChange ? [{ email, old_level: decision.levelChange.oldLevel, new_level: decision.levelChange.newLevel, reason: decision.levelChange.reason }] : []);
-  if (levelChanges.length > 0) await tx.$executeRawUnsafe(INSERT_LEVEL_CHANGES, JSON.stringify(levelChanges), actor);
+  if (levelChanges.length > 0) await sql.query(INSERT_LEVEL_CHANGES, [JSON.stringify(levelChanges), actor]);
 
   const refsChanged = decisions.filter((d) => d.decision.refsChanged);
   if (refsChanged.length > 0) {
-    await tx.$executeRawUnsafe(DELETE_REFS, refsChanged.map((d) => d.email));
+    await sql.query(DELETE_REFS, [refsChanged.map((d) => d.email)]);
     const rows = refsChanged.flatMap(({ email, decision }) => decision.refs.map((r) => ({
       email,
       connection_id: r.connectionId,
@@ -354,7 +350,7 @@ async function deriveBatch(tx: Tx, emails: string[], settings: VipSettings, now:
       baseline_domain_matched: r.baselineDomainMatched,
       first_seen_at: r.firstSeenAt,
     })));
-    if (rows.length > 0) await tx.$executeRawUnsafe(INSERT_REFS, JSON.stringify(rows));
+    if (rows.length > 0) await sql.query(INSERT_REFS, [JSON.stringify(rows)]);
   }
   return { changed: changed.length, levelChanges: levelChanges.length };
 }
@@ -394,12 +390,13 @@ export async function deriveVips(db: Db, settings: VipSettings, opts: DeriveOpti
   let levelChanges = 0;
   for (let i = 0; i < emails.length; i += batchSize) {
     const batch = emails.slice(i, i + batchSize);
-    const result = await db.$transaction(async (tx) => {
+    // Plain SQL on the pool: the batches move too many rows for Prisma's query layer to pay off.
+    const result = await bulkTransaction(db, async (sql) => {
       // Two connections' syncs finishing together would otherwise write the same people in
       // different orders (and deadlock) or from different snapshots.
-      await tx.$executeRawUnsafe('SELECT pg_advisory_xact_lock(hashtext($1))', LOCK);
-      return deriveBatch(tx, batch, settings, now, actor);
-    }, { timeout: 300_000, maxWait: 60_000 });
+      await sql.query('SELECT pg_advisory_xact_lock(hashtext($1))', [LOCK]);
+      return deriveBatch(sql, batch, settings, now, actor);
+    });
     changed += result.changed;
     levelChanges += result.levelChanges;
   }
