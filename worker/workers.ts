@@ -1,6 +1,7 @@
 // Wires the two Temporal workers of vipsync: syncs (workflows + CRM/database activities) on one
 // task queue, the lookup on its own queue so agents' lookups never wait behind a big sync.
-import { fileURLToPath } from 'node:url';
+import { rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { type NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createAuditWriter } from '../activities/admin/audit.js';
 import { createLookupActivities, createLookupService, type LookupService } from '../activities/lookup.js';
@@ -8,16 +9,16 @@ import { createSyncActivities, type SyncActivityDeps } from '../activities/sync.
 import { createVipActivities } from '../activities/vip/activities.js';
 import { resolveVipSettings } from '../activities/vip/settings.js';
 import type { Db } from '../activities/db.js';
+import { bundleWorkflowsApart } from './bundle.js';
 import type { WorkerConfig } from './config.js';
 
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
 export interface VipsyncWorkerOptions {
   connection: NativeConnection;
   config: Pick<WorkerConfig, 'temporalNamespace' | 'syncTaskQueue' | 'lookupTaskQueue' | 'connections'> &
     Partial<Pick<WorkerConfig, 'rulesFile' | 'defaultCountry' | 'staleGraceDays'>>;
   db: Db;
-  /** A pre-built workflow bundle (tests bundle once per file); otherwise bundled at start. */
+  /** A pre-built workflow bundle (tests bundle once per file); otherwise bundled at start, apart. */
   workflowBundle?: WorkflowBundleWithSourceMap;
   crmClientFor?: SyncActivityDeps['crmClientFor'];
   /** Sync timing (overlap window, reconciliation period, activity budget); defaults otherwise. */
@@ -30,16 +31,17 @@ export async function createVipsyncWorkers(opts: VipsyncWorkerOptions): Promise<
   const { connection, config, db } = opts;
   // Before anything polls: a broken rules file stops the worker naming the line and field.
   const vipSettings = resolveVipSettings(config);
+  const bundled = opts.workflowBundle ? null : await bundleWorkflowsApart();
   const sync = await Worker.create({
     connection,
     namespace: config.temporalNamespace,
     taskQueue: config.syncTaskQueue,
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    workflowBundle: opts.workflowBundle ?? bundled!,
     activities: {
       ...createSyncActivities({ db, connections: config.connections, crmClientFor: opts.crmClientFor, tuning: opts.syncTuning }),
       ...createVipActivities({ db, connections: config.connections, crmClientFor: opts.crmClientFor, settings: vipSettings }),
     },
-  });
+  }).finally(() => bundled && rm(dirname(bundled.codePath), { recursive: true, force: true }));
   const lookup = await Worker.create({
     connection,
     namespace: config.temporalNamespace,
