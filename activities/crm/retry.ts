@@ -28,12 +28,15 @@ export interface RetryOptions {
 export async function callWithRetry<T>(call: () => Promise<T>, opts: RetryOptions): Promise<T> {
   return pRetry(
     async () => {
-      await opts.pacer?.acquire();
+      const answered = await opts.pacer?.acquire();
       if (opts.tokenRequest) opts.stats.tokenRequests += 1;
       else opts.stats.apiCalls += 1;
       try {
-        return await call();
+        const result = await call();
+        answered?.();
+        return result;
       } catch (error) {
+        answered?.();
         const verdict = opts.classify(error);
         if (verdict.rateLimited) opts.stats.http429 += 1;
         if (verdict.kind === 'configuration') {

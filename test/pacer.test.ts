@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { Pacer } from '../activities/crm/pacer.js';
+
+/** A pacer on a fake clock: sleeping advances time instead of waiting. */
+function fakePacer(limit: number, windowMs: number, marginMs = 0) {
+  let now = 0;
+  const pacer = new Pacer({ limit, windowMs }, marginMs, () => now, async (ms) => {
+    now += ms;
+  });
+  return { pacer, clock: { get: () => now, advance: (ms: number) => (now += ms) } };
+}
+
+describe('Pacer', () => {
+  it('lets a full window of requests through at once, then spaces the rest by the window', async () => {
+    const { pacer, clock } = fakePacer(3, 1000);
+    const starts: number[] = [];
+    for (let i = 0; i < 7; i += 1) {
+      const done = await pacer.acquire();
+      starts.push(clock.get());
+      done();
+    }
+    expect(starts).toEqual([0, 0, 0, 1000, 1000, 1000, 2000]);
+  });
+
+  it('never has more than `limit` requests counted in any window, however long they take', async () => {
+    const { pacer, clock } = fakePacer(2, 1000);
+    const answers: number[] = [];
+    for (let i = 0; i < 6; i += 1) {
+      const done = await pacer.acquire();
+      clock.advance(300); // the request takes 300 ms; it counts from when its answer arrived
+      answers.push(clock.get());
+      done();
+    }
+    for (let i = 2; i < answers.length; i += 1) expect(answers[i]! - answers[i - 2]!).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('counts requests still in flight against the limit', async () => {
+    const { pacer } = fakePacer(2, 1000);
+    await pacer.acquire();
+    await pacer.acquire();
+    expect(pacer.waitTime()).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('adds the margin to the window', async () => {
+    const { pacer, clock } = fakePacer(1, 1000, 50);
+    (await pacer.acquire())();
+    (await pacer.acquire())();
+    expect(clock.get()).toBe(1050);
+  });
+
+  it('forgets requests older than the window', async () => {
+    const { pacer, clock } = fakePacer(2, 1000);
+    (await pacer.acquire())();
+    (await pacer.acquire())();
+    clock.advance(1000);
+    expect(pacer.waitTime()).toBe(0);
+  });
+
+  it('serves waiting callers in the order they asked', async () => {
+    let now = 0;
+    const sleeps: (() => void)[] = [];
+    const pacer = new Pacer({ limit: 1, windowMs: 100 }, 0, () => now, (ms) => new Promise<void>((r) => sleeps.push(() => {
+      now += ms;
+      r();
+    })));
+    const order: number[] = [];
+    const first = await pacer.acquire();
+    const second = pacer.acquire().then((done) => (order.push(2), done()));
+    const third = pacer.acquire().then((done) => (order.push(3), done()));
+    first();
+    while (order.length < 2) {
+      await new Promise((r) => setTimeout(r, 0));
+      sleeps.shift()?.();
+    }
+    await Promise.all([second, third]);
+    expect(order).toEqual([2, 3]);
+  });
+});
