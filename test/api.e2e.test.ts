@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken, revokeToken } from '../activities/admin/tokens.js';
 import { loadFixtureFile, type Fixture } from '../emulators/fixture.js';
 import { startApiServer, type ApiServer } from '../server/main.js';
-import type { VipLookupResult } from '../workflows/contract.js';
 import { startHarness, type Harness } from './harness.js';
 
 const FIXTURE = new URL('./fixtures/basic.json', import.meta.url).pathname;

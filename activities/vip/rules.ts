@@ -207,7 +207,7 @@ export function titleInGroup(title: string | null, group: CompiledTitleGroup): b
   return group.match.some((r) => r.test(title)) && !group.exclude.some((r) => r.test(title));
 }
 
-function ruleFacts(rules: VipRules, rule: VipRule, subject: RuleSubject, inGroup: (group: string) => boolean): string[] | null {
+function ruleFacts(rule: VipRule, subject: RuleSubject, inGroup: (group: string) => boolean): string[] | null {
   const w = rule.when;
   const facts: string[] = [];
   if (w.titleGroup !== undefined) {
@@ -253,7 +253,7 @@ export function evaluateRules(rules: VipRules, subject: RuleSubject): RuleMatch 
     return hit;
   };
   for (const rule of rules.rules) {
-    const facts = ruleFacts(rules, rule, subject, inGroup);
+    const facts = ruleFacts(rule, subject, inGroup);
     if (facts && (!best || rule.level > best.level)) best = { rule, level: rule.level, facts };
   }
   return best;
