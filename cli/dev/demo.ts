@@ -44,7 +44,7 @@ export async function runDemo(opts: { contacts: string }): Promise<void> {
   await chmod(dir, 0o755); // PostgreSQL may run as another OS user (when we are root)
   const fixture = generateDemoFixture({ contacts, seed: 42 });
   progress(`demo: ${fixture.hubspot.contacts.length} HubSpot contacts, ${fixture.salesforce.Contact.length} Salesforce contacts`);
-  const stack = await startDevStack({ dir, toolsDir: toolsDir(), fixture, log: (m) => progress(`  ${m}`) });
+  const stack = await startDevStack({ dir, toolsDir: toolsDir(), fixture, keepData: false, log: (m) => progress(`  ${m}`) });
   const stopStack = async () => {
     await stack.stop();
     await rm(dir, { recursive: true, force: true });

@@ -38,6 +38,8 @@ export interface StartDevStackOptions {
   /** Serve the Temporal Web UI (dev up does; the demo does not need it). */
   temporalUi?: boolean;
   syncIntervalSeconds?: number;
+  /** Keep PostgreSQL's data when the stack stops (dev up does; the demo throws it away). */
+  keepData?: boolean;
 }
 
 async function createDatabaseIfMissing(cluster: PostgresCluster, name: string): Promise<string> {
@@ -63,7 +65,7 @@ export async function startDevStack(opts: StartDevStackOptions): Promise<DevStac
     Runtime.install({ shutdownSignals: [], logger: temporalLogger('WARN') });
 
     log('starting PostgreSQL ...');
-    const postgres = await startPostgres({ dataDir: join(opts.dir, 'postgres'), keepData: true, log });
+    const postgres = await startPostgres({ dataDir: join(opts.dir, 'postgres'), keepData: opts.keepData ?? true, log });
     stops.push(() => postgres.stop());
     const databaseUrl = await createDatabaseIfMissing(postgres, 'vipsync');
     await applyMigrations(databaseUrl, log);
