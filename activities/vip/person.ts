@@ -48,27 +48,11 @@ export interface PreviousRef {
   firstSeenAt: Date;
 }
 
-export interface ExistingVip {
-  name: string | null;
-  company: string | null;
-  phone: string | null;
-  title: string | null;
-  fieldSources: unknown;
-  level: number | null;
-  levelReason: string | null;
-  levelSource: LevelSource | null;
-  crmLevel: number | null;
-  crmLevelReason: string | null;
-  manualLevel: number | null;
-  validated: boolean;
-  validatedAt: Date | null;
-  validatedBy: string[];
-  stale: boolean;
-  staleReason: string | null;
-  staleSince: Date | null;
+/** A person's row as stored: the derived columns (evidence as stored JSON) plus an admin's level. */
+export type ExistingVip = Omit<VipColumns, 'staleEvidence'> & {
   staleEvidence: unknown;
-  staleConfirmedAt: Date | null;
-}
+  manualLevel: number | null;
+};
 
 export interface PersonInput {
   email: string;
