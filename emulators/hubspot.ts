@@ -1,8 +1,8 @@
 // A local HubSpot CRM API that @hubspot/api-client talks to unchanged (basePath = emulator.url).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { hubSpotSectionSchema, parseWithSchema, type Fixture } from './fixture.js';
-import { FaultInjector, type FaultSpec } from './http/faults.js';
-import { createEmulatorServer, listen, registerAdminRoutes } from './http/server.js';
+import { FaultInjector } from './http/faults.js';
+import { createEmulatorServer, listen, registerAdminRoutes, type CrmEmulator } from './http/server.js';
 import { AUTHENTICATION_MESSAGE, hubSpotError } from './hubspot/errors.js';
 import { HubSpotRateLimiter, tenSecondlyLimitBody, type HubSpotRateLimits } from './hubspot/rate-limits.js';
 import { registerObjectRoutes } from './hubspot/routes.js';
@@ -28,16 +28,7 @@ export interface EmulatorStats {
   http429: number;
 }
 
-export interface HubSpotEmulator {
-  url: string;
-  load(data: Fixture['hubspot']): void;
-  close(): Promise<void>;
-  /** Data API calls received (everything under /crm, whatever the outcome). */
-  requestCount(): number;
-  stats(): EmulatorStats;
-  /** Makes the next data requests fail; replaces any faults still pending. */
-  faults(spec: FaultSpec): void;
-}
+export type HubSpotEmulator = CrmEmulator<Fixture['hubspot'], EmulatorStats>;
 
 const JSON_CONTENT_TYPE = 'application/json;charset=utf-8';
 

@@ -2,8 +2,8 @@
 // (oauth2.loginUrl = emulator.url; the token response points instance_url back here).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { parseWithSchema, salesforceSectionSchema, type Fixture } from './fixture.js';
-import { FaultInjector, type FaultSpec } from './http/faults.js';
-import { createEmulatorServer, listen, registerAdminRoutes } from './http/server.js';
+import { FaultInjector } from './http/faults.js';
+import { createEmulatorServer, listen, registerAdminRoutes, type CrmEmulator } from './http/server.js';
 import { SalesforceApiError } from './salesforce/errors.js';
 import { TokenIssuer } from './salesforce/oauth.js';
 import { QueryCursors } from './salesforce/query-cursors.js';
@@ -40,14 +40,7 @@ export interface SalesforceStats {
   apiUsage: number;
 }
 
-export interface SalesforceEmulator {
-  url: string;
-  load(data: Fixture['salesforce']): void;
-  close(): Promise<void>;
-  requestCount(): number;
-  stats(): SalesforceStats;
-  /** Makes the next data requests fail; replaces any faults still pending. */
-  faults(spec: FaultSpec): void;
+export interface SalesforceEmulator extends CrmEmulator<Fixture['salesforce'], SalesforceStats> {
   /** Every access token issued so far answers 401 INVALID_SESSION_ID from now on. */
   expireTokens(): void;
 }

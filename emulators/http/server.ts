@@ -1,7 +1,8 @@
 // What both emulators' fastify instances have in common: loopback by default, room for big fixtures,
 // connections that do not keep close() waiting, and the unauthenticated admin routes.
-import Fastify, { type FastifyInstance } from 'fastify';
 import type { AddressInfo } from 'node:net';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { FaultSpec } from './faults.js';
 
 /** Large demo fixtures are PUT in one request. */
 const ADMIN_BODY_LIMIT_BYTES = 1024 * 1024 * 1024;
@@ -56,4 +57,17 @@ export function registerAdminRoutes(app: FastifyInstance, hooks: AdminHooks, opt
 
 function isLoopback(address: string | undefined): boolean {
   return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1' || !!address?.startsWith('127.');
+}
+
+/** What both emulators offer a test or the dev stack, whatever CRM they play. */
+export interface CrmEmulator<Data, Stats> {
+  url: string;
+  /** Replaces the CRM's data (records that changed get a new modification time, as in the CRM). */
+  load(data: Data): void;
+  close(): Promise<void>;
+  /** Data API calls received, whatever their outcome. */
+  requestCount(): number;
+  stats(): Stats;
+  /** Makes the next data requests fail; replaces any faults still pending. */
+  faults(spec: FaultSpec): void;
 }
