@@ -4,6 +4,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from '../prisma/generated/client.js';
+import { logger } from '../worker/logger.js';
 
 export type Db = PrismaClient;
 export { Prisma } from '../prisma/generated/client.js';
@@ -17,6 +18,9 @@ const pools = new WeakMap<Db, pg.Pool>();
 
 export function createDb(databaseUrl: string, opts: { maxConnections?: number } = {}): Db {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: opts.maxConnections ?? 10, allowExitOnIdle: true });
+  // An idle connection that dies (Postgres restarting, a network cut) is dropped by the pool and
+  // replaced on the next checkout; without a listener its error would crash the process.
+  pool.on('error', (error) => logger.warn({ error: error.message }, 'database: an idle connection closed; it will be replaced'));
   const db = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
   pools.set(db, pool);
   return db;
@@ -28,6 +32,12 @@ export async function bulkTransaction<T>(db: Db, fn: (sql: Sql) => Promise<T>): 
   if (!pool) throw new Error('bulkTransaction needs a client made by createDb');
   const client = await pool.connect();
   let broken = false;
+  // The connection may die between two statements; the statement in flight fails with it, and
+  // the connection must not go back to the pool.
+  const onConnectionError = () => {
+    broken = true;
+  };
+  client.on('error', onConnectionError);
   try {
     await client.query('BEGIN');
     const result = await fn(client);
@@ -39,6 +49,7 @@ export async function bulkTransaction<T>(db: Db, fn: (sql: Sql) => Promise<T>): 
     });
     throw error;
   } finally {
+    client.off('error', onConnectionError);
     // A connection that could not even roll back is not handed out again.
     client.release(broken);
   }
