@@ -69,12 +69,12 @@ interface PreparedPage {
   rejected: Rejection[];
 }
 
-function prepare(objectType: CrmObjectType, page: CrmWalkPage): PreparedPage {
+function prepare(objectType: CrmObjectType, records: CrmWalkPage['records']): PreparedPage {
   if (objectType === 'companies') {
-    const results = (page.records as CrmCompanyRecord[]).map(companyRow);
+    const results = (records as CrmCompanyRecord[]).map(companyRow);
     return { companies: results.filter((r): r is CompanyRow => !isRejection(r)), contacts: [], rejected: results.filter(isRejection) };
   }
-  const results = (page.records as CrmContactRecord[]).map(contactRow);
+  const results = (records as CrmContactRecord[]).map(contactRow);
   return { companies: [], contacts: results.filter((r): r is ContactRow => !isRejection(r)), rejected: results.filter(isRejection) };
 }
 
@@ -205,7 +205,7 @@ export function createSyncActivities(deps: SyncActivityDeps) {
     const fetched = w.pages.reduce((n, p) => n + p.records.length, 0);
     const deletions = w.pages.flatMap((p) => p.deletions);
     const highWater = w.pages.reduce<Date | null>((max, p) => (p.highWater && (!max || p.highWater > max) ? p.highWater : max), null);
-    const prepared = prepare(objectType, { records, deletions, next: w.next, highWater });
+    const prepared = prepare(objectType, records);
 
     return bulkTransaction(db, async (sql) => {
       let rejected = prepared.rejected;

@@ -97,7 +97,6 @@ export async function startHubSpotEmulator(opts: HubSpotEmulatorOptions): Promis
     url,
     load,
     close: () => app.close(),
-    requestCount: () => stats.requests,
     stats: () => ({ ...stats }),
     faults: (spec) => faults.set(spec),
   };

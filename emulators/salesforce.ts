@@ -142,7 +142,6 @@ export async function startSalesforceEmulator(opts: SalesforceEmulatorOptions): 
     url,
     load,
     close: () => app.close(),
-    requestCount: () => stats.requests,
     stats: () => ({ ...stats }),
     faults: (spec) => faults.set(spec),
     expireTokens: () => tokens.expireAll(),

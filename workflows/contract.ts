@@ -2,7 +2,6 @@
 // only: workflows import this file.
 
 export const SYNC_WORKFLOW_TYPE = 'syncConnectionWorkflow';
-export const LOOKUP_ACTIVITY_TYPE = 'lookupVip';
 export const TRIAGE_WORKFLOW_TYPE = 'triageInboundEmailWorkflow';
 export const VALIDATE_WORKFLOW_TYPE = 'validateEmailWorkflow';
 
@@ -87,16 +86,6 @@ export function syncWorkflowId(connectionId: string): string {
 
 export function syncScheduleId(connectionId: string): string {
   return `vipsync-sync-schedule-${connectionId}`;
-}
-
-export function emptyCounts(): SyncCounts {
-  return { fetched: 0, created: 0, updated: 0, unchanged: 0, deleted: 0, quarantined: 0, apiCalls: 0, tokenRequests: 0, http429: 0, retries: 0 };
-}
-
-export function addCounts(total: SyncCounts, part: Partial<SyncCounts>): SyncCounts {
-  const sum = { ...total };
-  for (const key of Object.keys(sum) as (keyof SyncCounts)[]) sum[key] += part[key] ?? 0;
-  return sum;
 }
 
 /** One CRM's live answer for an email (on-demand validation). */

@@ -36,13 +36,8 @@ export interface PersonRecord {
   company: { name: string | null; domain: string | null; properties: Record<string, unknown> } | null;
 }
 
-export interface PreviousRef {
-  connectionId: string;
-  system: CrmSystemName;
-  crmId: string;
-  status: string;
-  baselineCompanyCrmId: string | null;
-  baselineDomainMatched: boolean | null;
+/** A reference as stored at the last derivation, with what has become of its baseline company. */
+export interface PreviousRef extends Omit<RefRow, 'firstSeenAt'> {
   /** crm_companies.merged_into_id of the baseline company: a company merge is not a move. */
   baselineCompanyMergedIntoId: string | null;
   firstSeenAt: Date;

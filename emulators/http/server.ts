@@ -65,8 +65,6 @@ export interface CrmEmulator<Data, Stats> {
   /** Replaces the CRM's data (records that changed get a new modification time, as in the CRM). */
   load(data: Data): void;
   close(): Promise<void>;
-  /** Data API calls received, whatever their outcome. */
-  requestCount(): number;
   stats(): Stats;
   /** Makes the next data requests fail; replaces any faults still pending. */
   faults(spec: FaultSpec): void;
