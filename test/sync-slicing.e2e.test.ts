@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Fixture } from '../emulators/fixture.js';
 import { emptyFixture, hubspotContact, spreadTimes } from './fixtures/build.js';
+import { triggerSync, waitForSync } from '../worker/schedules.js';
 import { startHarness, type Harness } from './harness.js';
 
 const CONTACTS = 25_000;
@@ -22,10 +23,15 @@ describe('incremental HubSpot sync past the search cap of 10,000 results', () =>
     h = await startHarness('sync_slicing', fixture, {
       emulatorRateLimits: false,
       hubspotRateLimit: { requestsPerTenSeconds: 10_000, searchRequestsPerSecond: 100 },
-      // A short overlap keeps each scenario's reads to its own changes.
-      syncTuning: { overlapMs: 1_000 },
+      // A short overlap keeps each scenario's reads to its own changes; a tiny activity budget makes
+      // every syncObjects call one page, so the 250-page full walk outgrows one workflow run.
+      syncTuning: { overlapMs: 1_000, activityBudgetMs: 1 },
     });
-    expect(await h.sync(h.hubspotId)).toMatchObject({ mode: 'companies:full contacts:full', created: CONTACTS });
+    const workflowId = await triggerSync(h.client, h.hubspotId);
+    const firstRunId = (await h.client.workflow.getHandle(workflowId).describe()).runId;
+    expect(await waitForSync(h.client, workflowId)).toMatchObject({ mode: 'companies:full contacts:full', created: CONTACTS, fetched: CONTACTS });
+    // The walk went on in a new run of the same workflow, and still counted every record once.
+    expect((await h.client.workflow.getHandle(workflowId).describe()).runId).not.toBe(firstRunId);
   }, 300_000);
   afterAll(async () => {
     await h?.close();
