@@ -107,6 +107,11 @@ export class LookupCache {
 export interface LookupService {
   /** Answers for one email and records the lookup in the audit log. Throws InvalidEmailError. */
   lookup(rawEmail: string, actor: Actor): Promise<VipLookupResult>;
+  /**
+   * Forgets cached answers. The change feed does this for every write, but its notification can
+   * arrive after this process's next request; writes made in this process call it themselves.
+   */
+  invalidate(): void;
 }
 
 export function createLookupService(deps: { db: Db; audit: AuditSink; config?: LookupConfig; cache?: LookupCache }): LookupService {
@@ -123,6 +128,9 @@ export function createLookupService(deps: { db: Db; audit: AuditSink; config?: L
       deps.audit.record({ actor, action: 'lookup', subject: answer.email, details: { isVip: answer.isVip, level: answer.level } });
       // Callers may strip fields (notes); never let them touch the cached object.
       return { ...answer };
+    },
+    invalidate() {
+      deps.cache?.invalidate();
     },
   };
 }

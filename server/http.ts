@@ -118,6 +118,12 @@ export async function buildHttpServer(deps: ApiDeps): Promise<FastifyInstance> {
 
   app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
   app.addHook('onRequest', createAuthHook(deps.tokens));
+  // A change made through this server is seen by its very next lookup, before the database's
+  // notification of it has arrived.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 300) deps.lookup.invalidate();
+    return payload;
+  });
 
   app.setErrorHandler((error: FastifyError, _request, reply) => {
     if (error.validation) return sendError(reply, 400, 'bad_request', `${error.validationContext ?? 'request'} ${error.validation[0]?.instancePath ?? ''} ${error.message}`.replace(/\s+/g, ' '));
