@@ -26,6 +26,13 @@ export function createDb(databaseUrl: string, opts: { maxConnections?: number } 
   return db;
 }
 
+/** One plain SQL statement on `db`'s pool, for hot paths where Prisma's query layer costs more than the query. */
+export async function plainQuery<R extends pg.QueryResultRow>(db: Db, text: string, values?: unknown[]): Promise<R[]> {
+  const pool = pools.get(db);
+  if (!pool) throw new Error('plainQuery needs a client made by createDb');
+  return (await pool.query<R>(text, values)).rows;
+}
+
 /** Runs `fn` in one transaction on a connection of `db`'s pool: all of it commits, or none. */
 export async function bulkTransaction<T>(db: Db, fn: (sql: Sql) => Promise<T>): Promise<T> {
   const pool = pools.get(db);

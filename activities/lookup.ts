@@ -10,8 +10,8 @@ import { DEFAULT_HANDLING, type LookupConfig } from '../worker/config.js';
 import type { VipLookupResult, VipOwner } from '../workflows/contract.js';
 import type { Actor, AuditSink } from './admin/audit.js';
 import type { ChangeFeed } from './change-feed.js';
-import type { Db } from './db.js';
-import { normalizeEmail } from './vip/email.js';
+import { plainQuery, type Db } from './db.js';
+import { normalizeEmail, type EmailCheck } from './vip/email.js';
 
 export class InvalidEmailError extends Error {
   override name = 'InvalidEmail';
@@ -19,7 +19,18 @@ export class InvalidEmailError extends Error {
 
 const DEFAULT_LOOKUP_CONFIG: LookupConfig = { handling: DEFAULT_HANDLING, owners: {} };
 
-type VipRow = NonNullable<Awaited<ReturnType<Db['vip']['findUnique']>>>;
+interface VipRow {
+  email: string;
+  level: number | null;
+  levelReason: string | null;
+  name: string | null;
+  company: string | null;
+  notes: string | null;
+  validated: boolean;
+  stale: boolean;
+  staleReason: string | null;
+  ownerName: string | null;
+}
 interface OwnerRow {
   ownerId: string | null;
   connectionId: string;
@@ -56,25 +67,32 @@ function unknownSender(email: string): VipLookupResult {
   };
 }
 
+// One statement, on the pool directly: the person, and the owner of the CRM record the level comes
+// from (the same order the derivation uses).
+const LOOKUP_SQL = `
+SELECT v.email, v.level, v.level_reason AS "levelReason", v.name, v.company, v.notes, v.validated, v.stale,
+       v.stale_reason AS "staleReason", v.owner_name AS "ownerName", o.owner_id AS "ownerId", o.connection_id AS "connectionId"
+FROM vips v
+LEFT JOIN LATERAL (
+  SELECT c.owner_id, c.connection_id FROM crm_contacts c
+  WHERE c.email_normalized = v.email AND c.deleted_at IS NULL AND c.owner_id IS NOT NULL
+  ORDER BY c.crm_vip_level DESC NULLS LAST, c.crm_modified_at DESC NULLS LAST, c.id ASC
+  LIMIT 1
+) o ON true
+WHERE v.email = $1`;
+
 /** Reads the answer from the database (no cache, no audit). Throws InvalidEmailError. */
 export async function lookupVipByEmail(db: Db, rawEmail: string, config: LookupConfig = DEFAULT_LOOKUP_CONFIG): Promise<VipLookupResult> {
   const check = normalizeEmail(rawEmail);
   if (!check.ok) throw new InvalidEmailError(`cannot look up: ${check.reason}`);
-  const [vip, owner] = await Promise.all([
-    db.vip.findUnique({ where: { email: check.email } }),
-    // The owner of the record the level comes from: the same order the derivation uses.
-    db.crmContact.findFirst({
-      where: { emailNormalized: check.email, deletedAt: null, ownerId: { not: null } },
-      orderBy: [{ crmVipLevel: { sort: 'desc', nulls: 'last' } }, { crmModifiedAt: { sort: 'desc', nulls: 'last' } }, { id: 'asc' }],
-      select: { ownerId: true, connectionId: true },
-    }),
-  ]);
-  return vip ? toLookupResult(vip, owner, config) : unknownSender(check.email);
+  const [row] = await plainQuery<VipRow & OwnerRow>(db, LOOKUP_SQL, [check.email]);
+  return row ? toLookupResult(row, row.ownerId ? row : null, config) : unknownSender(check.email);
 }
 
 /** The per-email answer cache; see the strategy at the top of this file. */
 export class LookupCache {
   private readonly entries = new Map<string, VipLookupResult>();
+  private readonly loading = new Map<string, { generation: number; answer: Promise<VipLookupResult> }>();
   private generation = 0;
 
   constructor(private readonly feed: ChangeFeed, private readonly maxEntries = 100_000) {
@@ -84,6 +102,7 @@ export class LookupCache {
   invalidate(): void {
     this.generation += 1;
     this.entries.clear();
+    this.loading.clear();
   }
 
   get size(): number {
@@ -94,13 +113,23 @@ export class LookupCache {
     if (!this.feed.healthy) return load();
     const hit = this.entries.get(email);
     if (hit) return hit;
+    // Concurrent misses for one email (a hot sender right after a sync cleared the cache) share
+    // one database read, as long as no write has been notified since it started.
     const generation = this.generation;
-    const answer = await load();
-    if (generation === this.generation && this.feed.healthy) {
-      if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-      this.entries.set(email, answer);
+    const pending = this.loading.get(email);
+    if (pending && pending.generation === generation) return pending.answer;
+    const answer = load();
+    this.loading.set(email, { generation, answer });
+    try {
+      const loaded = await answer;
+      if (generation === this.generation && this.feed.healthy) {
+        if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+        this.entries.set(email, loaded);
+      }
+      return loaded;
+    } finally {
+      if (this.loading.get(email)?.answer === answer) this.loading.delete(email);
     }
-    return answer;
   }
 }
 
@@ -116,9 +145,21 @@ export interface LookupService {
 
 export function createLookupService(deps: { db: Db; audit: AuditSink; config?: LookupConfig; cache?: LookupCache }): LookupService {
   const config = deps.config ?? DEFAULT_LOOKUP_CONFIG;
+  // Agents ask about the same senders again and again: remember what each valid input normalises to.
+  const normalized = new Map<string, string>();
+  const normalize = (raw: string): EmailCheck => {
+    const known = normalized.get(raw);
+    if (known !== undefined) return { ok: true, email: known };
+    const check = normalizeEmail(raw);
+    if (check.ok) {
+      if (normalized.size >= 100_000) normalized.clear();
+      normalized.set(raw, check.email);
+    }
+    return check;
+  };
   return {
     async lookup(rawEmail, actor) {
-      const check = normalizeEmail(rawEmail);
+      const check = typeof rawEmail === 'string' ? normalize(rawEmail) : normalizeEmail(rawEmail);
       if (!check.ok) {
         deps.audit.record({ actor, action: 'lookup', subject: String(rawEmail).slice(0, 320), details: { error: check.reason } });
         throw new InvalidEmailError(`cannot look up: ${check.reason}`);

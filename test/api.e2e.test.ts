@@ -7,6 +7,7 @@ import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeAudit } from '../activities/admin/audit.js';
 import { createToken, revokeToken } from '../activities/admin/tokens.js';
 import { loadFixtureFile, type Fixture } from '../emulators/fixture.js';
 import { startApiServer, type ApiServer } from '../server/main.js';
@@ -265,6 +266,22 @@ describe('HTTP API and MCP', () => {
     const result = await client.callTool({ name: 'lookup_vip', arguments: { email: 'ada@acme.com' } });
     expect(result.structuredContent).toMatchObject({ email: 'ada@acme.com', level: 5, notes: 'Prefers phone calls; renewal in March.' });
     await client.close();
+  });
+
+  it('audits hostile strings (NUL bytes, a literal \\u0000, quotes, emoji) in batched and single writes without dropping any', async () => {
+    const hostile = ['a\u0000b@x.co', 'lit\\u0000eral@x.co', 'slash\\\u0000@x.co', '"quoted" \\ back', '\u{1F600}@x.co'];
+    const tag = `hostile-${Date.now()}`;
+    for (const subject of hostile) api.audit.record({ actor: { name: `${tag}\u0000`, surface: 'http' }, action: tag, subject, details: { error: subject } });
+    await api.audit.flush();
+    await writeAudit(h.db, { actor: { name: tag, surface: 'cli' }, action: `${tag}-single`, subject: hostile[0], details: { error: hostile[1], nested: [hostile[0]] } });
+    const rows = await h.db.auditLog.findMany({ where: { action: { startsWith: tag } }, orderBy: { id: 'asc' } });
+    const clean = (s: string) => s.replace(/\u0000/g, '\uFFFD');
+    expect(rows.map((r) => [r.subject, (r.details as { error: string }).error])).toEqual([
+      ...hostile.map((s) => [clean(s), clean(s)]),
+      [clean(hostile[0]!), hostile[1]],
+    ]);
+    expect(rows[0]!.actor).toBe(`${tag}\uFFFD`);
+    expect(rows.at(-1)!.details).toMatchObject({ nested: [clean(hostile[0]!)] });
   });
 
   it('writes an audit row for every surface: HTTP, MCP (HTTP and stdio), CLI and the activity', async () => {

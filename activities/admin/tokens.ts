@@ -104,19 +104,20 @@ export class TokenVerifier {
 
   async verify(secret: string): Promise<VerifiedToken | null> {
     if (!secret.startsWith(TOKEN_PREFIX) || secret.length > 200) return null;
-    const hash = hashToken(secret);
-    const cached = this.feed?.healthy ? this.cache.get(hash) : undefined;
-    const token = cached ?? (await this.load(hash));
+    // Keyed by the secret itself, so a known token costs no hashing; the database only ever sees
+    // (and stores) the hash. Unknown secrets are not cached: a flood of them cannot grow the map.
+    const cached = this.feed?.healthy ? this.cache.get(secret) : undefined;
+    const token = cached ?? (await this.load(secret));
     if (token) this.touch(token.name);
     return token;
   }
 
-  private async load(hash: string): Promise<VerifiedToken | null> {
+  private async load(secret: string): Promise<VerifiedToken | null> {
     const generation = this.generation;
-    const row = await this.db.apiToken.findUnique({ where: { tokenHash: hash } });
+    const row = await this.db.apiToken.findUnique({ where: { tokenHash: hashToken(secret) } });
     if (!row || row.revokedAt) return null;
     const token = { name: row.name, scopes: row.scopes };
-    if (this.feed?.healthy && generation === this.generation) this.cache.set(hash, token);
+    if (this.feed?.healthy && generation === this.generation) this.cache.set(secret, token);
     return token;
   }
 
