@@ -238,7 +238,12 @@ async function withPhase<T>(
 
     // As a user writes VIPSYNC_CONNECTIONS: the worker's own loader fills in the defaults.
     const connections: z.input<typeof connectionConfig>[] = [
-      { id: hubspotId, system: 'hubspot', baseUrl: emulators.hubspotUrl, accessToken: DEFAULT_EMULATOR_CREDENTIALS.hubspotAccessToken, intervalSeconds: NEVER_SECONDS },
+      {
+        id: hubspotId, system: 'hubspot', baseUrl: emulators.hubspotUrl, accessToken: DEFAULT_EMULATOR_CREDENTIALS.hubspotAccessToken, intervalSeconds: NEVER_SECONDS,
+        // Limits off means off on both sides: the emulator refuses nothing, and the worker's pacer
+        // is given the highest limits its configuration accepts instead of a Professional app's.
+        ...(rateLimits ? {} : { rateLimit: { requestsPerTenSeconds: 10_000, searchRequestsPerSecond: 100 } }),
+      },
       {
         id: salesforceId, system: 'salesforce', loginUrl: emulators.salesforceUrl, apiVersion: '59.0', intervalSeconds: NEVER_SECONDS,
         clientId: DEFAULT_EMULATOR_CREDENTIALS.salesforceClientId, clientSecret: DEFAULT_EMULATOR_CREDENTIALS.salesforceClientSecret,
