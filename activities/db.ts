@@ -26,6 +26,34 @@ export function createDb(databaseUrl: string, opts: { maxConnections?: number } 
   return db;
 }
 
+/**
+ * Runs `fn` holding a Postgres session advisory lock (on a connection of its own), so work that
+ * spans many transactions is done by one process at a time. A connection that dies releases it.
+ */
+export async function withSessionLock<T>(db: Db, key: string, fn: () => Promise<T>): Promise<T> {
+  const pool = pools.get(db);
+  if (!pool) throw new Error('withSessionLock needs a client made by createDb');
+  const client = await pool.connect();
+  let broken = false;
+  const onError = () => {
+    broken = true;
+  };
+  client.on('error', onError);
+  try {
+    await client.query('SELECT pg_advisory_lock(hashtext($1))', [key]);
+    try {
+      return await fn();
+    } finally {
+      await client.query('SELECT pg_advisory_unlock(hashtext($1))', [key]).catch(() => {
+        broken = true;
+      });
+    }
+  } finally {
+    client.off('error', onError);
+    client.release(broken);
+  }
+}
+
 /** One plain SQL statement on `db`'s pool, for hot paths where Prisma's query layer costs more than the query. */
 export async function plainQuery<R extends pg.QueryResultRow>(db: Db, text: string, values?: unknown[]): Promise<R[]> {
   const pool = pools.get(db);

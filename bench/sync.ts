@@ -53,6 +53,8 @@ export interface SyncBenchResult {
 
 // ---- child processes ---------------------------------------------------------------------------
 
+const profileArgs = () => (process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : []);
+
 const children = new Set<ChildProcess>();
 
 function track(child: ChildProcess): ChildProcess {
@@ -108,7 +110,7 @@ async function getJson<T>(url: string): Promise<T> {
 async function startEmulatorProcess(contacts: number, rateLimits: boolean, log: Log): Promise<EmulatorProcess> {
   const args = ['--max-old-space-size=8192', '--import', 'tsx', join(REPO_DIR, 'emulators/main.ts'), '--demo', String(contacts)];
   if (!rateLimits) args.push('--no-rate-limits');
-  const child = track(spawn(process.execPath, args, { cwd: REPO_DIR, stdio: ['ignore', 'pipe', 'inherit'] }));
+  const child = track(spawn(process.execPath, [...profileArgs(), ...args], { cwd: REPO_DIR, stdio: ['ignore', 'pipe', 'inherit'] }));
   const startedAt = Date.now();
   const timeoutMs = 120_000 + contacts / 10; // generating 1M contacts takes ~30 s
   try {
@@ -166,7 +168,8 @@ function procStatusMb(pid: number, field: 'VmHWM' | 'VmRSS'): number | null {
 
 async function startWorkerProcess(env: Record<string, string>, log: Log): Promise<WorkerProcess> {
   const child = track(
-    spawn(process.execPath, ['--expose-gc', '--import', 'tsx', join(REPO_DIR, 'bench/worker-process.ts')], {
+    // BENCH_PROFILE_DIR=dir writes a V8 CPU profile of each worker process there.
+    spawn(process.execPath, [...profileArgs(), '--expose-gc', '--import', 'tsx', join(REPO_DIR, 'bench/worker-process.ts')], {
       cwd: REPO_DIR,
       env: { ...process.env, VIPSYNC_LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

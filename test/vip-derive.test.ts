@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { levelDistribution } from '../activities/vip/distribution.js';
 import { mergePersonFields, type MergeRecord } from '../activities/vip/merge.js';
-import { derivePerson, type DeriveContext, type ExistingVip, type PersonInput, type PersonRecord } from '../activities/vip/person.js';
+import { canonicalJson, derivePerson, type DeriveContext, type ExistingVip, type PersonInput, type PersonRecord } from '../activities/vip/person.js';
 import { loadRules } from '../activities/vip/rules.js';
 
 const NOW = new Date('2026-04-01T00:00:00.000Z');
@@ -193,5 +193,29 @@ describe('levelDistribution', () => {
     [{}, 0],
   ])('%j (min %i VIPs): no warning', (counts, minVips) => {
     expect(levelDistribution(counts, 100, { 5: 0.1 }, minVips).warnings).toEqual([]);
+  });
+});
+
+describe('canonicalJson: equal values, equal text', () => {
+  it.each([
+    [null, 'null'],
+    [undefined, 'null'],
+    [3, '3'],
+    ['a"b', '"a\\"b"'],
+    [true, 'true'],
+    [[1, undefined, null, 'x'], '[1,null,null,"x"]'],
+    [{ b: 1, a: { d: [2, { z: 1, y: 2 }], c: null }, skip: undefined }, '{"a":{"c":null,"d":[2,{"y":2,"z":1}]},"b":1}'],
+    [{ at: new Date('2026-01-02T03:04:05.000Z') }, '{"at":"2026-01-02T03:04:05.000Z"}'],
+    [{}, '{}'],
+    [[], '[]'],
+  ])('%j -> %s', (value, text) => {
+    expect(canonicalJson(value)).toBe(text);
+  });
+
+  it('gives the same text whatever order the keys were added in, and parses back to the same value', () => {
+    const a = { kind: 'title', detail: { from: 'CTO', to: 'Former CTO' }, crmId: '7' };
+    const b = { crmId: '7', detail: { to: 'Former CTO', from: 'CTO' }, kind: 'title' };
+    expect(canonicalJson(a)).toBe(canonicalJson(b));
+    expect(JSON.parse(canonicalJson(a))).toEqual(a);
   });
 });

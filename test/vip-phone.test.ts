@@ -34,3 +34,12 @@ describe('normalizePhone', () => {
     expect(normalizePhone('(415) 555-2671')).toEqual({ ok: true, e164: '+14155552671' });
   });
 });
+
+describe('normalizePhone remembers answers per default country', () => {
+  it('reads the same text differently under another default country, also when asked again', () => {
+    expect(normalizePhone('020 7946 0958', 'GB')).toEqual({ ok: true, e164: '+442079460958' });
+    expect(normalizePhone('020 7946 0958', 'US')).toMatchObject({ ok: false });
+    expect(normalizePhone('020 7946 0958', 'GB')).toEqual({ ok: true, e164: '+442079460958' });
+    expect(normalizePhone('020 7946 0958', 'US')).toMatchObject({ ok: false });
+  });
+});

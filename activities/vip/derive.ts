@@ -3,7 +3,7 @@
 // rules file or a first run derives everyone. People are processed in batches: one query loads a
 // batch's CRM records, derivePerson (pure) decides, and one statement per table writes back only
 // what changed, so the cost grows with the number of contacts, not with round trips.
-import { bulkTransaction, type Db, type Sql } from '../db.js';
+import { bulkTransaction, withSessionLock, type Db, type Sql } from '../db.js';
 import { levelDistribution, type LevelDistribution } from './distribution.js';
 import {
   derivePerson,
@@ -46,6 +46,7 @@ export interface DeriveResult {
 }
 
 const LOCK = 'vipsync:derive-vips';
+const WHOLE_DERIVE_LOCK = 'vipsync:derive-vips:run';
 
 // ---- which people ------------------------------------------------------------------------------
 
@@ -277,7 +278,9 @@ function toPreviousRef(r: RefRowDb): PreviousRef {
   };
 }
 
-async function deriveBatch(sql: Sql, emails: string[], settings: VipSettings, now: Date, actor: string): Promise<{ changed: number; levelChanges: number }> {
+async function deriveBatch(
+  sql: Sql, emails: string[], settings: VipSettings, now: Date, actor: string, beforeWrite: () => Promise<void>,
+): Promise<{ changed: number; levelChanges: number }> {
   const records = (await sql.query<RecordRow>(LOAD_RECORDS, [emails])).rows;
   const vips = (await sql.query<VipRow>(LOAD_VIPS, [emails])).rows;
   const refs = (await sql.query<RefRowDb>(LOAD_REFS, [emails])).rows;
@@ -309,6 +312,7 @@ async function deriveBatch(sql: Sql, emails: string[], settings: VipSettings, no
     decisions.push({ email, decision: derivePerson(input, { rules: settings.rules, defaultCountry: settings.defaultCountry, staleGraceDays: settings.staleGraceDays, now }) });
   }
 
+  await beforeWrite();
   const changed = decisions.filter((d) => d.decision.changed);
   if (changed.length > 0) {
     await sql.query(UPSERT_VIPS, [JSON.stringify(changed.map(({ email, decision: { columns: c } }) => ({
@@ -371,42 +375,66 @@ export async function currentLevelDistribution(db: Pick<Db, '$queryRawUnsafe'>, 
 
 export async function deriveVips(db: Db, settings: VipSettings, opts: DeriveOptions = {}): Promise<DeriveResult> {
   const started = Date.now();
-  const now = opts.now ?? new Date();
-  const actor = opts.actor ?? (opts.syncRunId ? `sync-run:${opts.syncRunId}` : 'derive');
-  const state = await db.vipDeriveState.findUnique({ where: { id: 1 } });
-  const full = opts.emails === undefined && (opts.full === true || !opts.syncRunId || !opts.connectionId || state?.rulesHash !== settings.rules.hash);
+  // Everything the sync run wrote was committed before this call.
+  const calledAt = new Date();
+  // One derivation at a time: two connections' syncs finishing together would otherwise both
+  // derive everyone on a first run, and the later one can see what the earlier one covered.
+  return withSessionLock(db, WHOLE_DERIVE_LOCK, async () => {
+    const now = opts.now ?? new Date();
+    const actor = opts.actor ?? (opts.syncRunId ? `sync-run:${opts.syncRunId}` : 'derive');
+    const state = await db.vipDeriveState.findUnique({ where: { id: 1 } });
+    const full = opts.emails === undefined && (opts.full === true || !opts.syncRunId || !opts.connectionId || state?.rulesHash !== settings.rules.hash);
+    // A full derivation under the same rules that listed everyone after this run's writes had all
+    // committed has already derived everything this run touched.
+    const coveredByFull = !full && opts.emails === undefined && state?.rulesHash === settings.rules.hash
+      && state.fullDerivedAt !== null && state.fullDerivedAt >= calledAt;
 
-  let emails: string[];
-  if (opts.emails !== undefined) {
-    emails = [...new Set(opts.emails)].sort();
-  } else if (full) {
-    emails = (await db.$queryRawUnsafe<{ email: string }[]>(EVERYONE)).map((r) => r.email);
-  } else {
-    emails = (await db.$queryRawUnsafe<{ email: string }[]>(TOUCHED_BY_RUN, opts.syncRunId, opts.connectionId, settings.staleGraceDays)).map((r) => r.email);
-  }
+    const listedAt = new Date();
+    let emails: string[];
+    if (opts.emails !== undefined) {
+      emails = [...new Set(opts.emails)].sort();
+    } else if (coveredByFull) {
+      emails = [];
+    } else if (full) {
+      emails = (await db.$queryRawUnsafe<{ email: string }[]>(EVERYONE)).map((r) => r.email);
+    } else {
+      emails = (await db.$queryRawUnsafe<{ email: string }[]>(TOUCHED_BY_RUN, opts.syncRunId, opts.connectionId, settings.staleGraceDays)).map((r) => r.email);
+    }
 
-  const batchSize = opts.batchSize ?? DERIVE_BATCH_SIZE;
-  let changed = 0;
-  let levelChanges = 0;
-  for (let i = 0; i < emails.length; i += batchSize) {
-    const batch = emails.slice(i, i + batchSize);
-    // Plain SQL on the pool: the batches move too many rows for Prisma's query layer to pay off.
-    const result = await bulkTransaction(db, async (sql) => {
-      // Two connections' syncs finishing together would otherwise write the same people in
-      // different orders (and deadlock) or from different snapshots.
-      await sql.query('SELECT pg_advisory_xact_lock(hashtext($1))', [LOCK]);
-      return deriveBatch(sql, batch, settings, now, actor);
-    });
-    changed += result.changed;
-    levelChanges += result.levelChanges;
-  }
-  if (full) {
-    await db.vipDeriveState.upsert({
-      where: { id: 1 },
-      create: { id: 1, rulesHash: settings.rules.hash, fullDerivedAt: now },
-      update: { rulesHash: settings.rules.hash, fullDerivedAt: now },
-    });
-  }
-  const distribution = await currentLevelDistribution(db, settings.rules);
-  return { full, people: emails.length, changed, levelChanges, durationMs: Date.now() - started, distribution };
+    // Two batches overlap: while one writes (Postgres busy), the next reads and decides (this
+    // process busy). Each batch is one transaction; its writes take a transaction lock, so batches
+    // write one after another, in order, and at most two transactions are open at a time. (The
+    // lock also keeps a second worker, should its whole-derivation lock connection have died,
+    // from writing the same people in another order: a deadlock.)
+    const batchSize = opts.batchSize ?? DERIVE_BATCH_SIZE;
+    const batches: Promise<{ changed: number; levelChanges: number }>[] = [];
+    let failed = false;
+    for (let i = 0; i < emails.length && !failed; i += batchSize) {
+      const batch = emails.slice(i, i + batchSize);
+      let writing!: () => void;
+      const nowWriting = new Promise<void>((resolve) => (writing = resolve));
+      // Plain SQL on the pool: the batches move too many rows for Prisma's query layer to pay off.
+      const done = bulkTransaction(db, (sql) => deriveBatch(sql, batch, settings, now, actor, async () => {
+        await sql.query('SELECT pg_advisory_xact_lock(hashtext($1))', [LOCK]);
+        writing();
+      }));
+      done.catch(() => {
+        failed = true;
+      });
+      batches.push(done);
+      await Promise.race([nowWriting, done]);
+    }
+    const results = await Promise.all(batches);
+    const changed = results.reduce((n, r) => n + r.changed, 0);
+    const levelChanges = results.reduce((n, r) => n + r.levelChanges, 0);
+    if (full) {
+      await db.vipDeriveState.upsert({
+        where: { id: 1 },
+        create: { id: 1, rulesHash: settings.rules.hash, fullDerivedAt: listedAt },
+        update: { rulesHash: settings.rules.hash, fullDerivedAt: listedAt },
+      });
+    }
+    const distribution = await currentLevelDistribution(db, settings.rules);
+    return { full, people: emails.length, changed, levelChanges, durationMs: Date.now() - started, distribution };
+  });
 }

@@ -156,13 +156,20 @@ function day(date: Date): string {
 }
 
 /** Key-sorted JSON, so values read back from jsonb compare equal to freshly built ones. */
+/** JSON with object keys sorted, so equal values give equal text whatever order their keys came in. */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value ?? null, (_key, v: unknown) => {
-    if (v && typeof v === 'object' && !Array.isArray(v)) {
-      return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-    }
-    return v;
-  });
+  if (value === null || value === undefined) return 'null';
+  if (typeof value !== 'object') return JSON.stringify(value);
+  if (value instanceof Date) return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined || typeof v === 'function' ? 'null' : canonicalJson(v))).join(',')}]`;
+  const keys = Object.keys(value).sort();
+  const parts: string[] = [];
+  for (const key of keys) {
+    const v = (value as Record<string, unknown>)[key];
+    if (v === undefined || typeof v === 'function') continue;
+    parts.push(`${JSON.stringify(key)}:${canonicalJson(v)}`);
+  }
+  return `{${parts.join(',')}}`;
 }
 
 function sameTime(a: Date | null, b: Date | null): boolean {
@@ -170,13 +177,13 @@ function sameTime(a: Date | null, b: Date | null): boolean {
 }
 
 function columnsEqual(a: VipColumns, b: ExistingVip): boolean {
+  // Plain values first: most differences show there, before any JSON is built.
   return a.name === b.name && a.company === b.company && a.phone === b.phone && a.title === b.title &&
-    canonicalJson(a.fieldSources) === canonicalJson(b.fieldSources) &&
     a.level === b.level && a.levelReason === b.levelReason && a.levelSource === b.levelSource &&
     a.crmLevel === b.crmLevel && a.crmLevelReason === b.crmLevelReason &&
     a.validated === b.validated && sameTime(a.validatedAt, b.validatedAt) && a.validatedBy.join(',') === b.validatedBy.join(',') &&
-    a.stale === b.stale && a.staleReason === b.staleReason && sameTime(a.staleSince, b.staleSince) &&
-    canonicalJson(a.staleEvidence) === canonicalJson(b.staleEvidence) && sameTime(a.staleConfirmedAt, b.staleConfirmedAt);
+    a.stale === b.stale && a.staleReason === b.staleReason && sameTime(a.staleSince, b.staleSince) && sameTime(a.staleConfirmedAt, b.staleConfirmedAt) &&
+    canonicalJson(a.fieldSources) === canonicalJson(b.fieldSources) && canonicalJson(a.staleEvidence) === canonicalJson(b.staleEvidence);
 }
 
 function refKey(r: { connectionId: string; crmId: string }): string {
@@ -184,7 +191,9 @@ function refKey(r: { connectionId: string; crmId: string }): string {
 }
 
 function refsEqual(next: RefRow[], previous: PreviousRef[]): boolean {
-  const shape = (r: RefRow | PreviousRef) => canonicalJson([r.connectionId, r.system, r.crmId, r.status, r.baselineCompanyCrmId, r.baselineDomainMatched]);
+  if (next.length !== previous.length) return false;
+  // An array of plain values: JSON.stringify is already canonical.
+  const shape = (r: RefRow | PreviousRef) => JSON.stringify([r.connectionId, r.system, r.crmId, r.status, r.baselineCompanyCrmId, r.baselineDomainMatched]);
   const a = next.map(shape).sort();
   const b = previous.map(shape).sort();
   return a.length === b.length && a.every((v, i) => v === b[i]);

@@ -16,6 +16,21 @@ export function isPhoneCountry(code: string): code is CountryCode {
  * the library's current allocation tables, and dropping those would lose more than it protects.
  */
 export function normalizePhone(raw: unknown, defaultCountry: string = DEFAULT_PHONE_COUNTRY): PhoneCheck {
+  if (typeof raw !== 'string') return readPhone(raw, defaultCountry);
+  // Each sync re-derives the people it touched: remember recent answers (parsing is the costly part).
+  const key = `${defaultCountry}\u0000${raw}`;
+  const known = recent.get(key);
+  if (known) return known;
+  const check = readPhone(raw, defaultCountry);
+  if (recent.size >= RECENT_MAX) recent.clear();
+  recent.set(key, check);
+  return check;
+}
+
+const RECENT_MAX = 200_000;
+const recent = new Map<string, PhoneCheck>();
+
+function readPhone(raw: unknown, defaultCountry: string): PhoneCheck {
   if (typeof raw !== 'string' || raw.trim() === '') return { ok: false, reason: 'phone is empty' };
   if (!isPhoneCountry(defaultCountry)) return { ok: false, reason: `default country "${defaultCountry}" is not an ISO 3166 code libphonenumber knows` };
   // Letters other than an extension marker mean this is not a phone number (e.g. "call reception").
