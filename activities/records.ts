@@ -3,6 +3,7 @@
 // functions, no I/O.
 import { createHash } from 'node:crypto';
 import type { CrmCompanyRecord, CrmContactRecord } from './crm/types.js';
+import { jsonHasNul, jsonWithoutNul, textWithoutNul } from './pg-safe.js';
 import { normalizeEmail } from './vip/email.js';
 import { parseExplicitVipLevel } from './vip/level.js';
 
@@ -62,14 +63,28 @@ export function oversizeReason(properties: Record<string, unknown>, serialized: 
 
 /** The payload kept with a rejection: enough to see what was wrong without storing megabytes. */
 function payloadOf(record: { crmId: string; properties: Record<string, unknown> }, serialized: string): unknown {
-  return serialized.length > MAX_RECORD_BYTES ? { crmId: record.crmId, truncated: serialized.slice(0, 2_000) } : record;
+  const payload = serialized.length > MAX_RECORD_BYTES ? { crmId: record.crmId, truncated: serialized.slice(0, 2_000) } : record;
+  const text = JSON.stringify(payload);
+  return jsonHasNul(text) ? JSON.parse(jsonWithoutNul(text)) : payload;
+}
+
+/** The reason a record holds what Postgres cannot store (a NUL character), or null. */
+export function nulReason(properties: Record<string, unknown>, serialized: string, fields: Record<string, string | null | undefined>): string | null {
+  for (const [name, value] of Object.entries(fields)) {
+    if (typeof value === 'string' && value.includes('\u0000')) return `${name} contains a NUL character, which cannot be stored`;
+  }
+  if (!jsonHasNul(serialized)) return null;
+  for (const [name, value] of Object.entries(properties)) {
+    if (jsonHasNul(JSON.stringify(value) ?? '')) return `property "${name}" contains a NUL character, which cannot be stored`;
+  }
+  return 'a property contains a NUL character, which cannot be stored';
 }
 
 export function companyRow(record: CrmCompanyRecord): CompanyRow | Rejection {
   const properties = JSON.stringify(record.properties);
   if (!record.crmId) return { crmId: null, reason: 'record has no id', payload: record };
-  const oversize = oversizeReason(record.properties, properties);
-  if (oversize) return { crmId: record.crmId, reason: oversize, payload: payloadOf(record, properties) };
+  const bad = oversizeReason(record.properties, properties) ?? nulReason(record.properties, properties, { id: record.crmId, name: record.name, domain: record.domain });
+  if (bad) return { crmId: textWithoutNul(record.crmId), reason: bad, payload: payloadOf(record, properties) };
   const row = {
     crmId: record.crmId,
     name: record.name,
@@ -83,10 +98,13 @@ export function companyRow(record: CrmCompanyRecord): CompanyRow | Rejection {
 /** A contact row, or the reason the record cannot be taken in. */
 export function contactRow(record: CrmContactRecord): ContactRow | Rejection {
   const properties = JSON.stringify(record.properties);
-  const reject = (reason: string): Rejection => ({ crmId: record.crmId || null, reason, payload: payloadOf(record, properties) });
+  const reject = (reason: string): Rejection => ({ crmId: record.crmId ? textWithoutNul(record.crmId) : null, reason, payload: payloadOf(record, properties) });
   if (!record.crmId) return reject('record has no id');
-  const oversize = oversizeReason(record.properties, properties);
-  if (oversize) return reject(oversize);
+  const bad = oversizeReason(record.properties, properties) ?? nulReason(record.properties, properties, {
+    id: record.crmId, email: record.email, firstName: record.firstName, lastName: record.lastName, title: record.title,
+    phone: record.phone, companyId: record.companyCrmId, ownerId: record.ownerId,
+  });
+  if (bad) return reject(bad);
   const email = normalizeEmail(record.email);
   if (!email.ok) return reject(email.reason);
   const level = parseExplicitVipLevel(record.explicitVipLevel);

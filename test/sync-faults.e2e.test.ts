@@ -100,18 +100,22 @@ describe('sync under CRM faults', () => {
     expect(await stored(h.hubspotId)).toEqual(hubspotTruth(now).filter(([id]) => id !== '5001'));
   });
 
-  it('quarantines absurd field sizes and duplicate emails inside one CRM, and takes the rest', async () => {
+  it('quarantines absurd field sizes, NUL characters and duplicate emails inside one CRM, and takes the rest', async () => {
     const now = structuredClone(data);
     now.salesforce.Contact[5]!.Title = 'x'.repeat(20_000);
     now.salesforce.Contact[6]!.Email = String(now.salesforce.Contact[7]!.Email).toUpperCase();
+    now.salesforce.Contact[8]!.LastName = 'Null\u0000Byte';
     h.salesforce.load(now.salesforce);
     const summary = await h.sync(h.salesforceId);
-    expect(summary).toMatchObject({ quarantined: 2, created: 0 });
+    expect(summary).toMatchObject({ quarantined: 3, created: 0 });
     const reasons = await h.db.quarantinedRecord.findMany({ where: { connectionId: h.salesforceId }, orderBy: { crmId: 'asc' } });
     expect(reasons.map((r) => [r.crmId, r.reason])).toEqual([
       [now.salesforce.Contact[5]!.Id, 'field Title is 20000 characters long (limit 10000)'],
       [now.salesforce.Contact[6]!.Id, `duplicate email ${String(now.salesforce.Contact[7]!.Email)}: contact ${now.salesforce.Contact[7]!.Id} in this CRM has it too`],
+      [now.salesforce.Contact[8]!.Id, 'lastName contains a NUL character, which cannot be stored'],
     ]);
+    // The quarantined payload keeps the record, with the NUL made visible.
+    expect(JSON.stringify(reasons[2]!.payload)).toContain('Null\uFFFDByte');
     // What was stored before for the quarantined records is kept as it was.
     const kept = await h.db.crmContact.findUniqueOrThrow({
       where: { connectionId_crmId: { connectionId: h.salesforceId, crmId: now.salesforce.Contact[5]!.Id } },

@@ -4,6 +4,7 @@
 // saying so in the log.
 import { userInfo } from 'node:os';
 import { bulkTransaction, type Db } from '../db.js';
+import { jsonWithoutNul, textWithoutNul } from '../pg-safe.js';
 import { logger } from '../../worker/logger.js';
 
 export type Surface = 'activity' | 'cli' | 'http' | 'mcp';
@@ -51,13 +52,6 @@ export async function writeAudit(db: AuditDb, entry: AuditEntry): Promise<void> 
   await db.auditLog.create({ data: toRow(entry) });
 }
 
-// Postgres text and jsonb cannot hold NUL; a hostile lookup string must still be auditable, so
-// NUL becomes U+FFFD: raw in text columns, and as the JSON escape \u0000 (but not an escaped
-// backslash followed by "u0000") in the batch document.
-const withoutNul = (text: string) => (text.includes('\u0000') ? text.replace(/\u0000/g, '\uFFFD') : text);
-const NUL_ESCAPE = /(?<!\\)((?:\\\\)*)\\u0000/g;
-const jsonWithoutNul = (json: string) => (json.includes('\\u0000') ? json.replace(NUL_ESCAPE, '$1\\uFFFD') : json);
-
 function isDataError(error: unknown): boolean {
   // pg's errors carry the SQLSTATE as `code`; Prisma's put it in the message or meta.
   const code = (error as { code?: unknown })?.code;
@@ -69,10 +63,10 @@ function isDataError(error: unknown): boolean {
 function toRow(entry: AuditEntry) {
   return {
     at: entry.at ?? new Date(),
-    actor: withoutNul(entry.actor.name),
+    actor: textWithoutNul(entry.actor.name),
     surface: entry.actor.surface,
     action: entry.action,
-    subject: entry.subject == null ? null : withoutNul(entry.subject),
+    subject: entry.subject == null ? null : textWithoutNul(entry.subject),
     details: entry.details == null ? undefined : (JSON.parse(jsonWithoutNul(JSON.stringify(entry.details))) as object),
     workflowId: entry.actor.workflowId ?? null,
     runId: entry.actor.runId ?? null,
@@ -94,8 +88,8 @@ FROM json_array_elements($1::json) AS e`;
 function toQueued(entry: AuditEntry, now: number): QueuedEntry {
   const actor = entry.actor;
   return [
-    entry.at ? entry.at.getTime() : now, withoutNul(actor.name), actor.surface, entry.action,
-    entry.subject == null ? null : withoutNul(entry.subject), entry.details ?? null, actor.workflowId ?? null, actor.runId ?? null,
+    entry.at ? entry.at.getTime() : now, textWithoutNul(actor.name), actor.surface, entry.action,
+    entry.subject == null ? null : textWithoutNul(entry.subject), entry.details ?? null, actor.workflowId ?? null, actor.runId ?? null,
   ];
 }
 
