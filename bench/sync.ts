@@ -169,7 +169,7 @@ function procStatusMb(pid: number, field: 'VmHWM' | 'VmRSS'): number | null {
 async function startWorkerProcess(env: Record<string, string>, log: Log): Promise<WorkerProcess> {
   const child = track(
     // BENCH_PROFILE_DIR=dir writes a V8 CPU profile of each worker process there.
-    spawn(process.execPath, [...profileArgs(), '--expose-gc', '--import', 'tsx', join(REPO_DIR, 'bench/worker-process.ts')], {
+    spawn(process.execPath, [...profileArgs(), ...(process.env.BENCH_WORKER_FLAGS ?? '').split(' ').filter(Boolean), '--expose-gc', '--import', 'tsx', join(REPO_DIR, 'bench/worker-process.ts')], {
       cwd: REPO_DIR,
       env: { ...process.env, VIPSYNC_LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -143,6 +143,17 @@ describe('VIP levels, validation and stale VIPs across HubSpot and Salesforce', 
     });
   });
 
+  it("a person whose derivation never happened is derived by their connection's next sync, even with no CRM change", async () => {
+    const email = "o'brien@acme.com";
+    const before = await vip(email);
+    await h.db.vip.delete({ where: { email } }); // as if the run that wrote them had died before deriving
+    const summary = await h.sync(h.salesforceId);
+    expect(summary).toMatchObject({ created: 0, updated: 0 });
+    const after = await vip(email);
+    const comparable = ({ id: _id, createdAt: _c, updatedAt: _u, validatedAt: _v, ...rest }: typeof before) => rest;
+    expect(comparable(after)).toEqual(comparable(before));
+  });
+
   it('CRM changes between two syncs change exactly the expected people: departed title, moved company, hard bounce', async () => {
     const changed = structuredClone(data);
     const contact = (id: string) => changed.hubspot.contacts.find((c) => c.id === id)!;

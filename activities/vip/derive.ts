@@ -1,8 +1,9 @@
 // Keeps the VIP list (one row per person) in step with the CRM records. After a sync only the
-// people that sync touched are re-derived (plus stale people whose grace period ran out); a new
-// rules file or a first run derives everyone. People are processed in batches: one query loads a
-// batch's CRM records, derivePerson (pure) decides, and one statement per table writes back only
-// what changed, so the cost grows with the number of contacts, not with round trips.
+// people that sync touched are re-derived (plus stale people whose grace period ran out, and any
+// of its people never derived); a new rules file derives everyone. People are processed in
+// batches: one query loads a batch's CRM records, derivePerson (pure) decides, and one statement
+// per table writes back only what changed, so the cost grows with the number of contacts, not
+// with round trips.
 import { bulkTransaction, withSessionLock, type Db, type Sql } from '../db.js';
 import { levelDistribution, type LevelDistribution } from './distribution.js';
 import {
@@ -68,6 +69,11 @@ SELECT DISTINCT email FROM (
   SELECT v.email FROM vips v
    WHERE v.stale AND v.stale_confirmed_at IS NULL AND v.manual_level IS NULL AND v.level IS NOT NULL
      AND v.stale_since <= now() - make_interval(days => $3::int)
+  UNION ALL
+  -- People of this connection never derived at all (a run whose derivation never happened).
+  SELECT c.email_normalized FROM crm_contacts c
+   WHERE c.connection_id = $2 AND c.email_normalized IS NOT NULL
+     AND NOT EXISTS (SELECT 1 FROM vips v WHERE v.email = c.email_normalized)
 ) t WHERE email IS NOT NULL ORDER BY email`;
 
 const EVERYONE = `
@@ -383,7 +389,11 @@ export async function deriveVips(db: Db, settings: VipSettings, opts: DeriveOpti
     const now = opts.now ?? new Date();
     const actor = opts.actor ?? (opts.syncRunId ? `sync-run:${opts.syncRunId}` : 'derive');
     const state = await db.vipDeriveState.findUnique({ where: { id: 1 } });
-    const full = opts.emails === undefined && (opts.full === true || !opts.syncRunId || !opts.connectionId || state?.rulesHash !== settings.rules.hash);
+    // Everyone is derived again when the rules changed (or when asked). The very first derivation
+    // is not full: each sync run's derivation covers the people that run touched, so two
+    // connections' first syncs derive their own people once each, not everyone twice.
+    const full = opts.emails === undefined
+      && (opts.full === true || !opts.syncRunId || !opts.connectionId || (state !== null && state.rulesHash !== settings.rules.hash));
     // A full derivation under the same rules that listed everyone after this run's writes had all
     // committed has already derived everything this run touched.
     const coveredByFull = !full && opts.emails === undefined && state?.rulesHash === settings.rules.hash
@@ -433,6 +443,9 @@ export async function deriveVips(db: Db, settings: VipSettings, opts: DeriveOpti
         create: { id: 1, rulesHash: settings.rules.hash, fullDerivedAt: listedAt },
         update: { rulesHash: settings.rules.hash, fullDerivedAt: listedAt },
       });
+    } else if (state === null && opts.emails === undefined) {
+      // The first derivation: the list is now derived under these rules.
+      await db.vipDeriveState.upsert({ where: { id: 1 }, create: { id: 1, rulesHash: settings.rules.hash, fullDerivedAt: null }, update: {} });
     }
     const distribution = await currentLevelDistribution(db, settings.rules);
     return { full, people: emails.length, changed, levelChanges, durationMs: Date.now() - started, distribution };
