@@ -29,6 +29,7 @@ const FIGURES: { key: keyof SyncBenchResult | string; label: string; digits: num
   { key: 'unthrottledContactsPerSec', label: 'unthrottledContactsPerSec (target >= 20,000)', digits: 0 },
   { key: 'copyRowsPerSec', label: 'copyRowsPerSec (raw COPY, same rows)', digits: 0 },
   { key: 'peakRssMb', label: 'peakRssMb (worker, target < 300 at 1M)', digits: 0 },
+  { key: 'hubspotContactCallsPer1000', label: '  HubSpot calls per 1000, contacts alone', digits: 2 },
   { key: 'hubspotRecordsPerCall', label: '  HubSpot records per call (full)', digits: 1 },
   { key: 'hubspotFullApiSeconds', label: '  HubSpot full sync API seconds', digits: 1 },
   { key: 'hubspotFullMinimumSeconds', label: '  ... at the rate limit', digits: 1 },

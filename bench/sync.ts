@@ -87,6 +87,7 @@ interface EmulatorProcess {
 interface HubSpotStats {
   requests: number;
   searchRequests: number;
+  contactRequests: number;
   http429: number;
   companies: number;
   contacts: number;
@@ -450,6 +451,8 @@ async function limitedPhase(stack: BenchStack, phase: Phase, contacts: number, l
       hubspotFullRecordsFetched: hubspotFetched,
       hubspotFullDataCalls: hsCalls,
       hubspotFullSearchCalls: hsSearchCalls,
+      // The contacts' own share of apiCallsPer1000Full (companies and archived listings are the rest).
+      hubspotContactCallsPer1000: round((hs1.contactRequests - hs0.contactRequests) / (hs0.contacts / 1000), 2),
       hubspotRecordsPerCall: round(hsCalls ? hubspotFetched / (hsCalls - hs429) : Number.NaN, 1),
       hubspotFullApiSeconds: round(apiSeconds, 1),
       hubspotFullMinimumSeconds: round(minimumSeconds, 1),

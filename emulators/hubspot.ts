@@ -25,6 +25,8 @@ export interface HubSpotEmulatorOptions {
 export interface EmulatorStats {
   requests: number;
   searchRequests: number;
+  /** Requests for contacts (list, search, archived, batch): the figure that grows with a portal's contacts. */
+  contactRequests: number;
   http429: number;
 }
 
@@ -37,7 +39,7 @@ export async function startHubSpotEmulator(opts: HubSpotEmulatorOptions): Promis
   store.load(opts.data);
   const limiter = new HubSpotRateLimiter(opts.rateLimits);
   const faults = new FaultInjector();
-  const stats: EmulatorStats = { requests: 0, searchRequests: 0, http429: 0 };
+  const stats: EmulatorStats = { requests: 0, searchRequests: 0, contactRequests: 0, http429: 0 };
   let url = '';
 
   const app = createEmulatorServer();
@@ -70,6 +72,7 @@ export async function startHubSpotEmulator(opts: HubSpotEmulatorOptions): Promis
       stats.requests++;
       const isSearch = (request.routeOptions.config as { search?: boolean }).search === true;
       if (isSearch) stats.searchRequests++;
+      if (request.url.includes('/objects/contacts')) stats.contactRequests++;
       if (request.headers.authorization !== `Bearer ${opts.accessToken}`) {
         return reply.code(401).send(hubSpotError('INVALID_AUTHENTICATION', AUTHENTICATION_MESSAGE));
       }

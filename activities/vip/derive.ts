@@ -20,6 +20,8 @@ import type { VipRules } from './rules.js';
 import type { VipSettings } from './settings.js';
 
 export const DERIVE_BATCH_SIZE = 2000;
+/** People decided between two turns of the event loop. */
+const YIELD_EVERY = 100;
 
 export interface DeriveOptions {
   /** Derive the people this sync run touched (with connectionId); otherwise everyone. */
@@ -295,7 +297,14 @@ async function deriveBatch(
   const refsBy = groupBy(refs, (r) => r.email);
 
   const decisions: { email: string; decision: PersonDecision }[] = [];
+  let sinceYield = 0;
   for (const email of emails) {
+    // Deciding a batch takes a few hundred milliseconds of CPU: let the other work of this worker
+    // (a sync's page requests, paced to the rate limit) go on in between.
+    if (++sinceYield === YIELD_EVERY) {
+      sinceYield = 0;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
     const personRecords = (recordsBy.get(email) ?? []).map(toRecord);
     const personRefs = refsBy.get(email) ?? [];
     const existing = vipsBy.get(email);
