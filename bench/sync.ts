@@ -2,7 +2,7 @@
 // Temporal schedules through triggerSync/waitForSync, the emulators' own request counters), so
 // they keep measuring the same thing while the sync engine changes underneath.
 //
-// Two phases, each with a fresh database, its own emulator process and its own worker process:
+// Two phases, each with a fresh database, its own emulator processes (one per CRM) and its own worker process:
 // - limits on (the emulators' defaults): full sync of both connections, then a no-change run;
 // - limits off: a full sync end to end, then the raw COPY rate of the same rows.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -107,23 +107,27 @@ async function getJson<T>(url: string): Promise<T> {
   return (await response.json()) as T;
 }
 
-/** Both emulators in one child process holding the generated dataset (`emulators/main.ts --demo N`). */
+/**
+ * One child process per CRM emulator (`emulators/main.ts --demo N --only CRM`), each holding the
+ * generated dataset (same seed, same data) and a CPU of its own, like the real services: one
+ * emulator's work never delays the other's answers.
+ */
 async function startEmulatorProcess(contacts: number, rateLimits: boolean, log: Log): Promise<EmulatorProcess> {
-  const args = ['--max-old-space-size=8192', '--import', 'tsx', join(REPO_DIR, 'emulators/main.ts'), '--demo', String(contacts)];
-  if (!rateLimits) args.push('--no-rate-limits');
-  const child = track(spawn(process.execPath, [...profileArgs(), ...args], { cwd: REPO_DIR, stdio: ['ignore', 'pipe', 'inherit'] }));
   const startedAt = Date.now();
   const timeoutMs = 120_000 + contacts / 10; // generating 1M contacts takes ~30 s
-  try {
-    const urls = await new Promise<{ hubspot: string; salesforce: string }>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the emulators did not start within ${timeoutMs / 1000} s`)), timeoutMs);
+  const start = (only: 'hubspot' | 'salesforce') => {
+    const args = ['--max-old-space-size=8192', '--import', 'tsx', join(REPO_DIR, 'emulators/main.ts'), '--demo', String(contacts), '--only', only];
+    if (!rateLimits) args.push('--no-rate-limits');
+    const child = track(spawn(process.execPath, [...profileArgs(), ...args], { cwd: REPO_DIR, stdio: ['ignore', 'pipe', 'inherit'] }));
+    const url = new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the ${only} emulator did not start within ${timeoutMs / 1000} s`)), timeoutMs);
       const lines = createInterface({ input: child.stdout! });
       lines.on('line', (line) => {
         try {
-          const parsed = JSON.parse(line) as { hubspot?: string; salesforce?: string };
-          if (parsed.hubspot && parsed.salesforce) {
+          const parsed = JSON.parse(line) as Record<string, string | undefined>;
+          if (parsed[only]) {
             clearTimeout(timer);
-            resolve({ hubspot: parsed.hubspot, salesforce: parsed.salesforce });
+            resolve(parsed[only]);
           }
         } catch {
           // not the readiness line
@@ -131,19 +135,28 @@ async function startEmulatorProcess(contacts: number, rateLimits: boolean, log: 
       });
       child.once('exit', () => {
         clearTimeout(timer);
-        reject(new Error(`the emulator process ${exitDescription(child)} before it was ready`));
+        reject(new Error(`the ${only} emulator process ${exitDescription(child)} before it was ready`));
       });
     });
-    log(`emulators with ${contacts.toLocaleString('en-US')} contacts ready in ${seconds(Date.now() - startedAt)} s (rate limits ${rateLimits ? 'on' : 'off'}, pid ${child.pid})`);
+    return { child, url };
+  };
+  const hubspot = start('hubspot');
+  const salesforce = start('salesforce');
+  const stopBoth = async (signal: NodeJS.Signals, graceMs: number) => {
+    await Promise.all([stopChild(hubspot.child, signal, graceMs), stopChild(salesforce.child, signal, graceMs)]);
+  };
+  try {
+    const [hubspotUrl, salesforceUrl] = await Promise.all([hubspot.url, salesforce.url]);
+    log(`emulators with ${contacts.toLocaleString('en-US')} contacts ready in ${seconds(Date.now() - startedAt)} s (rate limits ${rateLimits ? 'on' : 'off'}, pids ${hubspot.child.pid} and ${salesforce.child.pid})`);
     return {
-      hubspotUrl: urls.hubspot,
-      salesforceUrl: urls.salesforce,
-      hubspotStats: () => getJson<HubSpotStats>(`${urls.hubspot}/__emulator/stats`),
-      salesforceStats: () => getJson<SalesforceStats>(`${urls.salesforce}/__emulator/stats`),
-      stop: () => stopChild(child, 'SIGTERM', 10_000),
+      hubspotUrl,
+      salesforceUrl,
+      hubspotStats: () => getJson<HubSpotStats>(`${hubspotUrl}/__emulator/stats`),
+      salesforceStats: () => getJson<SalesforceStats>(`${salesforceUrl}/__emulator/stats`),
+      stop: () => stopBoth('SIGTERM', 10_000),
     };
   } catch (error) {
-    await stopChild(child, 'SIGKILL', 5_000);
+    await stopBoth('SIGKILL', 5_000);
     throw error;
   }
 }

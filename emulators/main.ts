@@ -1,12 +1,12 @@
 // Runs both emulators as one process (demo stack, manual testing) or in-process via startEmulators.
-//   tsx emulators/main.ts --hubspot-port P --salesforce-port Q [--fixture FILE | --demo N]
+//   tsx emulators/main.ts --hubspot-port P --salesforce-port Q [--fixture FILE | --demo N] [--only hubspot|salesforce]
 //     [--hubspot-token T] [--salesforce-client-id ID --salesforce-client-secret S] [--no-rate-limits]
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { generateDemoFixture } from './demo-data.js';
 import { loadFixtureFile, type Fixture } from './fixture.js';
-import { startHubSpotEmulator, type HubSpotEmulator } from './hubspot.js';
-import { startSalesforceEmulator, type SalesforceEmulator } from './salesforce.js';
+import { startHubSpotEmulator, type HubSpotEmulator, type HubSpotEmulatorOptions } from './hubspot.js';
+import { startSalesforceEmulator, type SalesforceEmulator, type SalesforceEmulatorOptions } from './salesforce.js';
 
 /** Credentials the emulators accept when none are given; the dev stack uses the same ones. */
 export const DEFAULT_EMULATOR_CREDENTIALS = {
@@ -37,23 +37,30 @@ export function emptyFixture(): Fixture {
   return { hubspot: { companies: [], contacts: [] }, salesforce: { Account: [], Contact: [] } };
 }
 
-export async function startEmulators(opts: StartEmulatorsOptions = {}): Promise<RunningEmulators> {
-  const fixture = opts.fixture ?? emptyFixture();
-  const hubspot = await startHubSpotEmulator({
-    data: fixture.hubspot,
+function hubspotOptions(opts: StartEmulatorsOptions): HubSpotEmulatorOptions {
+  return {
+    data: (opts.fixture ?? emptyFixture()).hubspot,
     accessToken: opts.hubspotToken ?? DEFAULT_EMULATOR_CREDENTIALS.hubspotAccessToken,
     host: opts.host,
     port: opts.hubspotPort,
     rateLimits: opts.rateLimits === false ? false : undefined,
-  });
+  };
+}
+
+function salesforceOptions(opts: StartEmulatorsOptions): SalesforceEmulatorOptions {
+  return {
+    data: (opts.fixture ?? emptyFixture()).salesforce,
+    clientId: opts.salesforceClientId ?? DEFAULT_EMULATOR_CREDENTIALS.salesforceClientId,
+    clientSecret: opts.salesforceClientSecret ?? DEFAULT_EMULATOR_CREDENTIALS.salesforceClientSecret,
+    host: opts.host,
+    port: opts.salesforcePort,
+  };
+}
+
+export async function startEmulators(opts: StartEmulatorsOptions = {}): Promise<RunningEmulators> {
+  const hubspot = await startHubSpotEmulator(hubspotOptions(opts));
   try {
-    const salesforce = await startSalesforceEmulator({
-      data: fixture.salesforce,
-      clientId: opts.salesforceClientId ?? DEFAULT_EMULATOR_CREDENTIALS.salesforceClientId,
-      clientSecret: opts.salesforceClientSecret ?? DEFAULT_EMULATOR_CREDENTIALS.salesforceClientSecret,
-      host: opts.host,
-      port: opts.salesforcePort,
-    });
+    const salesforce = await startSalesforceEmulator(salesforceOptions(opts));
     return { hubspot, salesforce, close: async () => void (await Promise.all([hubspot.close(), salesforce.close()])) };
   } catch (error) {
     await hubspot.close();
@@ -75,16 +82,19 @@ async function main(argv: string[]): Promise<void> {
       'salesforce-client-id': { type: 'string' },
       'salesforce-client-secret': { type: 'string' },
       'no-rate-limits': { type: 'boolean' },
+      only: { type: 'string' },
     },
     strict: true,
   });
+  const only = values.only;
+  if (only !== undefined && only !== 'hubspot' && only !== 'salesforce') throw new Error(`--only expects hubspot or salesforce, got '${only}'`);
   if (values.fixture && values.demo) throw new Error('give either --fixture FILE or --demo N, not both');
   const fixture = values.fixture
     ? await loadFixtureFile(values.fixture)
     : values.demo
       ? generateDemoFixture({ contacts: wholeNumber('--demo', values.demo), seed: values.seed ? wholeNumber('--seed', values.seed) : undefined })
       : emptyFixture();
-  const emulators = await startEmulators({
+  const options: StartEmulatorsOptions = {
     fixture,
     host: values.host,
     hubspotPort: values['hubspot-port'] ? wholeNumber('--hubspot-port', values['hubspot-port']) : undefined,
@@ -93,9 +103,16 @@ async function main(argv: string[]): Promise<void> {
     salesforceClientId: values['salesforce-client-id'],
     salesforceClientSecret: values['salesforce-client-secret'],
     rateLimits: !values['no-rate-limits'],
-  });
+  };
+  // --only: one CRM per process, so each has a CPU of its own like the real services (benchmarks).
+  const emulators: { urls: { hubspot?: string; salesforce?: string }; close(): Promise<void> } =
+    only === 'hubspot'
+      ? await startHubSpotOnly(options)
+      : only === 'salesforce'
+        ? await startSalesforceOnly(options)
+        : await startEmulators(options).then((both) => ({ urls: { hubspot: both.hubspot.url, salesforce: both.salesforce.url }, close: () => both.close() }));
   // One JSON line on stdout is the readiness signal parent processes wait for.
-  process.stdout.write(`${JSON.stringify({ hubspot: emulators.hubspot.url, salesforce: emulators.salesforce.url })}\n`);
+  process.stdout.write(`${JSON.stringify(emulators.urls)}\n`);
   const stop = () => {
     emulators.close().then(
       () => process.exit(0),
@@ -107,6 +124,16 @@ async function main(argv: string[]): Promise<void> {
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+}
+
+async function startHubSpotOnly(opts: StartEmulatorsOptions) {
+  const hubspot = await startHubSpotEmulator(hubspotOptions(opts));
+  return { urls: { hubspot: hubspot.url }, close: () => hubspot.close() };
+}
+
+async function startSalesforceOnly(opts: StartEmulatorsOptions) {
+  const salesforce = await startSalesforceEmulator(salesforceOptions(opts));
+  return { urls: { salesforce: salesforce.url }, close: () => salesforce.close() };
 }
 
 function wholeNumber(flag: string, text: string): number {

@@ -9,7 +9,7 @@ import { parseFixture, type HubSpotObject, type SObject } from '../emulators/fix
 import { startHubSpotEmulator, type HubSpotEmulator } from '../emulators/hubspot.js';
 import { startEmulators } from '../emulators/main.js';
 import { startSalesforceEmulator, type SalesforceEmulator } from '../emulators/salesforce.js';
-import { executeSoql } from '../emulators/salesforce/query-engine.js';
+import { executeSoql, firstInOrder } from '../emulators/salesforce/query-engine.js';
 import { parseSoql } from '../emulators/salesforce/soql-parser.js';
 import { SalesforceStore } from '../emulators/salesforce/store.js';
 
@@ -549,5 +549,34 @@ describe('fixtures and the emulator process API', () => {
     } finally {
       await emulators.close();
     }
+  });
+});
+
+describe('firstInOrder (ORDER BY ... LIMIT without sorting every match)', () => {
+  // A small deterministic generator: the same cases on every run.
+  function numbers(seed: number, count: number, spread: number): number[] {
+    let x = seed;
+    return Array.from({ length: count }, () => {
+      x = (x * 1103515245 + 12345) % 2 ** 31;
+      return x % spread;
+    });
+  }
+  const byValue = (a: number, b: number) => a - b;
+
+  it.each([
+    ['many duplicates', numbers(1, 5000, 20), 2000],
+    ['all distinct', numbers(2, 3000, 1_000_000), 100],
+    ['fewer matches than the limit', numbers(3, 50, 1000), 2000],
+    ['limit of one', numbers(4, 1000, 1000), 1],
+    ['already sorted', Array.from({ length: 1000 }, (_, i) => i), 10],
+    ['reverse sorted', Array.from({ length: 1000 }, (_, i) => 1000 - i), 10],
+  ])('equals a full sort then slice: %s', (_what, values, limit) => {
+    const keep = (v: number) => v % 3 !== 0;
+    expect(firstInOrder(values, keep, byValue, limit)).toEqual(values.filter(keep).sort(byValue).slice(0, limit));
+  });
+
+  it('returns nothing for a limit of zero or an empty input', () => {
+    expect(firstInOrder([3, 1, 2], () => true, byValue, 0)).toEqual([]);
+    expect(firstInOrder([], () => true, byValue, 5)).toEqual([]);
   });
 });

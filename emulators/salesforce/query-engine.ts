@@ -25,11 +25,52 @@ export function executeSoql(store: SalesforceStore, soql: string, opts: { includ
 
   const select = query.fields.map(resolve);
   const matches = query.where ? compileCondition(store, query.where, resolve, soql) : () => true;
-  const rows = store.all(sobject).filter((record) => (opts.includeDeleted || record.fields.IsDeleted !== true) && matches(record));
-  if (query.orderBy.length > 0) rows.sort(compileOrder(store, query.orderBy, resolve));
+  const keep = (record: StoredRecord) => (opts.includeDeleted || record.fields.IsDeleted !== true) && matches(record);
   const start = query.offset ?? 0;
   const end = query.limit === undefined ? undefined : start + query.limit;
+  if (query.orderBy.length > 0 && end !== undefined) {
+    // ORDER BY ... LIMIT: keep only the first `end` rows while scanning (a keyset walk over a
+    // million records asks this 500 times; sorting every match each time made the emulator, not
+    // the rate limit, the bottleneck).
+    return { sobject, select, rows: firstInOrder(store.all(sobject), keep, compileOrder(store, query.orderBy, resolve), end).slice(start) };
+  }
+  const rows = store.all(sobject).filter(keep);
+  if (query.orderBy.length > 0) rows.sort(compileOrder(store, query.orderBy, resolve));
   return { sobject, select, rows: start > 0 || end !== undefined ? rows.slice(start, end) : rows };
+}
+
+/** The first `count` records by `compare` among those `keep` accepts, sorted: a bounded max-heap. */
+export function firstInOrder<T>(records: readonly T[], keep: (record: T) => boolean, compare: (a: T, b: T) => number, count: number): T[] {
+  if (count <= 0) return [];
+  const heap: T[] = []; // heap[0] is the greatest kept so far
+  const siftDown = (from: number) => {
+    for (let i = from; ;) {
+      const left = 2 * i + 1;
+      const right = left + 1;
+      let largest = i;
+      if (left < heap.length && compare(heap[left]!, heap[largest]!) > 0) largest = left;
+      if (right < heap.length && compare(heap[right]!, heap[largest]!) > 0) largest = right;
+      if (largest === i) return;
+      [heap[i], heap[largest]] = [heap[largest]!, heap[i]!];
+      i = largest;
+    }
+  };
+  for (const record of records) {
+    if (!keep(record)) continue;
+    if (heap.length < count) {
+      heap.push(record);
+      for (let i = heap.length - 1; i > 0;) {
+        const parent = (i - 1) >> 1;
+        if (compare(heap[i]!, heap[parent]!) <= 0) break;
+        [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+        i = parent;
+      }
+    } else if (compare(record, heap[0]!) < 0) {
+      heap[0] = record;
+      siftDown(0);
+    }
+  }
+  return heap.sort(compare);
 }
 
 function resolvePath(store: SalesforceStore, sobject: SObjectName, path: FieldPath, soql: string): ResolvedPath {
