@@ -240,6 +240,20 @@ export async function runLookupBench(opts: { quick: boolean }): Promise<Record<s
 
     const lookupPaths = pool.map((email) => `/v1/lookup?email=${encodeURIComponent(email)}`);
     const figures: Record<string, number> = {};
+    // The steady rate first: after the saturating runs below, Postgres spends a while vacuuming the
+    // audit rows they wrote, which would be charged to this measurement.
+    const trivialFixed = await steadyRate(url, { connections: 16, seconds: seconds * 2, token, paths: ['/health'], rate: 2000 });
+    figures.trivialP99MsAtFixedRate = trivialFixed.p99;
+    log(`2,000 req/s, steady, /health: p50 ${trivialFixed.p50} ms, p99 ${trivialFixed.p99} ms, max ${trivialFixed.max} ms (sender timer lateness p99 ${trivialFixed.lateP99} ms)`);
+    const fixed = await steadyRate(url, { connections: 16, seconds: seconds * 2, token, paths: lookupPaths, rate: 2000 });
+    if (fixed.failures > 0) throw new Error(`lookup at 2,000 req/s: ${fixed.failures} failed requests`);
+    figures.lookupP50Ms = fixed.p50;
+    figures.lookupP99Ms = fixed.p99;
+    figures.lookupMaxMsAtFixedRate = fixed.max;
+    figures.lookupRpsAtFixedRate = Math.round(fixed.rps);
+    figures.senderLateP99MsAtFixedRate = fixed.lateP99;
+    log(`2,000 req/s, steady, lookup: p50 ${fixed.p50} ms, p99 ${fixed.p99} ms, max ${fixed.max} ms (${Math.round(fixed.rps)} req/s achieved; sender timer lateness p99 ${fixed.lateP99} ms)`);
+
     const ratios: number[] = [];
     for (const connections of [1, 16, 64]) {
       const trivial = await cannon(`${url}/health`, { connections, seconds });
@@ -252,17 +266,6 @@ export async function runLookupBench(opts: { quick: boolean }): Promise<Record<s
       log(`${connections} connections: /health ${Math.round(trivial.rps)} req/s, lookup ${Math.round(lookup.rps)} req/s (p50 ${lookup.p50} ms, p99 ${lookup.p99} ms)`);
     }
     figures.lookupRpsRatio = Number(Math.min(...ratios).toFixed(3));
-    const trivialFixed = await steadyRate(url, { connections: 16, seconds: seconds * 2, token, paths: ['/health'], rate: 2000 });
-    figures.trivialP99MsAtFixedRate = trivialFixed.p99;
-    log(`2,000 req/s, steady, /health: p50 ${trivialFixed.p50} ms, p99 ${trivialFixed.p99} ms, max ${trivialFixed.max} ms (sender timer lateness p99 ${trivialFixed.lateP99} ms)`);
-    const fixed = await steadyRate(url, { connections: 16, seconds: seconds * 2, token, paths: lookupPaths, rate: 2000 });
-    if (fixed.failures > 0) throw new Error(`lookup at 2,000 req/s: ${fixed.failures} failed requests`);
-    figures.lookupP50Ms = fixed.p50;
-    figures.lookupP99Ms = fixed.p99;
-    figures.lookupMaxMsAtFixedRate = fixed.max;
-    figures.lookupRpsAtFixedRate = Math.round(fixed.rps);
-    figures.senderLateP99MsAtFixedRate = fixed.lateP99;
-    log(`2,000 req/s, steady, lookup: p50 ${fixed.p50} ms, p99 ${fixed.p99} ms, max ${fixed.max} ms (${Math.round(fixed.rps)} req/s achieved; sender timer lateness p99 ${fixed.lateP99} ms)`);
 
     const activity = await activityBench(db, databaseUrl, temporal.address, pool, opts.quick ? 100 : 300);
     figures.activityLookupMs = Number(activity.lookupMs.toFixed(2));
