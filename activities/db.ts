@@ -26,66 +26,64 @@ export function createDb(databaseUrl: string, opts: { maxConnections?: number } 
   return db;
 }
 
+function poolOf(db: Db, what: string): pg.Pool {
+  const pool = pools.get(db);
+  if (!pool) throw new Error(`${what} needs a client made by createDb`);
+  return pool;
+}
+
+/**
+ * Runs `fn` on a connection of its own from `db`'s pool. The connection may die between two
+ * statements (the statement in flight fails with it); such a connection, or one `fn` marks broken,
+ * is not handed out again.
+ */
+async function withConnection<T>(db: Db, what: string, fn: (client: pg.PoolClient, markBroken: () => void) => Promise<T>): Promise<T> {
+  const client = await poolOf(db, what).connect();
+  let broken = false;
+  const markBroken = () => {
+    broken = true;
+  };
+  client.on('error', markBroken);
+  try {
+    return await fn(client, markBroken);
+  } finally {
+    client.off('error', markBroken);
+    client.release(broken);
+  }
+}
+
 /**
  * Runs `fn` holding a Postgres session advisory lock (on a connection of its own), so work that
  * spans many transactions is done by one process at a time. A connection that dies releases it.
  */
 export async function withSessionLock<T>(db: Db, key: string, fn: () => Promise<T>): Promise<T> {
-  const pool = pools.get(db);
-  if (!pool) throw new Error('withSessionLock needs a client made by createDb');
-  const client = await pool.connect();
-  let broken = false;
-  const onError = () => {
-    broken = true;
-  };
-  client.on('error', onError);
-  try {
+  return withConnection(db, 'withSessionLock', async (client, markBroken) => {
     await client.query('SELECT pg_advisory_lock(hashtext($1))', [key]);
     try {
       return await fn();
     } finally {
-      await client.query('SELECT pg_advisory_unlock(hashtext($1))', [key]).catch(() => {
-        broken = true;
-      });
+      await client.query('SELECT pg_advisory_unlock(hashtext($1))', [key]).catch(markBroken);
     }
-  } finally {
-    client.off('error', onError);
-    client.release(broken);
-  }
+  });
 }
 
 /** One plain SQL statement on `db`'s pool, for hot paths where Prisma's query layer costs more than the query. */
 export async function plainQuery<R extends pg.QueryResultRow>(db: Db, text: string, values?: unknown[]): Promise<R[]> {
-  const pool = pools.get(db);
-  if (!pool) throw new Error('plainQuery needs a client made by createDb');
-  return (await pool.query<R>(text, values)).rows;
+  return (await poolOf(db, 'plainQuery').query<R>(text, values)).rows;
 }
 
 /** Runs `fn` in one transaction on a connection of `db`'s pool: all of it commits, or none. */
 export async function bulkTransaction<T>(db: Db, fn: (sql: Sql) => Promise<T>): Promise<T> {
-  const pool = pools.get(db);
-  if (!pool) throw new Error('bulkTransaction needs a client made by createDb');
-  const client = await pool.connect();
-  let broken = false;
-  // The connection may die between two statements; the statement in flight fails with it, and
-  // the connection must not go back to the pool.
-  const onConnectionError = () => {
-    broken = true;
-  };
-  client.on('error', onConnectionError);
-  try {
-    await client.query('BEGIN');
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => {
-      broken = true;
-    });
-    throw error;
-  } finally {
-    client.off('error', onConnectionError);
-    // A connection that could not even roll back is not handed out again.
-    client.release(broken);
-  }
+  return withConnection(db, 'bulkTransaction', async (client, markBroken) => {
+    try {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      // A connection that could not even roll back is not handed out again.
+      await client.query('ROLLBACK').catch(markBroken);
+      throw error;
+    }
+  });
 }

@@ -19,18 +19,10 @@ export class InvalidEmailError extends Error {
 
 const DEFAULT_LOOKUP_CONFIG: LookupConfig = { handling: DEFAULT_HANDLING, owners: {} };
 
-interface VipRow {
-  email: string;
-  level: number | null;
-  levelReason: string | null;
-  name: string | null;
-  company: string | null;
-  notes: string | null;
-  validated: boolean;
-  stale: boolean;
-  staleReason: string | null;
+/** What the lookup reads of a person: the answer's own fields, and the owner's name kept on the row. */
+type VipRow = Pick<VipLookupResult, 'email' | 'level' | 'levelReason' | 'name' | 'company' | 'notes' | 'validated' | 'stale' | 'staleReason'> & {
   ownerName: string | null;
-}
+};
 interface OwnerRow {
   ownerId: string | null;
   connectionId: string;
