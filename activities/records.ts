@@ -69,7 +69,7 @@ function payloadOf(record: { crmId: string; properties: Record<string, unknown> 
 }
 
 /** The reason a record holds what Postgres cannot store (a NUL character), or null. */
-export function nulReason(properties: Record<string, unknown>, serialized: string, fields: Record<string, string | null | undefined>): string | null {
+function nulReason(properties: Record<string, unknown>, serialized: string, fields: Record<string, string | null | undefined>): string | null {
   for (const [name, value] of Object.entries(fields)) {
     if (typeof value === 'string' && value.includes('\u0000')) return `${name} contains a NUL character, which cannot be stored`;
   }

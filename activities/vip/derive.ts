@@ -392,8 +392,8 @@ export async function deriveVips(db: Db, settings: VipSettings, opts: DeriveOpti
   const started = Date.now();
   // Everything the sync run wrote was committed before this call.
   const calledAt = new Date();
-  // One derivation at a time: two connections' syncs finishing together would otherwise both
-  // derive everyone on a first run, and the later one can see what the earlier one covered.
+  // One derivation at a time: two never work on the same people at once, and a later one can see
+  // what an earlier full derivation already covered.
   return withSessionLock(db, WHOLE_DERIVE_LOCK, async () => {
     const now = opts.now ?? new Date();
     const actor = opts.actor ?? (opts.syncRunId ? `sync-run:${opts.syncRunId}` : 'derive');
@@ -437,13 +437,17 @@ export async function deriveVips(db: Db, settings: VipSettings, opts: DeriveOpti
         await sql.query('SELECT pg_advisory_xact_lock(hashtext($1))', [LOCK]);
         writing();
       }));
-      done.catch(() => {
+      const settled = done.catch(() => {
         failed = true;
       });
       batches.push(done);
-      await Promise.race([nowWriting, done]);
+      await Promise.race([nowWriting, settled]);
     }
-    const results = await Promise.all(batches);
+    // A failed batch stops the loop; the one before it may still be writing: let it end first.
+    const outcomes = await Promise.allSettled(batches);
+    const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failure) throw failure.reason;
+    const results = outcomes.map((o) => (o as PromiseFulfilledResult<{ changed: number; levelChanges: number }>).value);
     const changed = results.reduce((n, r) => n + r.changed, 0);
     const levelChanges = results.reduce((n, r) => n + r.levelChanges, 0);
     if (full) {
