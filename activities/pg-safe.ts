@@ -16,5 +16,12 @@ export function jsonWithoutNul(json: string): string {
 
 /** True when JSON text holds a NUL somewhere in its strings. */
 export function jsonHasNul(json: string): boolean {
-  return json.includes('\\u0000') && jsonWithoutNul(json) !== json;
+  return jsonWithoutNul(json) !== json;
+}
+
+/** A JSON-able value as Postgres can store it: itself when it holds no NUL, else a copy with U+FFFD. */
+export function valueWithoutNul<T>(value: T): T {
+  const json = JSON.stringify(value);
+  const clean = jsonWithoutNul(json);
+  return clean === json ? value : (JSON.parse(clean) as T);
 }

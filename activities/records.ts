@@ -3,7 +3,7 @@
 // functions, no I/O.
 import { createHash } from 'node:crypto';
 import type { CrmCompanyRecord, CrmContactRecord } from './crm/types.js';
-import { jsonHasNul, jsonWithoutNul, textWithoutNul } from './pg-safe.js';
+import { jsonHasNul, textWithoutNul, valueWithoutNul } from './pg-safe.js';
 import { normalizeEmail } from './vip/email.js';
 import { parseExplicitVipLevel } from './vip/level.js';
 
@@ -63,9 +63,7 @@ export function oversizeReason(properties: Record<string, unknown>, serialized: 
 
 /** The payload kept with a rejection: enough to see what was wrong without storing megabytes. */
 function payloadOf(record: { crmId: string; properties: Record<string, unknown> }, serialized: string): unknown {
-  const payload = serialized.length > MAX_RECORD_BYTES ? { crmId: record.crmId, truncated: serialized.slice(0, 2_000) } : record;
-  const text = JSON.stringify(payload);
-  return jsonHasNul(text) ? JSON.parse(jsonWithoutNul(text)) : payload;
+  return valueWithoutNul(serialized.length > MAX_RECORD_BYTES ? { crmId: record.crmId, truncated: serialized.slice(0, 2_000) } : record);
 }
 
 /** The reason a record holds what Postgres cannot store (a NUL character), or null. */

@@ -4,7 +4,7 @@
 // saying so in the log.
 import { userInfo } from 'node:os';
 import { bulkTransaction, type Db } from '../db.js';
-import { jsonWithoutNul, textWithoutNul } from '../pg-safe.js';
+import { jsonWithoutNul, textWithoutNul, valueWithoutNul } from '../pg-safe.js';
 import { logger } from '../../worker/logger.js';
 
 export type Surface = 'activity' | 'cli' | 'http' | 'mcp';
@@ -67,7 +67,7 @@ function toRow(entry: AuditEntry) {
     surface: entry.actor.surface,
     action: entry.action,
     subject: entry.subject == null ? null : textWithoutNul(entry.subject),
-    details: entry.details == null ? undefined : (JSON.parse(jsonWithoutNul(JSON.stringify(entry.details))) as object),
+    details: entry.details == null ? undefined : (valueWithoutNul(entry.details) as object),
     workflowId: entry.actor.workflowId ?? null,
     runId: entry.actor.runId ?? null,
   };

@@ -390,10 +390,7 @@ export async function currentLevelDistribution(db: Pick<Db, '$queryRawUnsafe'>, 
 
 export async function deriveVips(db: Db, settings: VipSettings, opts: DeriveOptions = {}): Promise<DeriveResult> {
   const started = Date.now();
-  // Everything the sync run wrote was committed before this call.
-  const calledAt = new Date();
-  // One derivation at a time: two never work on the same people at once, and a later one can see
-  // what an earlier full derivation already covered.
+  // One derivation at a time: two never work on the same people at once.
   return withSessionLock(db, WHOLE_DERIVE_LOCK, async () => {
     const now = opts.now ?? new Date();
     const actor = opts.actor ?? (opts.syncRunId ? `sync-run:${opts.syncRunId}` : 'derive');
@@ -403,17 +400,9 @@ export async function deriveVips(db: Db, settings: VipSettings, opts: DeriveOpti
     // connections' first syncs derive their own people once each, not everyone twice.
     const full = opts.emails === undefined
       && (opts.full === true || !opts.syncRunId || !opts.connectionId || (state !== null && state.rulesHash !== settings.rules.hash));
-    // A full derivation under the same rules that listed everyone after this run's writes had all
-    // committed has already derived everything this run touched.
-    const coveredByFull = !full && opts.emails === undefined && state?.rulesHash === settings.rules.hash
-      && state.fullDerivedAt !== null && state.fullDerivedAt >= calledAt;
-
-    const listedAt = new Date();
     let emails: string[];
     if (opts.emails !== undefined) {
       emails = [...new Set(opts.emails)].sort();
-    } else if (coveredByFull) {
-      emails = [];
     } else if (full) {
       emails = (await db.$queryRawUnsafe<{ email: string }[]>(EVERYONE)).map((r) => r.email);
     } else {
@@ -453,8 +442,8 @@ export async function deriveVips(db: Db, settings: VipSettings, opts: DeriveOpti
     if (full) {
       await db.vipDeriveState.upsert({
         where: { id: 1 },
-        create: { id: 1, rulesHash: settings.rules.hash, fullDerivedAt: listedAt },
-        update: { rulesHash: settings.rules.hash, fullDerivedAt: listedAt },
+        create: { id: 1, rulesHash: settings.rules.hash, fullDerivedAt: now },
+        update: { rulesHash: settings.rules.hash, fullDerivedAt: now },
       });
     } else if (state === null && opts.emails === undefined) {
       // The first derivation: the list is now derived under these rules.
