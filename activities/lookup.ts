@@ -101,8 +101,8 @@ export class LookupCache {
     return this.entries.size;
   }
 
-  async getOrLoad(email: string, load: () => Promise<VipLookupResult>): Promise<VipLookupResult> {
-    if (!this.feed.healthy) return load();
+  async getOrLoad(email: string, load: (email: string) => Promise<VipLookupResult>): Promise<VipLookupResult> {
+    if (!this.feed.healthy) return load(email);
     const hit = this.entries.get(email);
     if (hit) return hit;
     // Concurrent misses for one email (a hot sender right after a sync cleared the cache) share
@@ -110,7 +110,7 @@ export class LookupCache {
     const generation = this.generation;
     const pending = this.loading.get(email);
     if (pending && pending.generation === generation) return pending.answer;
-    const answer = load();
+    const answer = load(email);
     this.loading.set(email, { generation, answer });
     try {
       const loaded = await answer;
@@ -149,6 +149,7 @@ export function createLookupService(deps: { db: Db; audit: AuditSink; config?: L
     }
     return check;
   };
+  const load = (email: string) => lookupVipByEmail(deps.db, email, config);
   return {
     async lookup(rawEmail, actor) {
       const check = typeof rawEmail === 'string' ? normalize(rawEmail) : normalizeEmail(rawEmail);
@@ -156,8 +157,7 @@ export function createLookupService(deps: { db: Db; audit: AuditSink; config?: L
         deps.audit.record({ actor, action: 'lookup', subject: String(rawEmail).slice(0, 320), details: { error: check.reason } });
         throw new InvalidEmailError(`cannot look up: ${check.reason}`);
       }
-      const load = () => lookupVipByEmail(deps.db, check.email, config);
-      const answer = deps.cache ? await deps.cache.getOrLoad(check.email, load) : await load();
+      const answer = deps.cache ? await deps.cache.getOrLoad(check.email, load) : await load(check.email);
       deps.audit.record({ actor, action: 'lookup', subject: answer.email, details: { isVip: answer.isVip, level: answer.level } });
       // Callers may strip fields (notes); never let them touch the cached object.
       return { ...answer };

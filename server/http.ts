@@ -25,6 +25,8 @@ export interface ApiDeps {
   tokens: TokenVerifier;
   /** Temporal, connected on first use so lookups work while Temporal is down. */
   temporal: () => Promise<{ client: Client; syncTaskQueue: string }>;
+  /** Called after each write made through this server, before it is answered (serve --processes). */
+  afterWrite?: () => Promise<void>;
   logger?: boolean;
 }
 
@@ -39,11 +41,12 @@ const nullableString = { type: ['string', 'null'] } as const;
 
 const lookupAnswer = {
   type: 'object',
-  additionalProperties: true,
+  additionalProperties: false,
   properties: {
     email: { type: 'string' },
     isVip: { type: 'boolean' },
     level: { type: ['integer', 'null'], minimum: 1, maximum: 5 },
+    levelReason: { ...nullableString, description: 'why this level, or why none: the CRM field, a rule and its facts, a manual override, a demotion' },
     name: nullableString,
     company: nullableString,
     notes: { ...nullableString, description: 'only with the notes:read scope' },
@@ -121,7 +124,10 @@ export async function buildHttpServer(deps: ApiDeps): Promise<FastifyInstance> {
   // A change made through this server is seen by its very next lookup, before the database's
   // notification of it has arrived.
   app.addHook('onSend', async (request, reply, payload) => {
-    if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 300) deps.lookup.invalidate();
+    if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 300) {
+      deps.lookup.invalidate();
+      await deps.afterWrite?.();
+    }
     return payload;
   });
 

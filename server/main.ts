@@ -23,6 +23,8 @@ export interface ApiServerOptions {
   cache?: boolean;
   /** Log each request through pino (off by default: it is the hot path). */
   requestLog?: boolean;
+  /** Called after each write made through this server, before it is answered (serve --processes). */
+  afterWrite?: () => Promise<void>;
 }
 
 export interface ApiServer {
@@ -49,7 +51,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     });
     let temporal: Promise<{ client: Client; syncTaskQueue: string }> | undefined;
     const app = await buildHttpServer({
-      db, lookup, tokens: new TokenVerifier(db, feed), logger: opts.requestLog ?? false,
+      db, lookup, tokens: new TokenVerifier(db, feed), logger: opts.requestLog ?? false, afterWrite: opts.afterWrite,
       temporal: () => {
         temporal ??= Connection.connect({ address: opts.temporalAddress, connectTimeout: '5s' }).then(
           (c) => {

@@ -13,6 +13,44 @@ function port(value: string): number {
   return n;
 }
 
+function processes(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new UsageError(`--processes must be 1-64, got "${value}"`);
+  return n;
+}
+
+interface ServeOptions {
+  port?: number;
+  host?: string;
+  cache: boolean;
+  logRequests?: boolean;
+}
+
+/** One server; `join` (in a `--processes` worker) links it to the other processes instead of printing. */
+async function serveInThisProcess(opts: ServeOptions, join?: typeof import('../../server/cluster.js').joinServeCluster): Promise<void> {
+  const targets = await resolveTargets();
+  // Loaded here, not at start: every other command would pay for fastify and the MCP SDK.
+  const { startApiServer } = await import('../../server/main.js');
+  let member: { afterWrite: () => Promise<void> } | undefined;
+  const server = await startApiServer({
+    ...targets,
+    port: opts.port ?? port(process.env.VIPSYNC_HTTP_PORT ?? '3000'),
+    host: opts.host ?? process.env.VIPSYNC_HTTP_HOST ?? '127.0.0.1',
+    lookupConfig: loadLookupConfig(),
+    cache: opts.cache,
+    requestLog: opts.logRequests,
+    afterWrite: () => member?.afterWrite() ?? Promise.resolve(),
+  });
+  if (join) member = join(server.url, () => server.lookup.invalidate());
+  else progress(`vipsync API listening on ${server.url} (OpenAPI: ${server.url}/openapi.json, MCP: ${server.url}/mcp); Ctrl-C stops`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  if (!join) progress('stopping (writing the last audit entries) ...');
+  await server.close();
+}
+
 export function registerServe(program: Command): void {
   program
     .command('serve')
@@ -21,25 +59,23 @@ export function registerServe(program: Command): void {
     .option('--host <host>', 'interface to listen on (default VIPSYNC_HTTP_HOST or 127.0.0.1; 0.0.0.0 for all)')
     .option('--no-cache', 'read every lookup from the database')
     .option('--log-requests', 'log every request')
-    .action(async (opts: { port?: number; host?: string; cache: boolean; logRequests?: boolean }) => {
-      const targets = await resolveTargets();
-      // Loaded here, not at start: every other command would pay for fastify and the MCP SDK.
-      const { startApiServer } = await import('../../server/main.js');
-      const server = await startApiServer({
-        ...targets,
-        port: opts.port ?? port(process.env.VIPSYNC_HTTP_PORT ?? '3000'),
-        host: opts.host ?? process.env.VIPSYNC_HTTP_HOST ?? '127.0.0.1',
-        lookupConfig: loadLookupConfig(),
-        cache: opts.cache,
-        requestLog: opts.logRequests,
-      });
-      progress(`vipsync API listening on ${server.url} (OpenAPI: ${server.url}/openapi.json, MCP: ${server.url}/mcp); Ctrl-C stops`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
-      progress('stopping (writing the last audit entries) ...');
-      await server.close();
+    .option('--processes <n>', 'server processes sharing the port, e.g. one per core (default VIPSYNC_HTTP_PROCESSES or 1)', processes)
+    .action(async (opts: ServeOptions & { processes?: number }) => {
+      const count = opts.processes ?? processes(process.env.VIPSYNC_HTTP_PROCESSES ?? '1');
+      const { isServeWorker, joinServeCluster, leaveServeCluster, runServePrimary } = await import('../../server/cluster.js');
+      if (count > 1 && !isServeWorker()) {
+        await runServePrimary(
+          count,
+          (url) => progress(`vipsync API listening on ${url} (${count} processes; OpenAPI: ${url}/openapi.json, MCP: ${url}/mcp); Ctrl-C stops`),
+          () => progress('stopping (each process writes its last audit entries) ...'),
+        );
+        return;
+      }
+      try {
+        await serveInThisProcess(opts, isServeWorker() ? joinServeCluster : undefined);
+      } finally {
+        if (isServeWorker()) leaveServeCluster();
+      }
     });
 
   program
