@@ -107,6 +107,25 @@ describe('vipsync serve --processes 2', () => {
     expect(await lookupAll(4)).toEqual(Array(4).fill({ isVip: false, level: null }));
   });
 
+  it('replaces a server process that dies', async () => {
+    // Audit entries are written every 200 ms; SIGKILL would lose the ones still queued.
+    await new Promise((r) => setTimeout(r, 1_000));
+    const [victim, survivor] = await childServers(server.pid!);
+    process.kill(victim!, 'SIGKILL');
+    let servers: number[] = [];
+    for (let waited = 0; waited < 60_000; waited += 200) {
+      servers = await childServers(server.pid!);
+      if (servers.length === 2 && !servers.includes(victim!)) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(servers).toContain(survivor);
+    expect(servers).toHaveLength(2);
+    expect(servers).not.toContain(victim);
+    expect(stderr).toContain('a server process died; starting another');
+    // Answers keep coming, from the survivor and the new process alike (up once it listens).
+    expect(await lookupAll(4)).toEqual(Array(4).fill({ isVip: false, level: null }));
+  });
+
   it('stops on SIGTERM after every process has written its audit entries', async () => {
     const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
     server.kill('SIGTERM');
