@@ -3,7 +3,7 @@
 //   1. a full derivation (first run: everyone),
 //   2. a full re-derivation of unchanged data (nothing to write),
 //   3. an incremental derivation after a "sync" that changed 1% of the contacts.
-//   npx tsx bench/derive.ts [--contacts 100000]      (wrap in /usr/bin/time -v for peak memory)
+//   npx tsx bench/derive.ts [--contacts 100000]      (prints how far RSS rose during each derivation)
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,10 +81,22 @@ try {
   log(`loaded ${people.length} contacts and ${companies.length} companies in ${Date.now() - started} ms`);
 
   const settings = resolveVipSettings();
-  const full = await deriveVips(db, settings, { full: true });
-  log(`full derivation: ${full.people} people, ${full.changed} written, ${full.levelChanges} level changes in ${full.durationMs} ms`);
-  const again = await deriveVips(db, settings, { full: true });
-  log(`full re-derivation, nothing changed: ${again.people} people, ${again.changed} written in ${again.durationMs} ms`);
+  // How far RSS rises above where it was when a derivation starts (the fixture stays in memory).
+  const rssRise = async <T>(fn: () => Promise<T>): Promise<[T, number]> => {
+    (globalThis as { gc?: () => void }).gc?.();
+    const base = process.memoryUsage().rss;
+    let peak = base;
+    const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+    try {
+      return [await fn(), Math.round((Math.max(peak, process.memoryUsage().rss) - base) / 2 ** 20)];
+    } finally {
+      clearInterval(timer);
+    }
+  };
+  const [full, fullRiseMb] = await rssRise(() => deriveVips(db, settings, { full: true }));
+  log(`full derivation: ${full.people} people, ${full.changed} written, ${full.levelChanges} level changes in ${full.durationMs} ms; RSS rose ${fullRiseMb} MB`);
+  const [again, againRiseMb] = await rssRise(() => deriveVips(db, settings, { full: true }));
+  log(`full re-derivation, nothing changed: ${again.people} people, ${again.changed} written in ${again.durationMs} ms; RSS rose ${againRiseMb} MB`);
 
   const run = await db.syncRun.create({ data: { connectionId: 'hubspot', workflowId: 'bench', runId: 'bench', mode: 'incremental' } });
   const touched = await db.$executeRawUnsafe(
@@ -94,7 +106,7 @@ try {
   const incremental = await deriveVips(db, settings, { syncRunId: run.id.toString(), connectionId: 'hubspot' });
   log(`incremental derivation after ${touched} changed contacts: ${incremental.people} people, ${incremental.changed} written in ${incremental.durationMs} ms`);
   log(`levels: ${incremental.distribution.levels.map((l) => `${l.level}: ${l.count}`).join(', ')} of ${incremental.distribution.people} people; warnings: ${incremental.distribution.warnings.join('; ') || 'none'}`);
-  process.stdout.write(`${JSON.stringify({ contacts: people.length, fullMs: full.durationMs, fullUnchangedMs: again.durationMs, incrementalMs: incremental.durationMs, incrementalPeople: incremental.people })}\n`);
+  process.stdout.write(`${JSON.stringify({ contacts: people.length, fullMs: full.durationMs, fullRssRiseMb: fullRiseMb, fullUnchangedMs: again.durationMs, fullUnchangedRssRiseMb: againRiseMb, incrementalMs: incremental.durationMs, incrementalPeople: incremental.people })}\n`);
   await db.$disconnect();
 } finally {
   await cluster.stop();
