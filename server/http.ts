@@ -122,9 +122,11 @@ export async function buildHttpServer(deps: ApiDeps): Promise<FastifyInstance> {
   app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
   app.addHook('onRequest', createAuthHook(deps.tokens));
   // A change made through this server is seen by its very next lookup, before the database's
-  // notification of it has arrived.
+  // notification of it has arrived. Routes the read-only `lookup` scope opens (POST /mcp: every MCP
+  // tool call) change nothing, and must not empty the cache on each call.
   app.addHook('onSend', async (request, reply, payload) => {
-    if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 300) {
+    const changesData = request.method !== 'GET' && request.method !== 'HEAD' && request.routeOptions.config.scope !== 'lookup';
+    if (changesData && reply.statusCode < 300) {
       deps.lookup.invalidate();
       await deps.afterWrite?.();
     }
