@@ -113,7 +113,6 @@ export async function runServePrimary(processes: number, onReady: (url: string) 
   });
 }
 
-/** In a worker: tells the primary it listens, and answers other processes' invalidations. */
 /**
  * In a worker, when it is done (stopped, or failed to start): lets go of the IPC channel, which
  * would keep the process alive. (A worker whose primary is gone is ended by node:cluster itself.)
@@ -122,6 +121,7 @@ export function leaveServeCluster(): void {
   if (cluster.worker?.isConnected()) cluster.worker.disconnect();
 }
 
+/** In a worker: tells the primary it listens, and answers other processes' invalidations. */
 export function joinServeCluster(url: string, invalidate: () => void): { afterWrite: () => Promise<void> } {
   let nextId = 0;
   const pending = new Map<number, () => void>();
