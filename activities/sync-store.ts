@@ -9,10 +9,12 @@ import type { CompanyRow, ContactRow, Rejection } from './records.js';
 // Each page travels as one JSON array of row arrays, built from pieces of JSON text (the records'
 // properties are JSON already): binding a dozen text arrays instead makes the driver escape every
 // element in JavaScript, which cost more than the write. Row arrays are positional: see the builders below.
+// The array is read as jsonb, parsed once: as json, every `->>` re-parsed its whole row, properties
+// included (~150 us a contact row, most of the write's cost).
 const UPSERT_COMPANIES = `
 INSERT INTO crm_companies AS c (connection_id, crm_id, name, domain, properties, crm_modified_at, content_hash, last_seen_at)
 SELECT $1, r->>0, r->>1, r->>2, (r->3)::jsonb, (r->>4)::timestamptz, r->>5, now()
-FROM json_array_elements($2::json) AS r
+FROM jsonb_array_elements($2::jsonb) AS r
 ON CONFLICT (connection_id, crm_id) DO UPDATE SET
   name = excluded.name, domain = excluded.domain, properties = excluded.properties,
   crm_modified_at = excluded.crm_modified_at, content_hash = excluded.content_hash,
@@ -25,7 +27,7 @@ INSERT INTO crm_contacts AS c (connection_id, crm_id, email, email_normalized, f
   company_crm_id, owner_id, crm_vip_level, properties, crm_modified_at, content_hash, last_seen_at)
 SELECT $1, r->>0, r->>1, r->>2, r->>3, r->>4, r->>5, r->>6, r->>7, r->>8, (r->>9)::int, (r->10)::jsonb,
   (r->>11)::timestamptz, r->>12, now()
-FROM json_array_elements($2::json) AS r
+FROM jsonb_array_elements($2::jsonb) AS r
 ON CONFLICT (connection_id, crm_id) DO UPDATE SET
   email = excluded.email, email_normalized = excluded.email_normalized, first_name = excluded.first_name,
   last_name = excluded.last_name, title = excluded.title, phone = excluded.phone,
