@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { levelDistribution } from '../activities/vip/distribution.js';
 import { mergePersonFields, type MergeRecord } from '../activities/vip/merge.js';
-import { canonicalJson, derivePerson, type DeriveContext, type ExistingVip, type PersonInput, type PersonRecord } from '../activities/vip/person.js';
+import { derivePerson, sameJson, type DeriveContext, type ExistingVip, type PersonInput, type PersonRecord } from '../activities/vip/person.js';
 import { loadRules } from '../activities/vip/rules.js';
 
 const NOW = new Date('2026-04-01T00:00:00.000Z');
@@ -196,26 +196,51 @@ describe('levelDistribution', () => {
   });
 });
 
-describe('canonicalJson: equal values, equal text', () => {
-  it.each([
-    [null, 'null'],
-    [undefined, 'null'],
-    [3, '3'],
-    ['a"b', '"a\\"b"'],
-    [true, 'true'],
-    [[1, undefined, null, 'x'], '[1,null,null,"x"]'],
-    [{ b: 1, a: { d: [2, { z: 1, y: 2 }], c: null }, skip: undefined }, '{"a":{"c":null,"d":[2,{"y":2,"z":1}]},"b":1}'],
-    [{ at: new Date('2026-01-02T03:04:05.000Z') }, '{"at":"2026-01-02T03:04:05.000Z"}'],
-    [{}, '{}'],
-    [[], '[]'],
-  ])('%j -> %s', (value, text) => {
-    expect(canonicalJson(value)).toBe(text);
+/** The meaning sameJson must have: equal key-sorted JSON text. */
+function canonicalJson(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (value instanceof Date) return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined || typeof v === 'function' ? 'null' : canonicalJson(v))).join(',')}]`;
+  const parts = Object.keys(value).sort().flatMap((key) => {
+    const v = (value as Record<string, unknown>)[key];
+    return v === undefined || typeof v === 'function' ? [] : [`${JSON.stringify(key)}:${canonicalJson(v)}`];
+  });
+  return `{${parts.join(',')}}`;
+}
+
+describe('sameJson: the same JSON whatever the key order', () => {
+  const at = '2026-01-02T03:04:05.000Z';
+  const values: unknown[] = [
+    null, undefined, 0, -0, 3, Number.NaN, Number.POSITIVE_INFINITY, '', '3', 'a"b', true, false,
+    [], {}, [null], [undefined], [1, undefined, null, 'x'], [1, null, null, 'x'], [1, 2], [2, 1], ['1'],
+    { a: 1 }, { a: 1, b: undefined }, { a: 1, f: () => 1 }, { a: null }, { b: 1 }, { a: '1' }, { a: [1] }, { a: { b: 1 } },
+    { b: 1, a: { d: [2, { z: 1, y: 2 }], c: null } }, { a: { c: null, d: [2, { y: 2, z: 1 }] }, b: 1 },
+    { a: { c: null, d: [2, { y: 2, z: 2 }] }, b: 1 }, { a: { d: [2, { y: 2, z: 1 }] }, b: 1 },
+    { at: new Date(at) }, { at }, { at: new Date('2026-01-02T03:04:06.000Z') }, { at: new Date(Number.NaN) }, { at: null },
+    [new Date(at)], [at], { 0: 'x' }, ['x'],
+    { kind: 'title', detail: { from: 'CTO', to: 'Former CTO' }, crmId: '7' },
+    { crmId: '7', detail: { to: 'Former CTO', from: 'CTO' }, kind: 'title' },
+    { crmId: '7', detail: { to: 'Former CTO', from: 'CEO' }, kind: 'title' },
+  ];
+
+  it('agrees with comparing key-sorted JSON text, for every pair', () => {
+    let equalPairs = 0;
+    for (const a of values) {
+      for (const b of values) {
+        const expected = canonicalJson(a) === canonicalJson(b);
+        if (expected) equalPairs += 1;
+        expect(sameJson(a, b), `${canonicalJson(a)} vs ${canonicalJson(b)}`).toBe(expected);
+      }
+    }
+    // Not only the diagonal: key order, omitted members, Dates as text and NaN as null all meet.
+    expect(equalPairs).toBeGreaterThan(values.length + 20);
   });
 
-  it('gives the same text whatever order the keys were added in, and parses back to the same value', () => {
-    const a = { kind: 'title', detail: { from: 'CTO', to: 'Former CTO' }, crmId: '7' };
-    const b = { crmId: '7', detail: { to: 'Former CTO', from: 'CTO' }, kind: 'title' };
-    expect(canonicalJson(a)).toBe(canonicalJson(b));
-    expect(JSON.parse(canonicalJson(a))).toEqual(a);
+  it('reads a value back from JSON text as the value it was written from', () => {
+    const evidence = [{ kind: 'title', at: new Date(at), detail: { from: 'CTO', to: 'Former CTO' }, skip: undefined }];
+    const stored = JSON.parse(JSON.stringify(evidence)) as unknown;
+    expect(sameJson(evidence, stored)).toBe(true);
+    expect(sameJson(evidence, [{ ...evidence[0], at: new Date('2026-01-02T03:04:06.000Z') }])).toBe(false);
   });
 });

@@ -22,6 +22,8 @@ import type { VipSettings } from './settings.js';
 export const DERIVE_BATCH_SIZE = 2000;
 /** People decided between two turns of the event loop. */
 const YIELD_EVERY = 100;
+/** Batch transactions open at once: one deciding, one reading, one writing. */
+const MAX_OPEN_BATCHES = 3;
 
 export interface DeriveOptions {
   /** Derive the people this sync run touched (with connectionId); otherwise everyone. */
@@ -286,12 +288,20 @@ function toPreviousRef(r: RefRowDb): PreviousRef {
   };
 }
 
+interface BatchHooks {
+  /** The batch's rows have been read; it decides next. */
+  loaded: () => void;
+  /** Called before the batch's first write; resolves when it may write. */
+  beforeWrite: () => Promise<void>;
+}
+
 async function deriveBatch(
-  sql: Sql, emails: string[], settings: VipSettings, now: Date, actor: string, beforeWrite: () => Promise<void>,
+  sql: Sql, emails: string[], settings: VipSettings, now: Date, actor: string, hooks: BatchHooks,
 ): Promise<{ changed: number; levelChanges: number }> {
   const records = (await sql.query<RecordRow>(LOAD_RECORDS, [emails])).rows;
   const vips = (await sql.query<VipRow>(LOAD_VIPS, [emails])).rows;
   const refs = (await sql.query<RefRowDb>(LOAD_REFS, [emails])).rows;
+  hooks.loaded();
   const recordsBy = groupBy(records, (r) => r.email);
   const vipsBy = new Map(vips.map((v) => [v.email, v]));
   const refsBy = groupBy(refs, (r) => r.email);
@@ -327,7 +337,7 @@ async function deriveBatch(
     decisions.push({ email, decision: derivePerson(input, { rules: settings.rules, defaultCountry: settings.defaultCountry, staleGraceDays: settings.staleGraceDays, now }) });
   }
 
-  await beforeWrite();
+  await hooks.beforeWrite();
   const changed = decisions.filter((d) => d.decision.changed);
   if (changed.length > 0) {
     await sql.query(UPSERT_VIPS, [JSON.stringify(changed.map(({ email, decision: { columns: c } }) => ({
@@ -409,28 +419,34 @@ export async function deriveVips(db: Db, settings: VipSettings, opts: DeriveOpti
       emails = (await db.$queryRawUnsafe<{ email: string }[]>(TOUCHED_BY_RUN, opts.syncRunId, opts.connectionId, settings.staleGraceDays)).map((r) => r.email);
     }
 
-    // Two batches overlap: while one writes (Postgres busy), the next reads and decides (this
-    // process busy). Each batch is one transaction; its writes take a transaction lock, so batches
-    // write one after another, in order, and at most two transactions are open at a time. (The
-    // lock also keeps a second worker, should its whole-derivation lock connection have died,
-    // from writing the same people in another order: a deadlock.)
+    // Batches overlap: while one is decided (this process busy), the next one's rows are read and
+    // an earlier one writes (Postgres busy). Each batch is one transaction, at most
+    // MAX_OPEN_BATCHES open at a time; its writes take a transaction lock, so batches write one
+    // after another. (The lock also keeps a second worker, should its whole-derivation lock
+    // connection have died, from writing the same people in another order: a deadlock.)
     const batchSize = opts.batchSize ?? DERIVE_BATCH_SIZE;
     const batches: Promise<{ changed: number; levelChanges: number }>[] = [];
+    const open = new Set<Promise<void>>();
     let failed = false;
     for (let i = 0; i < emails.length && !failed; i += batchSize) {
+      while (open.size >= MAX_OPEN_BATCHES) await Promise.race(open);
+      if (failed) break;
       const batch = emails.slice(i, i + batchSize);
-      let writing!: () => void;
-      const nowWriting = new Promise<void>((resolve) => (writing = resolve));
+      let loaded!: () => void;
+      const nowLoaded = new Promise<void>((resolve) => (loaded = resolve));
       // Plain SQL on the pool: the batches move too many rows for Prisma's query layer to pay off.
-      const done = bulkTransaction(db, (sql) => deriveBatch(sql, batch, settings, now, actor, async () => {
-        await sql.query('SELECT pg_advisory_xact_lock(hashtext($1))', [LOCK]);
-        writing();
+      const done = bulkTransaction(db, (sql) => deriveBatch(sql, batch, settings, now, actor, {
+        loaded,
+        beforeWrite: async () => {
+          await sql.query('SELECT pg_advisory_xact_lock(hashtext($1))', [LOCK]);
+        },
       }));
-      const settled = done.catch(() => {
+      const settled: Promise<void> = done.then(() => {}, () => {
         failed = true;
-      });
+      }).finally(() => open.delete(settled));
+      open.add(settled);
       batches.push(done);
-      await Promise.race([nowWriting, settled]);
+      await Promise.race([nowLoaded, settled]);
     }
     // A failed batch stops the loop; the one before it may still be writing: let it end first.
     const outcomes = await Promise.allSettled(batches);

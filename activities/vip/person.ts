@@ -155,21 +155,45 @@ function day(date: Date): string {
   return date.toISOString().slice(0, 10);
 }
 
-/** Key-sorted JSON, so values read back from jsonb compare equal to freshly built ones. */
-/** JSON with object keys sorted, so equal values give equal text whatever order their keys came in. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || value === undefined) return 'null';
-  if (typeof value !== 'object') return JSON.stringify(value);
-  if (value instanceof Date) return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined || typeof v === 'function' ? 'null' : canonicalJson(v))).join(',')}]`;
-  const keys = Object.keys(value).sort();
-  const parts: string[] = [];
-  for (const key of keys) {
-    const v = (value as Record<string, unknown>)[key];
-    if (v === undefined || typeof v === 'function') continue;
-    parts.push(`${JSON.stringify(key)}:${canonicalJson(v)}`);
+/** What JSON.stringify writes for a value in an array: null for undefined, functions and non-finite numbers; a Date's ISO text. */
+function jsonLeaf(value: unknown): unknown {
+  if (value === undefined || typeof value === 'function' || typeof value === 'symbol') return null;
+  if (typeof value === 'number' && !Number.isFinite(value)) return null;
+  if (value instanceof Date) return value.toJSON();
+  return value;
+}
+
+/** An object member JSON.stringify leaves out. */
+function omitted(value: unknown): boolean {
+  return value === undefined || typeof value === 'function' || typeof value === 'symbol';
+}
+
+/**
+ * Whether two values are the same JSON, whatever order their keys came in: a value read back from
+ * jsonb (keys reordered, Dates as text) equals the freshly built one it was written from. Compares
+ * in place: building key-sorted text for both sides cost a sixth of a derivation's time.
+ */
+export function sameJson(a: unknown, b: unknown): boolean {
+  const x = jsonLeaf(a);
+  const y = jsonLeaf(b);
+  if (x === y) return true;
+  if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null) return false;
+  if (Array.isArray(x) || Array.isArray(y)) {
+    if (!Array.isArray(x) || !Array.isArray(y) || x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (!sameJson(x[i], y[i])) return false;
+    return true;
   }
-  return `{${parts.join(',')}}`;
+  const left = x as Record<string, unknown>;
+  const right = y as Record<string, unknown>;
+  let members = 0;
+  for (const key of Object.keys(left)) {
+    const value = left[key];
+    if (omitted(value)) continue;
+    members += 1;
+    if (!Object.hasOwn(right, key) || omitted(right[key]) || !sameJson(value, right[key])) return false;
+  }
+  for (const key of Object.keys(right)) if (!omitted(right[key])) members -= 1;
+  return members === 0;
 }
 
 function sameTime(a: Date | null, b: Date | null): boolean {
@@ -183,7 +207,7 @@ function columnsEqual(a: VipColumns, b: ExistingVip): boolean {
     a.crmLevel === b.crmLevel && a.crmLevelReason === b.crmLevelReason &&
     a.validated === b.validated && sameTime(a.validatedAt, b.validatedAt) && a.validatedBy.join(',') === b.validatedBy.join(',') &&
     a.stale === b.stale && a.staleReason === b.staleReason && sameTime(a.staleSince, b.staleSince) && sameTime(a.staleConfirmedAt, b.staleConfirmedAt) &&
-    canonicalJson(a.fieldSources) === canonicalJson(b.fieldSources) && canonicalJson(a.staleEvidence) === canonicalJson(b.staleEvidence);
+    sameJson(a.fieldSources, b.fieldSources) && sameJson(a.staleEvidence, b.staleEvidence);
 }
 
 function refKey(r: { connectionId: string; crmId: string }): string {
