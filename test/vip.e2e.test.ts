@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createSalesforceClient } from '../activities/crm/salesforce/client.js';
 import { lookupVipByEmail } from '../activities/lookup.js';
 import { deriveVips } from '../activities/vip/derive.js';
+import { parseRules } from '../activities/vip/rules.js';
 import { resolveVipSettings } from '../activities/vip/settings.js';
 import type { Fixture, HubSpotObject, SObject } from '../emulators/fixture.js';
 import type { SalesforceConnectionConfig } from '../worker/config.js';
@@ -279,5 +280,23 @@ describe('VIP levels, validation and stale VIPs across HubSpot and Salesforce', 
 
   it('rejects an invalid email at once', async () => {
     await expect(validate('not an email')).rejects.toThrow();
+  });
+
+  it("a rules file's contact flags are read from the stored CRM record's properties", async () => {
+    const rules = parseRules([
+      'version: 1',
+      'rules:',
+      '  - { id: key-contact, level: 4, description: Key contact, when: { contactFlags: [key_contact, Key_Contact__c] } }',
+    ].join('\n'), 'test-rules.yaml');
+    const settings = { ...resolveVipSettings(), rules };
+    const email = "o'brien@acme.com";
+    await deriveVips(h.db, settings, { emails: [email] });
+    expect(await vip(email)).toMatchObject({ level: null });
+
+    await h.db.$executeRawUnsafe(
+      `UPDATE crm_contacts SET properties = properties || '{"Key_Contact__c": "true"}'::jsonb, updated_at = now() WHERE email_normalized = $1`, email,
+    );
+    expect(await deriveVips(h.db, settings, { emails: [email] })).toMatchObject({ changed: 1, levelChanges: 1 });
+    expect(await vip(email)).toMatchObject({ level: 4, levelReason: expect.stringContaining('contact flag Key_Contact__c is set') });
   });
 });

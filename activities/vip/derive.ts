@@ -16,8 +16,9 @@ import {
   type PersonRecord,
   type PreviousRef,
 } from './person.js';
-import type { VipRules } from './rules.js';
+import { COMPANY_FACT_PROPERTIES, contactPropertiesRead, type VipRules } from './rules.js';
 import type { VipSettings } from './settings.js';
+import { BOUNCE_PROPERTIES } from './stale.js';
 
 export const DERIVE_BATCH_SIZE = 2000;
 /** People decided between two turns of the event loop. */
@@ -89,11 +90,14 @@ SELECT DISTINCT email FROM (
 
 // ---- one batch ---------------------------------------------------------------------------------
 
+// Of the records' properties only those a decision reads ($2 contact, $3 company): the whole
+// objects were most of what a batch read, parsed and kept.
 const LOAD_RECORDS = `
 SELECT c.email_normalized AS email, c.connection_id, conn.system::text AS system, c.crm_id, c.first_name, c.last_name,
-  c.title, c.phone, c.owner_id, c.crm_vip_level, c.properties, c.crm_modified_at, c.deleted_at, c.deletion_kind,
-  c.merged_into_id, c.company_crm_id, (co.id IS NOT NULL) AS has_company, co.name AS company_name,
-  co.domain AS company_domain, co.properties AS company_properties
+  c.title, c.phone, c.owner_id, c.crm_vip_level, c.crm_modified_at, c.deleted_at, c.deletion_kind,
+  c.merged_into_id, c.company_crm_id, (co.id IS NOT NULL) AS has_company, co.name AS company_name, co.domain AS company_domain,
+  (SELECT jsonb_object_agg(k, c.properties -> k) FROM unnest($2::text[]) AS k WHERE c.properties ? k) AS properties,
+  (SELECT jsonb_object_agg(k, co.properties -> k) FROM unnest($3::text[]) AS k WHERE co.properties ? k) AS company_properties
 FROM crm_contacts c
 JOIN crm_connections conn ON conn.id = c.connection_id
 LEFT JOIN crm_companies co ON co.connection_id = c.connection_id AND co.crm_id = c.company_crm_id AND co.deleted_at IS NULL
@@ -298,7 +302,9 @@ interface BatchHooks {
 async function deriveBatch(
   sql: Sql, emails: string[], settings: VipSettings, now: Date, actor: string, hooks: BatchHooks,
 ): Promise<{ changed: number; levelChanges: number }> {
-  const records = (await sql.query<RecordRow>(LOAD_RECORDS, [emails])).rows;
+  const records = (await sql.query<RecordRow>(LOAD_RECORDS, [
+    emails, [...BOUNCE_PROPERTIES, ...contactPropertiesRead(settings.rules)], COMPANY_FACT_PROPERTIES,
+  ])).rows;
   const vips = (await sql.query<VipRow>(LOAD_VIPS, [emails])).rows;
   const refs = (await sql.query<RefRowDb>(LOAD_REFS, [emails])).rows;
   hooks.loaded();

@@ -269,6 +269,14 @@ function textOf(value: unknown): string | null {
   return typeof value === 'string' && value.trim() !== '' ? value : null;
 }
 
+/** The company properties companyFacts reads (a derivation loads no others). */
+export const COMPANY_FACT_PROPERTIES = ['annualrevenue', 'AnnualRevenue', 'numberofemployees', 'NumberOfEmployees', 'type', 'Type'];
+
+/** The contact properties the rules read: every rule's contact flags. */
+export function contactPropertiesRead(rules: VipRules): string[] {
+  return [...new Set(rules.rules.flatMap((rule) => rule.when.contactFlags ?? []))];
+}
+
 /** HubSpot company and Salesforce Account properties, read the same way. */
 export function companyFacts(properties: Record<string, unknown>): NonNullable<RuleSubject['company']> {
   return {

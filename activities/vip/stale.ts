@@ -97,6 +97,9 @@ function isTrue(value: unknown): boolean {
   return value === true || (typeof value === 'string' && value.trim().toLowerCase() === 'true');
 }
 
+/** The contact properties hardBounce reads (a derivation loads no others but the rules'). */
+export const BOUNCE_PROPERTIES = ['hs_email_hard_bounce_reason_enum', 'hs_email_bad_address', 'IsEmailBounced', 'EmailBouncedReason', 'EmailBouncedDate'];
+
 /** A hard bounce as HubSpot (hs_email_hard_bounce_reason_enum, hs_email_bad_address) or Salesforce (IsEmailBounced, EmailBouncedReason, EmailBouncedDate) record it. */
 export function hardBounce(properties: Record<string, unknown>): { detail: string; at: string | null } | null {
   const reasonEnum = properties.hs_email_hard_bounce_reason_enum;
