@@ -298,12 +298,18 @@ export function createSyncActivities(deps: SyncActivityDeps) {
       try {
         for (let batch = await reader.take(); batch.length > 0; batch = await reader.take()) {
           const next = batch.at(-1)!.next;
-          // Calls are attributed to the batch committed next, those of fetches ahead included.
+          // Calls are attributed to the batch committed next, those of fetches ahead (and of the
+          // connection's other walk) included: claimed now, given back if the write fails.
           const snapshot = client.stats();
-          const counts = await writeBatch({
-            connectionId, objectType, syncRunId, walk, pages: batch, next, calls: statsDelta(before, snapshot),
-          });
+          const calls = statsDelta(before, snapshot);
           Object.assign(before, snapshot);
+          let counts: Awaited<ReturnType<typeof writeBatch>>;
+          try {
+            counts = await writeBatch({ connectionId, objectType, syncRunId, walk, pages: batch, next, calls });
+          } catch (error) {
+            for (const k of Object.keys(calls) as (keyof typeof calls)[]) before[k] -= calls[k];
+            throw error;
+          }
           for (const [k, v] of Object.entries(counts)) totals[k as keyof SyncCounts]! += v;
           position = next;
           heartbeat({ objectType, fetched: totals.fetched });

@@ -1,8 +1,9 @@
-// One connection's sync: companies then contacts, each walked by repeated syncObjects calls (the
-// activity resumes from the position committed in Postgres and returns after a time budget), then
-// the VIP list is re-derived. Orchestration only. Long walks continue as new before the history
-// grows large, carrying the run they belong to.
-import { continueAsNew, proxyActivities, workflowInfo } from '@temporalio/workflow';
+// One connection's sync: companies and contacts side by side, each walked by repeated syncObjects
+// calls (the activity resumes from the position committed in Postgres and returns after a time
+// budget), then the VIP list is re-derived. Orchestration only. Long walks continue as new before
+// the history grows large, carrying the run they belong to.
+import { continueAsNew, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { CrmObjectType } from '../activities/crm/types.js';
 import type { SyncActivities } from '../activities/sync.js';
 import type { VipActivities } from '../activities/vip/activities.js';
 import type { SyncConnectionInput, SyncSummary } from './contract.js';
@@ -31,6 +32,15 @@ const { deriveVips } = proxyActivities<VipActivities>({
 
 /** syncObjects calls per workflow run before continuing as new (each adds a handful of events). */
 const CALLS_PER_RUN = 200;
+const OBJECT_TYPES = ['companies', 'contacts'] as const satisfies readonly CrmObjectType[];
+/** Runs that started before the walks went side by side replay them one after the other. */
+const PARALLEL_WALKS = 'parallel-walks';
+
+/** "companies:full contacts:incremental": in object type order, whichever walk ended first. */
+function modeText(modes: string[]): string {
+  const rank = (mode: string) => OBJECT_TYPES.findIndex((type) => mode.startsWith(`${type}:`));
+  return [...modes].sort((a, b) => rank(a) - rank(b)).join(' ');
+}
 
 export async function syncConnectionWorkflow(input: SyncConnectionInput): Promise<SyncSummary> {
   const info = workflowInfo();
@@ -44,27 +54,50 @@ export async function syncConnectionWorkflow(input: SyncConnectionInput): Promis
   const modes = [...(input.modes ?? [])];
   let calls = 0;
   try {
-    for (const objectType of ['companies', 'contacts'] as const) {
-      if (completed.includes(objectType)) continue;
+    let handOver = false;
+    let failed = false;
+    /** Walks one object type until it is complete, this run has made enough calls, or the other walk failed. */
+    const walk = async (objectType: CrmObjectType): Promise<void> => {
+      if (completed.includes(objectType)) return;
       for (;;) {
+        if (failed) return;
         if (calls >= CALLS_PER_RUN || workflowInfo().continueAsNewSuggested) {
-          return await continueAsNew<typeof syncConnectionWorkflow>({ ...input, syncRunId, completed, modes });
+          handOver = true;
+          return;
         }
         calls += 1;
-        const result = await syncObjects({ connectionId: input.connectionId, objectType, syncRunId });
+        const result = await syncObjects({ connectionId: input.connectionId, objectType, syncRunId }).catch((error: unknown) => {
+          failed = true;
+          throw error;
+        });
         if (result.done) {
           completed.push(objectType);
           modes.push(`${objectType}:${result.mode}`);
-          break;
+          return;
         }
       }
+    };
+    if (patched(PARALLEL_WALKS)) {
+      // Companies and contacts are independent walks: side by side they share the connection's
+      // rate limit (one pacer per connection) instead of waiting for each other.
+      // A failure waits for the other walk's call in flight, so its page's counts reach the run first.
+      const outcomes = await Promise.allSettled(OBJECT_TYPES.map(walk));
+      const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+      if (failure) throw failure.reason;
+    } else {
+      for (const objectType of OBJECT_TYPES) {
+        await walk(objectType);
+        if (handOver) break;
+      }
     }
+    // Each walk stopped after its own call in flight ended: nothing is left running.
+    if (handOver) return await continueAsNew<typeof syncConnectionWorkflow>({ ...input, syncRunId, completed, modes });
     const vipsChanged = await deriveVips({ syncRunId, connectionId: input.connectionId });
-    const summary = await finishSyncRun({ syncRunId, mode: modes.join(' ') });
+    const summary = await finishSyncRun({ syncRunId, mode: modeText(modes) });
     return { ...summary, vipsChanged };
   } catch (error) {
     const message = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
-    await finishSyncRun({ syncRunId, mode: modes.join(' '), error: message });
+    await finishSyncRun({ syncRunId, mode: modeText(modes), error: message });
     throw error;
   }
 }
