@@ -269,19 +269,30 @@ function textOf(value: unknown): string | null {
   return typeof value === 'string' && value.trim() !== '' ? value : null;
 }
 
+/** Where companyFacts reads each fact: the HubSpot company property, then the Salesforce Account field. */
+const COMPANY_FACT_SOURCES = {
+  annualRevenue: ['annualrevenue', 'AnnualRevenue'],
+  employees: ['numberofemployees', 'NumberOfEmployees'],
+  type: ['type', 'Type'],
+} as const;
+
 /** The company properties companyFacts reads (a derivation loads no others). */
-export const COMPANY_FACT_PROPERTIES = ['annualrevenue', 'AnnualRevenue', 'numberofemployees', 'NumberOfEmployees', 'type', 'Type'];
+export const COMPANY_FACT_PROPERTIES: string[] = Object.values(COMPANY_FACT_SOURCES).flat();
 
 /** The contact properties the rules read: every rule's contact flags. */
 export function contactPropertiesRead(rules: VipRules): string[] {
   return [...new Set(rules.rules.flatMap((rule) => rule.when.contactFlags ?? []))];
 }
 
+function fact(properties: Record<string, unknown>, [hubspot, salesforce]: readonly [string, string]): unknown {
+  return properties[hubspot] ?? properties[salesforce];
+}
+
 /** HubSpot company and Salesforce Account properties, read the same way. */
 export function companyFacts(properties: Record<string, unknown>): NonNullable<RuleSubject['company']> {
   return {
-    annualRevenue: numberOf(properties.annualrevenue ?? properties.AnnualRevenue),
-    employees: numberOf(properties.numberofemployees ?? properties.NumberOfEmployees),
-    type: textOf(properties.type ?? properties.Type),
+    annualRevenue: numberOf(fact(properties, COMPANY_FACT_SOURCES.annualRevenue)),
+    employees: numberOf(fact(properties, COMPANY_FACT_SOURCES.employees)),
+    type: textOf(fact(properties, COMPANY_FACT_SOURCES.type)),
   };
 }
