@@ -79,7 +79,7 @@ function parseBoolean(name: string, value: string | undefined): boolean | undefi
   throw new ConfigError(`${name}="${value}" is not a boolean: use true or false`);
 }
 
-function parseInteger(name: string, value: string | undefined, unit = 'seconds'): number | undefined {
+export function parseInteger(name: string, value: string | undefined, unit = 'seconds'): number | undefined {
   if (value === undefined || value === '') return undefined;
   const n = Number(value);
   if (!Number.isInteger(n)) throw new ConfigError(`${name}="${value}" is not a whole number of ${unit}`);

@@ -5,6 +5,7 @@ import { loadFixtureFile, type Fixture } from '../../emulators/fixture.js';
 import { generateDemoFixture } from '../../emulators/demo-data.js';
 import { devDir, stateFile, toolsDir, type DevStackState } from './state.js';
 import { startDevStack, type DevStack } from './stack.js';
+import { parseInteger } from '../../worker/config.js';
 
 const startedAt = new Date().toISOString();
 const log = (msg: string) => process.stdout.write(`${new Date().toISOString()} ${msg}\n`);
@@ -39,7 +40,9 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
   try {
     const fixture = await fixtureFromArgs(process.argv.slice(2));
-    stack = await startDevStack({ dir: devDir(), toolsDir: toolsDir(), fixture, log, temporalUi: true });
+    // As for the worker, VIPSYNC_SYNC_INTERVAL_SECONDS sets how often the connections sync.
+    const syncIntervalSeconds = parseInteger('VIPSYNC_SYNC_INTERVAL_SECONDS', process.env.VIPSYNC_SYNC_INTERVAL_SECONDS);
+    stack = await startDevStack({ dir: devDir(), toolsDir: toolsDir(), fixture, log, temporalUi: true, syncIntervalSeconds });
     await writeState({ status: 'ready', ...stack.state });
     log('dev stack ready');
     await stack.running;
