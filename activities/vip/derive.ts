@@ -92,7 +92,7 @@ SELECT DISTINCT email FROM (
 
 // The statements below are shaped so their plan does not hang on the tables' statistics: a first
 // derivation fills vips and vip_crm_refs from empty, and with the statistics of the empty tables
-// Postgres joined every batch to a full scan of them (300k contacts: 98 s instead of 46 s). Refs
+// Postgres joined every batch to a full scan of them (300k contacts: 98 s instead of 48 s). Refs
 // are found through an id array (index scans); a company is fetched per contact (LATERAL ... LIMIT 1
 // keeps it an index lookup instead of hashing all companies for each batch).
 const BATCH_VIP_IDS = 'SELECT id FROM vips WHERE email = ANY($1::text[])';
@@ -307,22 +307,22 @@ function toPreviousRef(r: RefRowDb): PreviousRef {
   };
 }
 
-interface BatchHooks {
-  /** The batch's rows have been read; it decides next. */
+interface BatchContext {
+  settings: VipSettings;
+  now: Date;
+  actor: string;
+  /** The contact properties a decision reads (LOAD_RECORDS' $2). */
+  contactProperties: string[];
+  /** Called once the batch's rows have been read: it decides next. */
   loaded: () => void;
-  /** Called before the batch's first write; resolves when it may write. */
-  beforeWrite: () => Promise<void>;
 }
 
-async function deriveBatch(
-  sql: Sql, emails: string[], settings: VipSettings, now: Date, actor: string, hooks: BatchHooks,
-): Promise<{ changed: number; levelChanges: number }> {
-  const records = (await sql.query<RecordRow>(LOAD_RECORDS, [
-    emails, [...BOUNCE_PROPERTIES, ...contactPropertiesRead(settings.rules)], COMPANY_FACT_PROPERTIES,
-  ])).rows;
+async function deriveBatch(sql: Sql, emails: string[], ctx: BatchContext): Promise<{ changed: number; levelChanges: number }> {
+  const { settings, now, actor } = ctx;
+  const records = (await sql.query<RecordRow>(LOAD_RECORDS, [emails, ctx.contactProperties, COMPANY_FACT_PROPERTIES])).rows;
   const vips = (await sql.query<VipRow>(LOAD_VIPS, [emails])).rows;
   const refs = (await sql.query<RefRowDb>(LOAD_REFS, [emails])).rows;
-  hooks.loaded();
+  ctx.loaded();
   const recordsBy = groupBy(records, (r) => r.email);
   const vipsBy = new Map(vips.map((v) => [v.email, v]));
   const refsBy = groupBy(refs, (r) => r.email);
@@ -358,7 +358,8 @@ async function deriveBatch(
     decisions.push({ email, decision: derivePerson(input, { rules: settings.rules, defaultCountry: settings.defaultCountry, staleGraceDays: settings.staleGraceDays, now }) });
   }
 
-  await hooks.beforeWrite();
+  // Batches write one after another (see deriveVips).
+  await sql.query('SELECT pg_advisory_xact_lock(hashtext($1))', [LOCK]);
   const changed = decisions.filter((d) => d.decision.changed);
   if (changed.length > 0) {
     await sql.query(UPSERT_VIPS, [JSON.stringify(changed.map(({ email, decision: { columns: c } }) => ({
@@ -446,6 +447,7 @@ export async function deriveVips(db: Db, settings: VipSettings, opts: DeriveOpti
     // after another. (The lock also keeps a second worker, should its whole-derivation lock
     // connection have died, from writing the same people in another order: a deadlock.)
     const batchSize = opts.batchSize ?? DERIVE_BATCH_SIZE;
+    const contactProperties = [...BOUNCE_PROPERTIES, ...contactPropertiesRead(settings.rules)];
     const batches: Promise<{ changed: number; levelChanges: number }>[] = [];
     const open = new Set<Promise<void>>();
     let failed = false;
@@ -456,12 +458,7 @@ export async function deriveVips(db: Db, settings: VipSettings, opts: DeriveOpti
       let loaded!: () => void;
       const nowLoaded = new Promise<void>((resolve) => (loaded = resolve));
       // Plain SQL on the pool: the batches move too many rows for Prisma's query layer to pay off.
-      const done = bulkTransaction(db, (sql) => deriveBatch(sql, batch, settings, now, actor, {
-        loaded,
-        beforeWrite: async () => {
-          await sql.query('SELECT pg_advisory_xact_lock(hashtext($1))', [LOCK]);
-        },
-      }));
+      const done = bulkTransaction(db, (sql) => deriveBatch(sql, batch, { settings, now, actor, contactProperties, loaded }));
       const settled: Promise<void> = done.then(() => {}, () => {
         failed = true;
       }).finally(() => open.delete(settled));
