@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../worker/config.js';
+import { ConfigError, loadConfig, syncIntervalFromEnv } from '../worker/config.js';
 
 const base = { DATABASE_URL: 'postgresql://vipsync@db:5432/vipsync' };
 
@@ -54,5 +54,22 @@ describe('loadConfig', () => {
 
   it('insists on a connection when asked, saying which variables to set', () => {
     expect(() => loadConfig(base, { requireConnections: true })).toThrow(/HUBSPOT_ACCESS_TOKEN/);
+  });
+});
+
+describe('syncIntervalFromEnv (what `vipsync dev up` reads)', () => {
+  it.each([
+    [undefined, undefined],
+    ['', undefined],
+    ['60', 60],
+    ['900', 900],
+    [String(7 * 24 * 3600), 7 * 24 * 3600],
+  ])('%j -> %j', (value, expected) => {
+    expect(syncIntervalFromEnv({ VIPSYNC_SYNC_INTERVAL_SECONDS: value })).toBe(expected);
+  });
+
+  it.each([['59'], [String(7 * 24 * 3600 + 1)], ['abc'], ['1.5'], ['-5']])('rejects %j naming the variable', (value) => {
+    expect(() => syncIntervalFromEnv({ VIPSYNC_SYNC_INTERVAL_SECONDS: value })).toThrow(ConfigError);
+    expect(() => syncIntervalFromEnv({ VIPSYNC_SYNC_INTERVAL_SECONDS: value })).toThrow(/VIPSYNC_SYNC_INTERVAL_SECONDS/);
   });
 });

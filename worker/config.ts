@@ -11,6 +11,15 @@ const connectionId = z
   .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'use lower-case letters, digits and dashes (e.g. "hubspot-eu")');
 const intervalSeconds = z.number().int().min(60).max(7 * 24 * 3600).default(900);
 
+/** VIPSYNC_SYNC_INTERVAL_SECONDS read and range-checked as the worker does; undefined when unset. */
+export function syncIntervalFromEnv(env: Env = process.env): number | undefined {
+  const value = parseInteger('VIPSYNC_SYNC_INTERVAL_SECONDS', env.VIPSYNC_SYNC_INTERVAL_SECONDS);
+  if (value === undefined) return undefined;
+  const checked = intervalSeconds.safeParse(value);
+  if (!checked.success) throw new ConfigError(`VIPSYNC_SYNC_INTERVAL_SECONDS: ${checked.error.issues[0]!.message} (60 s to 7 days)`);
+  return checked.data;
+}
+
 const hubspotConnection = z.object({
   id: connectionId,
   system: z.literal('hubspot'),
@@ -79,7 +88,7 @@ function parseBoolean(name: string, value: string | undefined): boolean | undefi
   throw new ConfigError(`${name}="${value}" is not a boolean: use true or false`);
 }
 
-export function parseInteger(name: string, value: string | undefined, unit = 'seconds'): number | undefined {
+function parseInteger(name: string, value: string | undefined, unit = 'seconds'): number | undefined {
   if (value === undefined || value === '') return undefined;
   const n = Number(value);
   if (!Number.isInteger(n)) throw new ConfigError(`${name}="${value}" is not a whole number of ${unit}`);

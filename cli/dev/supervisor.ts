@@ -5,7 +5,7 @@ import { loadFixtureFile, type Fixture } from '../../emulators/fixture.js';
 import { generateDemoFixture } from '../../emulators/demo-data.js';
 import { devDir, stateFile, toolsDir, type DevStackState } from './state.js';
 import { startDevStack, type DevStack } from './stack.js';
-import { parseInteger } from '../../worker/config.js';
+import { syncIntervalFromEnv } from '../../worker/config.js';
 
 const startedAt = new Date().toISOString();
 const log = (msg: string) => process.stdout.write(`${new Date().toISOString()} ${msg}\n`);
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   try {
     const fixture = await fixtureFromArgs(process.argv.slice(2));
     // As for the worker, VIPSYNC_SYNC_INTERVAL_SECONDS sets how often the connections sync.
-    const syncIntervalSeconds = parseInteger('VIPSYNC_SYNC_INTERVAL_SECONDS', process.env.VIPSYNC_SYNC_INTERVAL_SECONDS);
+    const syncIntervalSeconds = syncIntervalFromEnv();
     stack = await startDevStack({ dir: devDir(), toolsDir: toolsDir(), fixture, log, temporalUi: true, syncIntervalSeconds });
     await writeState({ status: 'ready', ...stack.state });
     log('dev stack ready');
