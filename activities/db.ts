@@ -9,7 +9,7 @@ import { logger } from '../worker/logger.js';
 export type Db = PrismaClient;
 export { Prisma } from '../prisma/generated/client.js';
 
-/** What bulk writers get: one connection inside an open transaction. */
+/** One connection: inside an open transaction for bulk writers, in autocommit under a session lock. */
 export interface Sql {
   query<R extends pg.QueryResultRow = Record<string, unknown>>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
 }
@@ -55,12 +55,13 @@ async function withConnection<T>(db: Db, what: string, fn: (client: pg.PoolClien
 /**
  * Runs `fn` holding a Postgres session advisory lock (on a connection of its own), so work that
  * spans many transactions is done by one process at a time. A connection that dies releases it.
+ * `fn` may use the lock's connection (outside any transaction) for statements of its own.
  */
-export async function withSessionLock<T>(db: Db, key: string, fn: () => Promise<T>): Promise<T> {
+export async function withSessionLock<T>(db: Db, key: string, fn: (sql: Sql) => Promise<T>): Promise<T> {
   return withConnection(db, 'withSessionLock', async (client, markBroken) => {
     await client.query('SELECT pg_advisory_lock(hashtext($1))', [key]);
     try {
-      return await fn();
+      return await fn(client);
     } finally {
       await client.query('SELECT pg_advisory_unlock(hashtext($1))', [key]).catch(markBroken);
     }

@@ -138,6 +138,17 @@ describe('VIP levels, validation and stale VIPs across HubSpot and Salesforce', 
     expect(await h.db.vipDeriveState.findUnique({ where: { id: 1 } })).toMatchObject({ rulesHash: resolveVipSettings().rules.hash });
   });
 
+  it('a derivation reads its people through a cursor, batch by batch: everyone exactly once, and again on the next run', async () => {
+    const before = await allVips();
+    // Batches of 4 over 6 people: two fetches, the second one short. Twice: the first run's cursor
+    // must be gone from the connection it leaves in the pool.
+    for (const batchSize of [4, 4, 1]) {
+      const result = await deriveVips(h.db, resolveVipSettings(), { full: true, batchSize });
+      expect(result).toMatchObject({ full: true, people: before.length, changed: 0, levelChanges: 0 });
+    }
+    expect(await allVips()).toEqual(before);
+  });
+
   it('the lookup answers level, reason, validated and stale', async () => {
     expect(await lookupVipByEmail(h.db, 'BOB@acme.com')).toMatchObject({
       isVip: true, level: 3, levelReason: expect.stringContaining('rule "vp"'), validated: true, stale: false, staleReason: null,

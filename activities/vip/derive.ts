@@ -420,41 +420,72 @@ export async function currentLevelDistribution(db: Pick<Db, '$queryRawUnsafe'>, 
   return levelDistribution(counts, people, rules.maxShare, rules.minVipsForWarnings);
 }
 
+function* batchesOf(emails: string[], size: number): Generator<string[]> {
+  for (let i = 0; i < emails.length; i += size) yield emails.slice(i, i + size);
+}
+
+const PEOPLE_CURSOR = 'vipsync_derive_people';
+
+/**
+ * The people of `query` (one email column, in order), `size` at a time, through a cursor on the
+ * lock's connection: a derivation holds one batch of the list, not the whole list (a million
+ * people would be ~100 MB). WITH HOLD: the list is fixed when the cursor is declared (Postgres
+ * keeps it, on disk if large), and no transaction stays open while the batches are written.
+ */
+async function* cursorBatches(sql: Sql, query: string, params: unknown[], size: number): AsyncGenerator<string[]> {
+  await sql.query(`DECLARE ${PEOPLE_CURSOR} NO SCROLL CURSOR WITH HOLD FOR ${query}`, params);
+  let failed = false;
+  try {
+    for (;;) {
+      const { rows } = await sql.query<{ email: string }>(`FETCH ${size} FROM ${PEOPLE_CURSOR}`);
+      if (rows.length === 0) return;
+      yield rows.map((r) => r.email);
+    }
+  } catch (error) {
+    failed = true;
+    throw error;
+  } finally {
+    // CLOSE ALL, not CLOSE: it does not fail when the cursor is already gone. After a failure the
+    // first error is the one worth reporting.
+    await sql.query('CLOSE ALL').catch((error: unknown) => {
+      if (!failed) throw error;
+    });
+  }
+}
+
 export async function deriveVips(db: Db, settings: VipSettings, opts: DeriveOptions = {}): Promise<DeriveResult> {
   const started = Date.now();
   // One derivation at a time: two never work on the same people at once.
-  return withSessionLock(db, WHOLE_DERIVE_LOCK, async () => {
+  return withSessionLock(db, WHOLE_DERIVE_LOCK, async (lockSql) => {
     const now = opts.now ?? new Date();
     const actor = opts.actor ?? (opts.syncRunId ? `sync-run:${opts.syncRunId}` : 'derive');
     const state = await db.vipDeriveState.findUnique({ where: { id: 1 } });
+    const batchSize = opts.batchSize ?? DERIVE_BATCH_SIZE;
     // Everyone is derived again when the rules changed (or when asked). The very first derivation
     // is not full: each sync run's derivation covers the people that run touched, so two
     // connections' first syncs derive their own people once each, not everyone twice.
     const full = opts.emails === undefined
       && (opts.full === true || !opts.syncRunId || !opts.connectionId || (state !== null && state.rulesHash !== settings.rules.hash));
-    let emails: string[];
-    if (opts.emails !== undefined) {
-      emails = [...new Set(opts.emails)].sort();
-    } else if (full) {
-      emails = (await db.$queryRawUnsafe<{ email: string }[]>(EVERYONE)).map((r) => r.email);
-    } else {
-      emails = (await db.$queryRawUnsafe<{ email: string }[]>(TOUCHED_BY_RUN, opts.syncRunId, opts.connectionId, settings.staleGraceDays)).map((r) => r.email);
-    }
+    const batchesOfPeople = opts.emails !== undefined
+      ? batchesOf([...new Set(opts.emails)].sort(), batchSize)
+      : full
+        ? cursorBatches(lockSql, EVERYONE, [], batchSize)
+        : cursorBatches(lockSql, TOUCHED_BY_RUN, [opts.syncRunId, opts.connectionId, settings.staleGraceDays], batchSize);
+    let people = 0;
 
     // Batches overlap: while one is decided (this process busy), the next one's rows are read and
     // an earlier one writes (Postgres busy). Each batch is one transaction, at most
     // MAX_OPEN_BATCHES open at a time; its writes take a transaction lock, so batches write one
     // after another. (The lock also keeps a second worker, should its whole-derivation lock
     // connection have died, from writing the same people in another order: a deadlock.)
-    const batchSize = opts.batchSize ?? DERIVE_BATCH_SIZE;
     const contactProperties = [...BOUNCE_PROPERTIES, ...contactPropertiesRead(settings.rules)];
     const batches: Promise<{ changed: number; levelChanges: number }>[] = [];
     const open = new Set<Promise<void>>();
     let failed = false;
-    for (let i = 0; i < emails.length && !failed; i += batchSize) {
+    for await (const batch of batchesOfPeople) {
       while (open.size >= MAX_OPEN_BATCHES) await Promise.race(open);
       if (failed) break;
-      const batch = emails.slice(i, i + batchSize);
+      people += batch.length;
       let loaded!: () => void;
       const nowLoaded = new Promise<void>((resolve) => (loaded = resolve));
       // Plain SQL on the pool: the batches move too many rows for Prisma's query layer to pay off.
@@ -465,6 +496,7 @@ export async function deriveVips(db: Db, settings: VipSettings, opts: DeriveOpti
       open.add(settled);
       batches.push(done);
       await Promise.race([nowLoaded, settled]);
+      if (failed) break;
     }
     // A failed batch stops the loop; the one before it may still be writing: let it end first.
     const outcomes = await Promise.allSettled(batches);
@@ -484,6 +516,6 @@ export async function deriveVips(db: Db, settings: VipSettings, opts: DeriveOpti
       await db.vipDeriveState.upsert({ where: { id: 1 }, create: { id: 1, rulesHash: settings.rules.hash, fullDerivedAt: null }, update: {} });
     }
     const distribution = await currentLevelDistribution(db, settings.rules);
-    return { full, people: emails.length, changed, levelChanges, durationMs: Date.now() - started, distribution };
+    return { full, people, changed, levelChanges, durationMs: Date.now() - started, distribution };
   });
 }
