@@ -12,7 +12,8 @@ import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { startPostgres, type PostgresCluster } from '../cli/stack/postgres.js';
 import { startTemporalDevServer, type TemporalDevServer } from '../cli/stack/temporal.js';
-import { formatSize, runSyncBench, stopBenchChildren, type SyncBenchResult } from './sync.js';
+import { imageNodeOptions } from '../worker/image.js';
+import { buildForBench, formatSize, runSyncBench, stopBenchChildren, type SyncBenchResult } from './sync.js';
 
 const REPO_DIR = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS_FILE = join(REPO_DIR, 'bench/results.json');
@@ -85,6 +86,8 @@ async function runSyncBenches(sizes: number[]): Promise<(SyncBenchResult | { con
   process.on('SIGTERM', onSignal);
   const results: (SyncBenchResult | { contacts: number; error: string })[] = [];
   try {
+    buildForBench(log);
+    log(`worker Node options (the image's): ${imageNodeOptions()}`);
     stack.postgres = await startPostgres({ dataDir: join(tmpdir(), `vipsync-bench-${process.pid}`), log });
     stack.temporal = await startTemporalDevServer({ toolsDir: join(REPO_DIR, '.vipsync/tools'), log });
     stack.connection = await Connection.connect({ address: stack.temporal.address });

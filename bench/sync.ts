@@ -5,7 +5,7 @@
 // Two phases, each with a fresh database, its own emulator processes (one per CRM) and its own worker process:
 // - limits on (the emulators' defaults): full sync of both connections, then a no-change run;
 // - limits off: a full sync end to end, then the raw COPY rate of the same rows.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ import type { PostgresCluster } from '../cli/stack/postgres.js';
 import type { TemporalDevServer } from '../cli/stack/temporal.js';
 import { DEFAULT_EMULATOR_CREDENTIALS } from '../emulators/main.js';
 import type { connectionConfig } from '../worker/config.js';
+import { imageNodeOptions } from '../worker/image.js';
 import { triggerSync, waitForSync } from '../worker/schedules.js';
 import { syncScheduleId, type SyncSummary } from '../workflows/contract.js';
 import type { WorkerReadyMessage } from './worker-process.js';
@@ -180,12 +181,24 @@ function procStatusMb(pid: number, field: 'VmHWM' | 'VmRSS'): number | null {
   }
 }
 
+// The worker runs as the image runs it: compiled (dist/, npm run build), with the image's Node options.
+const BUILT_WORKER = join(REPO_DIR, 'dist/bench/worker-process.js');
+
+/** Compiles the project to dist/ (npm run build), so the benchmark's worker runs what the image runs. */
+export function buildForBench(log: Log): void {
+  const startedAt = Date.now();
+  const { status, stderr } = spawnSync(process.execPath, [join(REPO_DIR, 'bin/build.mjs')], { cwd: REPO_DIR, encoding: 'utf8' });
+  if (status !== 0) throw new Error(`npm run build failed (exit ${status}):\n${stderr.slice(-4000)}`);
+  log(`compiled the worker (npm run build) in ${seconds(Date.now() - startedAt)} s`);
+}
+
 async function startWorkerProcess(env: Record<string, string>, log: Log): Promise<WorkerProcess> {
   const child = track(
-    // BENCH_PROFILE_DIR=dir writes a V8 CPU profile of each worker process there.
-    spawn(process.execPath, [...profileArgs(), ...(process.env.BENCH_WORKER_FLAGS ?? '').split(' ').filter(Boolean), '--expose-gc', '--import', 'tsx', join(REPO_DIR, 'bench/worker-process.ts')], {
+    // BENCH_PROFILE_DIR=dir writes a V8 CPU profile of each worker process there; BENCH_WORKER_FLAGS
+    // adds Node options after the image's (a V8 flag given twice: the later wins).
+    spawn(process.execPath, [...profileArgs(), ...(process.env.BENCH_WORKER_FLAGS ?? '').split(' ').filter(Boolean), '--expose-gc', BUILT_WORKER], {
       cwd: REPO_DIR,
-      env: { ...process.env, VIPSYNC_LOG_LEVEL: 'warn', ...env },
+      env: { ...process.env, VIPSYNC_LOG_LEVEL: 'warn', NODE_OPTIONS: imageNodeOptions(), ...env },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     }),
   );

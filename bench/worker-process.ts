@@ -1,7 +1,8 @@
 // A production vipsync worker in a process of its own, so the benchmark can read the worker's
 // peak memory apart from the emulators' and its own. Configured exactly like `vipsync worker`
-// (environment variables through loadConfig); tells its parent over IPC when it polls.
-//   node --expose-gc --import tsx bench/worker-process.ts   (spawned by bench/sync.ts with an IPC channel)
+// (environment variables through loadConfig) and run like the image runs it: compiled, with the
+// image's NODE_OPTIONS. Tells its parent over IPC when it polls.
+//   node --expose-gc dist/bench/worker-process.js   (after npm run build; spawned by bench/sync.ts with an IPC channel)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Runtime } from '@temporalio/worker';
 import { loadConfig } from '../worker/config.js';

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The vipsync command. Sources are TypeScript, run through tsx's loader: no build step to forget.
+// (The worker image runs the compiled form instead: node dist/cli/run.js, after `npm run build`.)
 import { register } from 'tsx/esm/api';
 
 register();
-const { runCli } = await import('../cli/main.ts');
-await runCli(process.argv);
+await import('../cli/run.ts');

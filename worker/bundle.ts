@@ -1,13 +1,14 @@
 // Bundles the workflow code in a short-lived child process. Bundling (webpack) leaves ~100 MB in
 // the process that runs it, which a long-running worker should not carry around.
-//   node --import tsx worker/bundle.ts OUT_FILE     (what bundleWorkflowsApart runs)
+//   node --import tsx worker/bundle.ts OUT_FILE     (what bundleWorkflowsApart runs; compiled:
+//   node dist/worker/bundle.js OUT_FILE)
 import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { WORKFLOWS_PATH } from './workflows-path.js';
+import { COMPILED, WORKFLOWS_PATH } from './workflows-path.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 // `--import tsx` resolves from the working directory: run the child from the project's root.
@@ -18,7 +19,8 @@ export async function bundleWorkflowsApart(): Promise<{ codePath: string }> {
   const codePath = join(await mkdtemp(join(tmpdir(), 'vipsync-workflows-')), 'workflows.js');
   let output = '';
   const code = await new Promise<number | null>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', THIS_FILE, codePath], { cwd: PROJECT_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const loader = COMPILED ? [] : ['--import', 'tsx'];
+    const child = spawn(process.execPath, [...loader, THIS_FILE, codePath], { cwd: PROJECT_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.once('error', reject);
     child.once('exit', resolve);

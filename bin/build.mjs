@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+// `npm run build`: compiles the TypeScript sources to dist/ (tsconfig.build.json) and copies the
+// files they read at run time (the default VIP rules, the database migrations) beside them.
+//   node bin/build.mjs [--out DIR]
+import { spawnSync } from 'node:child_process';
+import { cpSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ASSETS = ['activities/vip/default-rules.yaml', 'prisma/migrations'];
+
+const { values } = parseArgs({ options: { out: { type: 'string' } } });
+const out = resolve(values.out ?? join(ROOT, 'dist'));
+rmSync(out, { recursive: true, force: true });
+const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin/tsc');
+const result = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', out], { stdio: 'inherit', cwd: ROOT });
+if (result.status !== 0) {
+  console.error(`build: the TypeScript compiler failed (exit ${result.status}); see its errors above`);
+  process.exit(result.status ?? 1);
+}
+for (const asset of ASSETS) cpSync(join(ROOT, asset), join(out, asset), { recursive: true });
+console.error(`build: ${out}`);
