@@ -431,9 +431,16 @@ const PEOPLE_CURSOR = 'vipsync_derive_people';
  * lock's connection: a derivation holds one batch of the list, not the whole list (a million
  * people would be ~100 MB). WITH HOLD: the list is fixed when the cursor is declared (Postgres
  * keeps it, on disk if large), and no transaction stays open while the batches are written.
+ * A cursor's query is planned for its first rows by default (cursor_tuple_fraction 0.1); a held
+ * cursor computes all of them when declared, so it is planned for all, as the plain query was.
  */
 async function* cursorBatches(sql: Sql, query: string, params: unknown[], size: number): AsyncGenerator<string[]> {
-  await sql.query(`DECLARE ${PEOPLE_CURSOR} NO SCROLL CURSOR WITH HOLD FOR ${query}`, params);
+  await sql.query('SET cursor_tuple_fraction = 1');
+  try {
+    await sql.query(`DECLARE ${PEOPLE_CURSOR} NO SCROLL CURSOR WITH HOLD FOR ${query}`, params);
+  } finally {
+    await sql.query('RESET cursor_tuple_fraction');
+  }
   let failed = false;
   try {
     for (;;) {
