@@ -37,6 +37,8 @@ const FIGURES: { key: keyof SyncBenchResult | string; label: string; digits: num
   { key: 'limitedFullSyncSeconds', label: '  full sync wall seconds (limits on)', digits: 1 },
   { key: 'incrementalSeconds', label: '  no-change sync seconds', digits: 1 },
   { key: 'unthrottledSeconds', label: '  full sync seconds (limits off)', digits: 1 },
+  { key: 'unthrottledWorkerCpuUsPerContact', label: '  worker CPU us per contact (limits off)', digits: 0 },
+  { key: 'unthrottledWorkerGcShare', label: '  ... share in GC pauses', digits: 3 },
   { key: 'workerIdleRssMb', label: '  worker RSS when ready, idle', digits: 0 },
   { key: 'workerBootPeakRssMb', label: '  worker peak RSS while booting', digits: 0 },
 ];

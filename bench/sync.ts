@@ -22,7 +22,7 @@ import type { connectionConfig } from '../worker/config.js';
 import { imageNodeOptions } from '../worker/image.js';
 import { triggerSync, waitForSync } from '../worker/schedules.js';
 import { syncScheduleId, type SyncSummary } from '../workflows/contract.js';
-import type { WorkerReadyMessage } from './worker-process.js';
+import type { WorkerReadyMessage, WorkerStatsMessage } from './worker-process.js';
 
 const REPO_DIR = fileURLToPath(new URL('..', import.meta.url));
 
@@ -169,7 +169,26 @@ interface WorkerProcess {
   /** Peak RSS since the worker was ready (VmHWM, reset after boot). */
   peakRssMb(): number | null;
   rssMb(): number | null;
+  /** CPU time used and time in GC pauses since the process started, in ms. */
+  stats(): Promise<{ cpuMs: number; gcMs: number }>;
   stop(): Promise<void>;
+}
+
+function askStats(child: ChildProcess): Promise<{ cpuMs: number; gcMs: number }> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.off('message', onMessage);
+      reject(new Error('the worker did not answer a stats request within 10 s'));
+    }, 10_000);
+    const onMessage = (message: WorkerStatsMessage) => {
+      if (message?.type !== 'stats') return;
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      resolve({ cpuMs: message.cpuMs, gcMs: message.gcMs });
+    };
+    child.on('message', onMessage);
+    child.send({ type: 'stats' });
+  });
 }
 
 function procStatusMb(pid: number, field: 'VmHWM' | 'VmRSS'): number | null {
@@ -225,6 +244,7 @@ async function startWorkerProcess(env: Record<string, string>, log: Log): Promis
       idleRssMb: ready.idleRssKb / 1024,
       peakRssMb: () => procStatusMb(pid, 'VmHWM'),
       rssMb: () => procStatusMb(pid, 'VmRSS'),
+      stats: () => askStats(child),
       stop: () => stopChild(child, 'SIGTERM', 30_000),
     };
   } catch (error) {
@@ -507,7 +527,9 @@ async function unthrottledPhase(stack: BenchStack, phase: Phase, contacts: numbe
   log(`${phase.label}: full sync of both connections into a fresh database`);
   // Bounds against a hung run, not targets: today's engine needs minutes per 100k contacts.
   const timeoutMs = Math.max(1800, contacts / 100) * 1000;
+  const before = await phase.worker.stats();
   const full = await runSyncRound(stack, phase, 'full sync', [phase.hubspotId, phase.salesforceId], timeoutMs, log);
+  const after = await phase.worker.stats();
   const peakRssMb = phase.worker.peakRssMb();
   const fetched = [...full.summaries.values()].reduce((sum, s) => sum + s.fetched, 0);
   const copy = await measureCopy(stack.postgres, phase, log);
@@ -521,6 +543,9 @@ async function unthrottledPhase(stack: BenchStack, phase: Phase, contacts: numbe
       copyRows: copy.rows,
       copySeconds: round(copy.seconds, 2),
       unthrottledWorkerPeakRssMb: round(peakRssMb ?? Number.NaN, 0),
+      // The worker's own CPU per contact, and the share of its CPU time spent in GC pauses.
+      unthrottledWorkerCpuUsPerContact: round(((after.cpuMs - before.cpuMs) * 1000) / crmContacts, 0),
+      unthrottledWorkerGcShare: round((after.gcMs - before.gcMs) / (after.cpuMs - before.cpuMs), 3),
     },
   };
 }

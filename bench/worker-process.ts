@@ -4,6 +4,7 @@
 // image's NODE_OPTIONS. Tells its parent over IPC when it polls.
 //   node --expose-gc dist/bench/worker-process.js   (after npm run build; spawned by bench/sync.ts with an IPC channel)
 import { readFileSync, writeFileSync } from 'node:fs';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { Runtime } from '@temporalio/worker';
 import { loadConfig } from '../worker/config.js';
 import { temporalLogger } from '../worker/logger.js';
@@ -15,6 +16,13 @@ export interface WorkerReadyMessage {
   bootPeakRssKb: number | null;
   /** RSS once ready and idle: what every size starts from. */
   idleRssKb: number;
+}
+
+/** The worker's answer to {type: 'stats'}: CPU time used and time spent in GC pauses so far. */
+export interface WorkerStatsMessage {
+  type: 'stats';
+  cpuMs: number;
+  gcMs: number;
 }
 
 function peakRssKb(): number | null {
@@ -45,6 +53,16 @@ const ready: WorkerReadyMessage = { type: 'ready', bootPeakRssKb, idleRssKb: Mat
 process.send?.(ready);
 // The IPC channel must not keep the process alive once the workers stop; and the parent going
 // away (killed, crashed) must not leave a worker polling forever.
+let gcMs = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcMs += entry.duration;
+}).observe({ entryTypes: ['gc'] });
+process.on('message', (message: { type?: string }) => {
+  if (message?.type !== 'stats') return;
+  const cpu = process.cpuUsage();
+  const stats: WorkerStatsMessage = { type: 'stats', cpuMs: (cpu.user + cpu.system) / 1000, gcMs };
+  process.send?.(stats);
+});
 process.channel?.unref();
 process.on('disconnect', () => worker.shutdown());
 await worker.run();
