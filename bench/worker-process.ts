@@ -51,8 +51,7 @@ const bootPeakRssKb = peakRssKb();
 resetPeakRss();
 const ready: WorkerReadyMessage = { type: 'ready', bootPeakRssKb, idleRssKb: Math.round(process.memoryUsage().rss / 1024) };
 process.send?.(ready);
-// The IPC channel must not keep the process alive once the workers stop; and the parent going
-// away (killed, crashed) must not leave a worker polling forever.
+// Answers the benchmark's {type: 'stats'}: GC pause time summed from V8's gc performance entries.
 let gcMs = 0;
 new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) gcMs += entry.duration;
@@ -63,6 +62,8 @@ process.on('message', (message: { type?: string }) => {
   const stats: WorkerStatsMessage = { type: 'stats', cpuMs: (cpu.user + cpu.system) / 1000, gcMs };
   process.send?.(stats);
 });
+// The IPC channel must not keep the process alive once the workers stop; and the parent going
+// away (killed, crashed) must not leave a worker polling forever.
 process.channel?.unref();
 process.on('disconnect', () => worker.shutdown());
 await worker.run();
