@@ -140,8 +140,8 @@ describe('VIP levels, validation and stale VIPs across HubSpot and Salesforce', 
 
   it('a derivation reads its people through a cursor, batch by batch: everyone exactly once, and again on the next run', async () => {
     const before = await allVips();
-    // Batches of 4 over 6 people: two fetches, the second one short. Twice: the first run's cursor
-    // must be gone from the connection it leaves in the pool.
+    // Batches of 4 over 6 people: two fetches, the second one short; twice, as the first run's
+    // cursor must be gone from the connection it leaves in the pool; then six batches of one.
     for (const batchSize of [4, 4, 1]) {
       const result = await deriveVips(h.db, resolveVipSettings(), { full: true, batchSize });
       expect(result).toMatchObject({ full: true, people: before.length, changed: 0, levelChanges: 0 });

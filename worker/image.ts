@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 const DOCKERFILE = fileURLToPath(new URL('../Dockerfile', import.meta.url));
 
 /** The Node options of the worker image: the Dockerfile's `ENV NODE_OPTIONS="..."` line. */
-export function imageNodeOptions(dockerfile = readFileSync(DOCKERFILE, 'utf8')): string {
-  const match = /^ENV NODE_OPTIONS="([^"]*)"$/m.exec(dockerfile);
+export function imageNodeOptions(): string {
+  const match = /^ENV NODE_OPTIONS="([^"]*)"$/m.exec(readFileSync(DOCKERFILE, 'utf8'));
   if (!match) throw new Error('the Dockerfile has no ENV NODE_OPTIONS="..." line (the benchmark and the tests run the worker with the image\'s options)');
   return match[1]!;
 }
