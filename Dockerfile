@@ -10,7 +10,7 @@ COPY . .
 RUN npm run build
 # The worker's heap: a sync holds pages and batches, not the dataset, and without a limit V8 grows
 # the heap with the allocation rate (a 1M-contact sync: ~1 GB of RSS). 384 MB costs no GC time
-# (npm run bench: GC pauses 15% of the worker's CPU, 18% uncapped; a 256 MB cap: 26%).
+# (npm run bench at 100k: GC pauses 15% of the worker's CPU, 18% uncapped; a 256 MB cap: 26%).
 # npm run bench runs its worker with these same options.
 ENV NODE_OPTIONS="--max-old-space-size=384"
 USER node

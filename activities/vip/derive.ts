@@ -452,8 +452,8 @@ async function* cursorBatches(sql: Sql, query: string, params: unknown[], size: 
     failed = true;
     throw error;
   } finally {
-    // CLOSE ALL, not CLOSE: it does not fail when the cursor is already gone. After a failure the
-    // first error is the one worth reporting.
+    // CLOSE ALL, not CLOSE: it does not fail when there is no cursor to close. After a failure
+    // the first error is the one worth reporting.
     await sql.query('CLOSE ALL').catch((error: unknown) => {
       if (!failed) throw error;
     });
