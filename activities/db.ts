@@ -73,11 +73,17 @@ export async function plainQuery<R extends pg.QueryResultRow>(db: Db, text: stri
   return (await poolOf(db, 'plainQuery').query<R>(text, values)).rows;
 }
 
-/** Runs `fn` in one transaction on a connection of `db`'s pool: all of it commits, or none. */
+/**
+ * Runs `fn` in one transaction on a connection of `db`'s pool: all of it commits, or none.
+ * Without JIT compilation: a batch's statements take their rows from arrays of thousands of keys,
+ * which the planner can only guess at (worst on tables a sync has just filled, before their
+ * statistics exist), and a guess above jit_above_cost made Postgres compile the statement each
+ * time: ~400 ms of a derivation batch whose work took ~50 ms.
+ */
 export async function bulkTransaction<T>(db: Db, fn: (sql: Sql) => Promise<T>): Promise<T> {
   return withConnection(db, 'bulkTransaction', async (client, markBroken) => {
     try {
-      await client.query('BEGIN');
+      await client.query('BEGIN; SET LOCAL jit = off');
       const result = await fn(client);
       await client.query('COMMIT');
       return result;
