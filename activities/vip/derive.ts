@@ -94,7 +94,10 @@ SELECT DISTINCT email FROM (
 // derivation fills vips and vip_crm_refs from empty, and with the statistics of the empty tables
 // Postgres joined every batch to a full scan of them (300k contacts: 98 s instead of 48 s). Refs
 // are found through an id array (index scans); a company is fetched per contact (LATERAL ... LIMIT 1
-// keeps it an index lookup instead of hashing all companies for each batch).
+// keeps it an index lookup instead of hashing all companies for each batch). A batch's contacts
+// are looked up per email for the same reason (OFFSET 0 keeps Postgres from folding the lookup
+// into a join): crm_contacts filled by a sync moments ago, before its statistics were gathered,
+// was read whole for every batch (100k contacts: 80-100 ms a batch instead of ~50).
 const BATCH_VIP_IDS = 'SELECT id FROM vips WHERE email = ANY($1::text[])';
 
 // Of the records' properties only those a decision reads ($2 contact, $3 company): the whole
@@ -105,14 +108,14 @@ SELECT c.email_normalized AS email, c.connection_id, conn.system::text AS system
   c.merged_into_id, c.company_crm_id, (co.id IS NOT NULL) AS has_company, co.name AS company_name, co.domain AS company_domain,
   (SELECT jsonb_object_agg(k, c.properties -> k) FROM unnest($2::text[]) AS k WHERE c.properties ? k) AS properties,
   (SELECT jsonb_object_agg(k, co.properties -> k) FROM unnest($3::text[]) AS k WHERE co.properties ? k) AS company_properties
-FROM crm_contacts c
+FROM unnest($1::text[]) AS person(email)
+CROSS JOIN LATERAL (SELECT * FROM crm_contacts c WHERE c.email_normalized = person.email OFFSET 0) c
 JOIN crm_connections conn ON conn.id = c.connection_id
 LEFT JOIN LATERAL (
   SELECT co.id, co.name, co.domain, co.properties FROM crm_companies co
   WHERE co.connection_id = c.connection_id AND co.crm_id = c.company_crm_id AND co.deleted_at IS NULL
   LIMIT 1
-) co ON true
-WHERE c.email_normalized = ANY($1::text[])`;
+) co ON true`;
 
 const LOAD_VIPS = `
 SELECT email, name, company, phone, title, field_sources, level, level_reason, level_source::text AS level_source,
