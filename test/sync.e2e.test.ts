@@ -4,6 +4,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bulkTransaction, plainQuery } from '../activities/db.js';
 import { loadFixtureFile, type Fixture } from '../emulators/fixture.js';
 import type { VipLookupResult } from '../workflows/contract.js';
 import { startHarness, type Harness } from './harness.js';
@@ -80,6 +81,14 @@ describe('sync from both CRMs, then lookup', () => {
       email: 'stranger@nowhere.example', isVip: false, level: null, name: null, company: null, notes: null,
       validated: false, stale: false, staleReason: null,
     });
+  });
+
+  it("bulk writes run without JIT compilation, whatever the server's jit setting", async () => {
+    type Jit = { jit: string };
+    // PostgreSQL's default, so the check inside the transaction tells something.
+    expect((await plainQuery<Jit>(h.db, 'SHOW jit'))[0]!.jit).toBe('on');
+    const inside = await bulkTransaction(h.db, async (sql) => (await sql.query<Jit>('SHOW jit')).rows[0]!.jit);
+    expect(inside).toBe('off');
   });
 
   it('fails a lookup of an invalid email at once, non-retryable, saying why', async () => {
