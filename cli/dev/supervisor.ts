@@ -1,6 +1,6 @@
 // The background process behind `vipsync dev up`: runs the embedded stack until SIGTERM/SIGINT
 // (`vipsync dev down`), and reports its progress through state.json and stack.log.
-import { rm, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { loadFixtureFile, type Fixture } from '../../emulators/fixture.js';
 import { generateDemoFixture } from '../../emulators/demo-data.js';
 import { devDir, stateFile, toolsDir, type DevStackState } from './state.js';
@@ -12,7 +12,11 @@ const log = (msg: string) => process.stdout.write(`${new Date().toISOString()} $
 
 async function writeState(state: Omit<DevStackState, 'pid' | 'startedAt'>): Promise<void> {
   const full: DevStackState = { pid: process.pid, startedAt, ...state };
-  await writeFile(stateFile(), `${JSON.stringify(full, null, 2)}\n`);
+  // Written beside it, then renamed over it: `vipsync dev up` polls this file, and a file being
+  // rewritten in place can be read empty ("Unexpected end of JSON input", seen in CI).
+  const temp = `${stateFile()}.${process.pid}.tmp`;
+  await writeFile(temp, `${JSON.stringify(full, null, 2)}\n`);
+  await rename(temp, stateFile());
 }
 
 async function fixtureFromArgs(args: string[]): Promise<Fixture> {
