@@ -205,7 +205,8 @@ export function createSyncActivities(deps: SyncActivityDeps) {
   /** Writes pages, their deletions, the walk's new position and the run's counters in one transaction. */
   async function writeBatch(w: BatchWrite): Promise<Omit<SyncCounts, 'apiCalls' | 'tokenRequests' | 'http429' | 'retries'>> {
     const { connectionId, objectType, syncRunId, walk } = w;
-    // A record read twice in one batch (a search slice starting again at an instant) is written once.
+    // A record read twice in one batch (modified while its walk ran, or read again when an instant
+    // shared by many records is walked by id) is written once.
     const records = [...new Map(w.pages.flatMap((p) => p.records).map((r) => [r.crmId, r])).values()];
     const fetched = w.pages.reduce((n, p) => n + p.records.length, 0);
     const deletions = w.pages.flatMap((p) => p.deletions);

@@ -1,9 +1,14 @@
 // HubSpot through the official SDK (@hubspot/api-client), CRM v3 objects API.
 //
-// A full walk lists every live record (associations inline, 100 a call), then the archived ones.
-// An incremental walk searches by last-modified time (200 a call), slicing the time window so the
-// search API's cap of 10,000 results per query never hides a record, then lists archived records
-// (archiving does not move the last-modified time, so search cannot see it).
+// A full walk of contacts lists every live record (associations inline, 100 a call), then the
+// archived ones. Every other walk (companies' full walks, all incremental walks) searches by
+// last-modified time, 200 a call, from the start of time or from a watermark, then lists archived
+// records (archiving does not move the last-modified time, so search cannot see it).
+//
+// Search pages by key, never by offset: each query starts at the last instant read, leaving out the
+// ids already read at it, so a record modified while a walk runs (it moves to the end of the order)
+// cannot shift an unread one behind an offset already passed, and no query comes near search's cap
+// of 10,000 results.
 import { Client } from '@hubspot/api-client';
 import type { HubSpotConnectionConfig } from '../../../worker/config.js';
 import { Pacer } from '../pacer.js';
@@ -14,8 +19,11 @@ import type {
 
 export const LIST_PAGE_SIZE = 100;
 export const SEARCH_PAGE_SIZE = 200;
-/** HubSpot never pages one search query past this many results. */
-export const SEARCH_RESULT_CAP = 10_000;
+/**
+ * The most ids a search leaves out with NOT_IN: those already read at the instant the next query
+ * starts from. More than this many read at one instant, and the walk goes through it by id.
+ */
+export const MAX_EXCLUDED_IDS = 100;
 
 export const COMPANY_PROPERTIES = [
   'name', 'domain', 'industry', 'numberofemployees', 'annualrevenue', 'type', 'hubspot_owner_id',
@@ -34,14 +42,20 @@ const LAST_MODIFIED: Record<CrmObjectType, string> = { companies: 'hs_lastmodifi
 /** Where a walk stands; serialised into the opaque position string. */
 export type HubSpotPosition =
   | { phase: 'list'; after: string | null }
-  | { phase: 'search'; from: number; after: number }
+  /**
+   * Records modified at or after `from`. With `seen`: after `from`, or at `from` but not one of
+   * `seen` (the ids already read at that instant). `after` is an offset, 0 in the positions this
+   * client makes (older versions paged by offset; their stored positions still resume).
+   */
+  | { phase: 'search'; from: number; after: number; seen?: string[] }
   | { phase: 'tie'; at: number; afterId: string }
   | { phase: 'archived'; after: string | null };
 
 interface SearchFilter {
   propertyName: string;
-  operator: 'EQ' | 'GT' | 'GTE';
-  value: string;
+  operator: 'EQ' | 'GT' | 'GTE' | 'NOT_IN';
+  value?: string;
+  values?: string[];
 }
 
 interface HubSpotObject {
@@ -160,9 +174,9 @@ export function createHubSpotClient(config: HubSpotConnectionConfig): CrmClient 
     ) as Promise<HubSpotPage>;
   }
 
-  async function search(type: CrmObjectType, filters: SearchFilter[], sortProperty: string, after: number): Promise<HubSpotPage> {
+  async function search(type: CrmObjectType, groups: SearchFilter[][], sortProperty: string, after: number): Promise<HubSpotPage> {
     const request = {
-      filterGroups: [{ filters }],
+      filterGroups: groups.map((filters) => ({ filters })),
       // HubSpot takes sort objects; the SDK's type says string[].
       sorts: [{ propertyName: sortProperty, direction: 'ASCENDING' }] as unknown as string[],
       properties: PROPERTIES[type],
@@ -177,7 +191,7 @@ export function createHubSpotClient(config: HubSpotConnectionConfig): CrmClient 
   const encode = (p: HubSpotPosition) => JSON.stringify(p);
 
   async function findContactsByEmail(email: string): Promise<CrmContactRecord[]> {
-    const page = await search('contacts', [{ propertyName: 'email', operator: 'EQ', value: email }], 'hs_object_id', 0);
+    const page = await search('contacts', [[{ propertyName: 'email', operator: 'EQ', value: email }]], 'hs_object_id', 0);
     return page.results.map(toContact);
   }
 
@@ -187,8 +201,11 @@ export function createHubSpotClient(config: HubSpotConnectionConfig): CrmClient 
     stats: () => ({ ...stats }),
     findContactsByEmail,
 
-    startWalk(_type, since) {
-      return encode(since === null ? { phase: 'list', after: null } : { phase: 'search', from: since.getTime(), after: 0 });
+    startWalk(type, since) {
+      // Contacts are listed for their associations; companies need none, and search reads twice as
+      // many a call, against the search API's own limit instead of the ten-second one.
+      if (since === null && type === 'contacts') return encode({ phase: 'list', after: null });
+      return encode({ phase: 'search', from: since?.getTime() ?? 0, after: 0 });
     },
 
     async fetchPage<T extends CrmObjectType>(type: T, position: string): Promise<CrmWalkPage<T>> {
@@ -213,24 +230,34 @@ export function createHubSpotClient(config: HubSpotConnectionConfig): CrmClient 
         const after = page.paging?.next?.after;
         next = after ? { phase: 'list', after } : { phase: 'archived', after: null };
       } else if (at.phase === 'search') {
-        page = await search(type, [{ propertyName: lastModified, operator: 'GTE', value: String(at.from) }], lastModified, at.after);
-        const after = at.after + page.results.length;
+        const groups: SearchFilter[][] = at.seen
+          ? [
+            [{ propertyName: lastModified, operator: 'GT', value: String(at.from) }],
+            [
+              { propertyName: lastModified, operator: 'EQ', value: String(at.from) },
+              { propertyName: 'hs_object_id', operator: 'NOT_IN', values: at.seen },
+            ],
+          ]
+          : [[{ propertyName: lastModified, operator: 'GTE', value: String(at.from) }]];
+        page = await search(type, groups, lastModified, at.after);
         const last = page.results.at(-1);
         if (!page.paging?.next?.after || !last) {
           next = { phase: 'archived', after: null };
-        } else if (after + SEARCH_PAGE_SIZE <= SEARCH_RESULT_CAP) {
-          next = { phase: 'search', from: at.from, after };
         } else {
-          // The cap is near: start a new query at the last time seen. If every result so far shares
-          // the window's first instant, walk that instant by id instead, or the query would repeat.
+          // Results come in time order, so every record before the last one's instant has been
+          // read; the next query starts at that instant, leaving out the ids read at it.
           const lastTime = modifiedAt(last, lastModified)!.getTime();
-          next = lastTime > at.from ? { phase: 'search', from: lastTime, after: 0 } : { phase: 'tie', at: at.from, afterId: '0' };
+          const seen = page.results.filter((o) => modifiedAt(o, lastModified)?.getTime() === lastTime).map((o) => o.id);
+          if (lastTime === at.from) seen.push(...(at.seen ?? []));
+          next = seen.length <= MAX_EXCLUDED_IDS
+            ? { phase: 'search', from: lastTime, after: 0, seen }
+            : { phase: 'tie', at: lastTime, afterId: '0' };
         }
       } else {
-        page = await search(type, [
+        page = await search(type, [[
           { propertyName: lastModified, operator: 'EQ', value: String(at.at) },
           { propertyName: 'hs_object_id', operator: 'GT', value: at.afterId },
-        ], 'hs_object_id', 0);
+        ]], 'hs_object_id', 0);
         const last = page.results.at(-1);
         next = page.paging?.next?.after && last
           ? { phase: 'tie', at: at.at, afterId: last.id }

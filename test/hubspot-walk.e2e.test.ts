@@ -1,0 +1,96 @@
+// The HubSpot client's search walk, through the SDK against the emulator: it pages by key (the last
+// time and ids read), so records sharing an instant across a page boundary are read once, and a
+// record modified while the walk runs cannot make it skip another one.
+import { Client } from '@hubspot/api-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createHubSpotClient, MAX_EXCLUDED_IDS, SEARCH_PAGE_SIZE } from '../activities/crm/hubspot/client.js';
+import type { CrmClient, CrmWalkPage } from '../activities/crm/types.js';
+import { startHubSpotEmulator, type HubSpotEmulator } from '../emulators/hubspot.js';
+import { connectionConfig, type HubSpotConnectionConfig } from '../worker/config.js';
+import { emptyFixture, hubspotContact } from './fixtures/build.js';
+
+const TOKEN = 'walk-test-token';
+const START = Date.parse('2026-03-01T00:00:00.000Z');
+
+/** Walks contacts modified since `since` to the end, calling `between` after each page. */
+async function walk(client: CrmClient, since: Date, between: (pageIds: string[]) => Promise<void> = async () => {}) {
+  const reads: string[] = [];
+  let searches = 0;
+  let position: string | null = client.startWalk('contacts', since);
+  while (position !== null) {
+    const phase = (JSON.parse(position) as { phase: string }).phase;
+    const page: CrmWalkPage<'contacts'> = await client.fetchPage('contacts', position);
+    if (phase !== 'archived') searches++;
+    const ids = page.records.map((r) => r.crmId);
+    reads.push(...ids);
+    position = page.next;
+    if (position !== null) await between(ids);
+  }
+  return { reads, searches };
+}
+
+describe('HubSpot search walk', () => {
+  let emulator: HubSpotEmulator | undefined;
+  let client: CrmClient;
+  let sdk: Client;
+
+  /** A fresh emulator holding contacts modified at `times` (a load into a running one would stamp them now). */
+  const start = async (times: number[]) => {
+    const fixture = emptyFixture();
+    fixture.hubspot.contacts = times.map((t, i) => hubspotContact(1000 + i, new Date(t).toISOString()));
+    emulator = await startHubSpotEmulator({ data: fixture.hubspot, accessToken: TOKEN, rateLimits: false });
+    const config = connectionConfig.parse({ id: 'walk', system: 'hubspot', baseUrl: emulator.url, accessToken: TOKEN }) as HubSpotConnectionConfig;
+    client = createHubSpotClient(config);
+    sdk = new Client({ accessToken: TOKEN, basePath: emulator.url, numberOfApiCallRetries: 0 });
+  };
+
+  afterEach(async () => {
+    await emulator?.close();
+    emulator = undefined;
+  });
+
+  it('reads records sharing an instant across page boundaries exactly once, 200 a call', async () => {
+    // 1,000 contacts in groups of 7 per instant: every page ends inside a group.
+    await start(Array.from({ length: 1000 }, (_, i) => START + Math.floor(i / 7) * 1000));
+    const { reads, searches } = await walk(client, new Date(START));
+    expect(reads).toHaveLength(1000);
+    expect(new Set(reads).size).toBe(1000);
+    expect(searches).toBe(Math.ceil(1000 / SEARCH_PAGE_SIZE));
+  });
+
+  it('goes through an instant shared by more records than it leaves out by id, each once', async () => {
+    // 50 distinct instants, then 450 at one instant, then 50 more: the first page ends 150 records
+    // into the shared instant, more than a query leaves out with NOT_IN.
+    const shared = START + 100_000;
+    const times = [
+      ...Array.from({ length: 50 }, (_, i) => START + i * 1000),
+      ...Array.from({ length: 450 }, () => shared),
+      ...Array.from({ length: 50 }, (_, i) => shared + 1000 + i * 1000),
+    ];
+    expect(450 - (SEARCH_PAGE_SIZE - 50)).toBeGreaterThan(MAX_EXCLUDED_IDS);
+    await start(times);
+    const { reads } = await walk(client, new Date(START));
+    expect(new Set(reads).size).toBe(times.length);
+    // Going through the instant by id reads again only the records of that instant already read.
+    expect(reads.length).toBeLessThanOrEqual(times.length + (SEARCH_PAGE_SIZE - 50));
+  });
+
+  it('misses no record when records already read are modified while the walk runs', async () => {
+    await start(Array.from({ length: 1000 }, (_, i) => START + i * 1000));
+    const modified: string[] = [];
+    // After each of the first pages, two records of that page change: they move to the end of the
+    // time order, behind every record not read yet.
+    const { reads } = await walk(client, new Date(START), async (ids) => {
+      if (Number(ids[0]) >= 1800) return;
+      for (const id of [ids[0]!, ids[1]!]) {
+        await sdk.crm.contacts.basicApi.update(id, { properties: { firstname: `Changed${id}` } });
+        modified.push(id);
+      }
+    });
+    expect(modified.length).toBeGreaterThanOrEqual(8);
+    const all = Array.from({ length: 1000 }, (_, i) => String(1000 + i));
+    expect(all.filter((id) => !reads.includes(id))).toEqual([]);
+    // Each modified record is read again, in its new version, at the end of the walk.
+    for (const id of modified) expect(reads.filter((r) => r === id)).toHaveLength(2);
+  });
+});
