@@ -5,12 +5,23 @@ import { Client } from '@hubspot/api-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHubSpotClient, MAX_EXCLUDED_IDS, SEARCH_PAGE_SIZE } from '../activities/crm/hubspot/client.js';
 import type { CrmClient, CrmWalkPage } from '../activities/crm/types.js';
-import { startHubSpotEmulator, type HubSpotEmulator } from '../emulators/hubspot.js';
+import { startHubSpotEmulator, type HubSpotEmulator, type HubSpotRateLimits } from '../emulators/hubspot.js';
 import { connectionConfig, type HubSpotConnectionConfig } from '../worker/config.js';
 import { emptyFixture, hubspotContact } from './fixtures/build.js';
 
 const TOKEN = 'walk-test-token';
 const START = Date.parse('2026-03-01T00:00:00.000Z');
+
+/** Reads every page of a full walk of contacts. */
+async function fullWalk(client: CrmClient) {
+  const reads: string[] = [];
+  for (let position: string | null = client.startWalk('contacts', null); position !== null;) {
+    const page: CrmWalkPage<'contacts'> = await client.fetchPage('contacts', position);
+    reads.push(...page.records.map((r) => r.crmId));
+    position = page.next;
+  }
+  return reads;
+}
 
 /** Walks contacts modified since `since` to the end, calling `between` after each page. */
 async function walk(client: CrmClient, since: Date, between: (pageIds: string[]) => Promise<void> = async () => {}) {
@@ -35,10 +46,10 @@ describe('HubSpot search walk', () => {
   let sdk: Client;
 
   /** A fresh emulator holding contacts modified at `times` (a load into a running one would stamp them now). */
-  const start = async (times: number[]) => {
+  const start = async (times: number[], rateLimits: HubSpotRateLimits | false = false) => {
     const fixture = emptyFixture();
     fixture.hubspot.contacts = times.map((t, i) => hubspotContact(1000 + i, new Date(t).toISOString()));
-    emulator = await startHubSpotEmulator({ data: fixture.hubspot, accessToken: TOKEN, rateLimits: false });
+    emulator = await startHubSpotEmulator({ data: fixture.hubspot, accessToken: TOKEN, rateLimits });
     const config = connectionConfig.parse({ id: 'walk', system: 'hubspot', baseUrl: emulator.url, accessToken: TOKEN }) as HubSpotConnectionConfig;
     client = createHubSpotClient(config);
     sdk = new Client({ accessToken: TOKEN, basePath: emulator.url, numberOfApiCallRetries: 0 });
@@ -92,5 +103,18 @@ describe('HubSpot search walk', () => {
     expect(all.filter((id) => !reads.includes(id))).toEqual([]);
     // Each modified record is read again, in its new version, at the end of the walk.
     for (const id of modified) expect(reads.filter((r) => r === id)).toHaveLength(2);
+  });
+
+  it('paces by the ten-second window HubSpot reports, which other apps of the account share', { timeout: 60_000 }, async () => {
+    // The account's real limit is 40 per 10 s (the connection is configured with the default 190),
+    // and another app has just made 30 calls: 10 are left in the window.
+    await start(Array.from({ length: 2000 }, (_, i) => START + i * 1000), { perTenSeconds: 40, searchPerSecond: 100 });
+    for (let i = 0; i < 30; i += 1) await sdk.crm.contacts.basicApi.getPage(1);
+    const reads = await fullWalk(client);
+    expect(new Set(reads).size).toBe(2000);
+    // 20 pages and the archived listing: more than the 10 left, so the walk had to wait for the
+    // window, without a single 429.
+    expect(emulator!.stats().http429).toBe(0);
+    expect(client.stats()).toMatchObject({ apiCalls: 21, http429: 0, retries: 0 });
   });
 });

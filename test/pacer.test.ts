@@ -11,6 +11,63 @@ function fakePacer(limit: number, windowMs: number, marginMs = 0) {
 }
 
 describe('Pacer', () => {
+  describe('observe (what the server says of the window)', () => {
+    /** Start times of `n` requests made one after another. */
+    const starts = async (pacer: Pacer, clock: { get: () => number }, n: number) => {
+      const at: number[] = [];
+      for (let i = 0; i < n; i += 1) {
+        (await pacer.acquire())();
+        at.push(clock.get());
+      }
+      return at;
+    };
+
+    it('counts requests others made in the window: fewer remaining than this pacer thinks', async () => {
+      const { pacer, clock } = fakePacer(10, 1000);
+      (await pacer.acquire())();
+      pacer.observe({ limit: 10, remaining: 2 });
+      expect(await starts(pacer, clock, 3)).toEqual([0, 0, 1000]);
+    });
+
+    it('takes the server\'s limit when it is lower than the configured one', async () => {
+      const { pacer, clock } = fakePacer(10, 1000);
+      (await pacer.acquire())();
+      pacer.observe({ limit: 3, remaining: 2 });
+      expect(pacer.limit).toBe(3);
+      expect(await starts(pacer, clock, 3)).toEqual([0, 0, 1000]);
+    });
+
+    it('takes the server\'s limit when it is higher', async () => {
+      const { pacer, clock } = fakePacer(2, 1000);
+      (await pacer.acquire())();
+      pacer.observe({ limit: 5, remaining: 4 });
+      expect(await starts(pacer, clock, 5)).toEqual([0, 0, 0, 0, 1000]);
+    });
+
+    it('never counts fewer requests than it made itself when the server counts fewer', async () => {
+      const { pacer, clock } = fakePacer(3, 1000);
+      (await pacer.acquire())();
+      (await pacer.acquire())();
+      pacer.observe({ limit: 3, remaining: 3 });
+      expect(await starts(pacer, clock, 2)).toEqual([0, 1000]);
+    });
+
+    it('lets the requests of others leave the window like its own', async () => {
+      const { pacer, clock } = fakePacer(4, 1000);
+      (await pacer.acquire())();
+      pacer.observe({ limit: 4, remaining: 0 });
+      clock.advance(1000);
+      expect(pacer.waitTime()).toBe(0);
+    });
+
+    it('ignores values that are not counts', async () => {
+      const { pacer, clock } = fakePacer(2, 1000);
+      for (const bad of [Number.NaN, -1, 1.5]) pacer.observe({ limit: bad, remaining: bad });
+      expect(pacer.limit).toBe(2);
+      expect(await starts(pacer, clock, 3)).toEqual([0, 0, 1000]);
+    });
+  });
+
   it('lets a full window of requests through at once, then spaces the rest by the window', async () => {
     const { pacer, clock } = fakePacer(3, 1000);
     const starts: number[] = [];

@@ -14,14 +14,36 @@ export class Pacer {
   private readonly finished: number[] = [];
   private inFlight = 0;
   private queue: Promise<void> = Promise.resolve();
+  private readonly window: RateWindow;
 
   constructor(
-    private readonly window: RateWindow,
+    window: RateWindow,
     /** Slack for clocks that tick slightly differently here and at the server. */
     private readonly marginMs = 50,
     private readonly now: () => number = Date.now,
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
-  ) {}
+  ) {
+    this.window = { ...window };
+  }
+
+  get limit(): number {
+    return this.window.limit;
+  }
+
+  /**
+   * What the server said of the window after an answer (HubSpot's X-HubSpot-RateLimit-Max and
+   * -Remaining). Its limit replaces the configured one (the app's real tier), and when it counts
+   * more requests in the window than this pacer does (other apps of the same account share the
+   * limit), the difference is counted too, from now until a window has passed.
+   */
+  observe(server: { limit?: number; remaining?: number }): void {
+    if (server.limit !== undefined && Number.isInteger(server.limit) && server.limit > 0) this.window.limit = server.limit;
+    if (server.remaining === undefined || !Number.isInteger(server.remaining) || server.remaining < 0) return;
+    this.waitTime(); // drops answers that have left the window
+    const serverUsed = this.window.limit - server.remaining;
+    const now = this.now();
+    for (let used = this.finished.length + this.inFlight; used < serverUsed; used++) this.finished.push(now);
+  }
 
   /** How long a request starting now would have to wait (Infinity: until one in flight ends). */
   waitTime(): number {

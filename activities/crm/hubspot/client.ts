@@ -165,13 +165,30 @@ export function createHubSpotClient(config: HubSpotConnectionConfig): CrmClient 
   const convert = <T extends CrmObjectType>(type: T, objects: HubSpotObject[]) =>
     objects.map((o) => (type === 'contacts' ? toContact(o) : toCompany(o))) as CrmRecord<T>[];
 
+  /** The ten-second window as HubSpot counts it (every app of the account shares it), after each answer. */
+  const observeWindow = (headers: Record<string, string> | undefined) => {
+    const count = (name: string) => {
+      const raw = headers?.[name];
+      return raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : undefined;
+    };
+    if (count('x-hubspot-ratelimit-interval-milliseconds') !== 10_000) return;
+    dataPacer.observe({ limit: count('x-hubspot-ratelimit-max'), remaining: count('x-hubspot-ratelimit-remaining') });
+  };
+
   async function list(type: CrmObjectType, after: string | null, archived: boolean): Promise<HubSpotPage> {
-    return call(`list ${archived ? 'archived ' : ''}${type}`, dataPacer, () =>
-      api(type).basicApi.getPage(
-        LIST_PAGE_SIZE, after ?? undefined, archived ? ['hs_object_id'] : PROPERTIES[type], undefined,
-        type === 'contacts' && !archived ? ['companies'] : undefined, archived,
-      ),
-    ) as Promise<HubSpotPage>;
+    return call(`list ${archived ? 'archived ' : ''}${type}`, dataPacer, async () => {
+      try {
+        const answer = await api(type).basicApi.getPageWithHttpInfo(
+          LIST_PAGE_SIZE, after ?? undefined, archived ? ['hs_object_id'] : PROPERTIES[type], undefined,
+          type === 'contacts' && !archived ? ['companies'] : undefined, archived,
+        );
+        observeWindow(answer.headers);
+        return answer.data;
+      } catch (error) {
+        observeWindow((error as { headers?: Record<string, string> }).headers);
+        throw error;
+      }
+    }) as Promise<HubSpotPage>;
   }
 
   async function search(type: CrmObjectType, groups: SearchFilter[][], sortProperty: string, after: number): Promise<HubSpotPage> {
