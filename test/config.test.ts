@@ -20,7 +20,7 @@ describe('loadConfig', () => {
       },
       {
         id: 'salesforce', system: 'salesforce', loginUrl: 'https://login.salesforce.com', clientId: 'cid',
-        clientSecret: 'secret', apiVersion: '59.0', intervalSeconds: 300,
+        clientSecret: 'secret', apiVersion: '59.0', intervalSeconds: 300, maxApiUsagePercent: 90,
       },
     ]);
   });

@@ -45,6 +45,11 @@ const salesforceConnection = z.object({
   clientSecret: z.string().min(1, 'the connected app consumer secret is required'),
   apiVersion: z.string().regex(/^\d{2,3}\.0$/, 'e.g. "59.0"').default('59.0'),
   intervalSeconds,
+  /**
+   * The share of the org's daily API limit (Sforce-Limit-Info api-usage, every integration's calls
+   * together) past which vipsync makes no more calls, leaving the rest to the org's other users.
+   */
+  maxApiUsagePercent: z.number().min(1).max(100).default(90),
 });
 
 export const connectionConfig = z.discriminatedUnion('system', [hubspotConnection, salesforceConnection]);
