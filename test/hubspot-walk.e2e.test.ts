@@ -2,7 +2,8 @@
 // time and ids read), so records sharing an instant across a page boundary are read once, and a
 // record modified while the walk runs cannot make it skip another one.
 import { Client } from '@hubspot/api-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { API_BUDGET_RECHECK_MS } from '../activities/crm/budget.js';
 import { createHubSpotClient, MAX_EXCLUDED_IDS, SEARCH_PAGE_SIZE } from '../activities/crm/hubspot/client.js';
 import type { CrmClient, CrmWalkPage } from '../activities/crm/types.js';
 import { startHubSpotEmulator, type HubSpotEmulator, type HubSpotRateLimits } from '../emulators/hubspot.js';
@@ -56,6 +57,7 @@ describe('HubSpot search walk', () => {
   };
 
   afterEach(async () => {
+    vi.useRealTimers();
     await emulator?.close();
     emulator = undefined;
   });
@@ -116,5 +118,27 @@ describe('HubSpot search walk', () => {
     // window, without a single 429.
     expect(emulator!.stats().http429).toBe(0);
     expect(client.stats()).toMatchObject({ apiCalls: 21, http429: 0, retries: 0 });
+  });
+
+  it('keeps to its share of the account\'s daily limit, and stops at once when the day is used up', { timeout: 60_000 }, async () => {
+    await start(Array.from({ length: 2000 }, (_, i) => START + i * 1000), { perTenSeconds: 10_000, searchPerSecond: 100, perDay: 100 });
+    // Other apps of the account have made 85 of the day's 100 calls.
+    for (let i = 0; i < 85; i += 1) await sdk.crm.contacts.basicApi.getPage(1);
+    const refusal = /connection "walk": the HubSpot account has used 90 of its 100 daily API calls, at or over the 90% vipsync may use \(maxApiUsagePercent/;
+    await expect(fullWalk(client)).rejects.toMatchObject({ name: 'CrmUnavailableError', message: expect.stringMatching(refusal) });
+    // Five calls went (86 to 90 of the day); the sixth was never made.
+    expect(client.stats()).toMatchObject({ apiCalls: 5, http429: 0 });
+    expect(emulator!.stats().requests).toBe(90);
+    await expect(client.findContactsByEmail('person1000@example.com')).rejects.toMatchObject({ name: 'CrmUnavailableError' });
+    expect(emulator!.stats().requests).toBe(90);
+
+    // The other apps use the rest of the day. Once the recheck interval has passed, one call goes,
+    // meets HubSpot's daily 429, and is not retried; the next is held back again.
+    for (let i = 0; i < 10; i += 1) await sdk.crm.contacts.basicApi.getPage(1);
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + API_BUDGET_RECHECK_MS });
+    await expect(fullWalk(client)).rejects.toThrow(/daily limit/);
+    expect(client.stats()).toMatchObject({ apiCalls: 6, http429: 1, retries: 0 });
+    await expect(fullWalk(client)).rejects.toMatchObject({ name: 'CrmUnavailableError', message: expect.stringMatching(/has used 100 of its 100/) });
+    expect(emulator!.stats()).toMatchObject({ requests: 101, http429: 1 });
   });
 });

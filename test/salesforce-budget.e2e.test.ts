@@ -2,7 +2,8 @@
 // every answer (Sforce-Limit-Info), through jsforce against the emulator.
 import jsforce from 'jsforce';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { API_BUDGET_RECHECK_MS, createSalesforceClient } from '../activities/crm/salesforce/client.js';
+import { API_BUDGET_RECHECK_MS } from '../activities/crm/budget.js';
+import { createSalesforceClient } from '../activities/crm/salesforce/client.js';
 import { startSalesforceEmulator, type SalesforceEmulator } from '../emulators/salesforce.js';
 import { connectionConfig, type SalesforceConnectionConfig } from '../worker/config.js';
 import { emptyFixture, salesforceContact } from './fixtures/build.js';

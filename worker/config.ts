@@ -20,6 +20,12 @@ export function syncIntervalFromEnv(env: Env = process.env): number | undefined 
   return checked.data;
 }
 
+/**
+ * The share of the account's daily API limit (every integration's calls together, as the CRM
+ * reports it) past which vipsync makes no more calls, leaving the rest to the account's other users.
+ */
+const maxApiUsagePercent = z.number().min(1).max(100).default(90);
+
 const hubspotConnection = z.object({
   id: connectionId,
   system: z.literal('hubspot'),
@@ -34,6 +40,7 @@ const hubspotConnection = z.object({
       searchRequestsPerSecond: z.number().int().min(1).max(100).default(5),
     })
     .default({ requestsPerTenSeconds: 190, searchRequestsPerSecond: 5 }),
+  maxApiUsagePercent,
 });
 
 const salesforceConnection = z.object({
@@ -45,11 +52,7 @@ const salesforceConnection = z.object({
   clientSecret: z.string().min(1, 'the connected app consumer secret is required'),
   apiVersion: z.string().regex(/^\d{2,3}\.0$/, 'e.g. "59.0"').default('59.0'),
   intervalSeconds,
-  /**
-   * The share of the org's daily API limit (Sforce-Limit-Info api-usage, every integration's calls
-   * together) past which vipsync makes no more calls, leaving the rest to the org's other users.
-   */
-  maxApiUsagePercent: z.number().min(1).max(100).default(90),
+  maxApiUsagePercent,
 });
 
 export const connectionConfig = z.discriminatedUnion('system', [hubspotConnection, salesforceConnection]);

@@ -11,6 +11,7 @@
 // of 10,000 results.
 import { Client } from '@hubspot/api-client';
 import type { HubSpotConnectionConfig } from '../../../worker/config.js';
+import { ApiBudget } from '../budget.js';
 import { Pacer } from '../pacer.js';
 import { callWithRetry, type FailureVerdict } from '../retry.js';
 import type {
@@ -139,6 +140,10 @@ export function classifyHubSpotFailure(error: unknown): FailureVerdict {
   if (status === 403) {
     return { kind: 'configuration', message: `HubSpot denied access (403: ${detail}); give the private app the crm.objects.contacts.read and crm.objects.companies.read scopes` };
   }
+  if (status === 429 && (e.body as { policyName?: string } | undefined)?.policyName === 'DAILY') {
+    // Retrying today cannot help; the budget (fed by this answer's headers) holds further calls back.
+    return { kind: 'fatal', rateLimited: true, message: `HubSpot's daily API limit is used up (429: ${detail})` };
+  }
   if (status === 429) {
     const retryAfter = Number(e.headers?.['retry-after']);
     return {
@@ -158,21 +163,31 @@ export function createHubSpotClient(config: HubSpotConnectionConfig): CrmClient 
   const stats: CrmCallStats = { apiCalls: 0, tokenRequests: 0, http429: 0, retries: 0 };
   const dataPacer = new Pacer({ limit: config.rateLimit.requestsPerTenSeconds, windowMs: 10_000 });
   const searchPacer = new Pacer({ limit: config.rateLimit.searchRequestsPerSecond, windowMs: 1_000 });
-  const call = <T>(what: string, pacer: Pacer, fn: () => Promise<T>) =>
-    callWithRetry(fn, { connectionId: config.id, what, stats, classify: classifyHubSpotFailure, pacer });
+  const budget = new ApiBudget(config.id, 'HubSpot account', config.maxApiUsagePercent);
+  const call = async <T>(what: string, pacer: Pacer, fn: () => Promise<T>) => {
+    budget.check();
+    return callWithRetry(fn, { connectionId: config.id, what, stats, classify: classifyHubSpotFailure, pacer });
+  };
 
   const api = (type: CrmObjectType) => (type === 'contacts' ? sdk.crm.contacts : sdk.crm.companies);
   const convert = <T extends CrmObjectType>(type: T, objects: HubSpotObject[]) =>
     objects.map((o) => (type === 'contacts' ? toContact(o) : toCompany(o))) as CrmRecord<T>[];
 
-  /** The ten-second window as HubSpot counts it (every app of the account shares it), after each answer. */
-  const observeWindow = (headers: Record<string, string> | undefined) => {
+  /**
+   * The ten-second window and the day as HubSpot counts them (every app of the account shares
+   * them), after each answer that says (search answers do not).
+   */
+  const observeLimits = (headers: Record<string, string> | undefined) => {
     const count = (name: string) => {
       const raw = headers?.[name];
       return raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : undefined;
     };
-    if (count('x-hubspot-ratelimit-interval-milliseconds') !== 10_000) return;
-    dataPacer.observe({ limit: count('x-hubspot-ratelimit-max'), remaining: count('x-hubspot-ratelimit-remaining') });
+    if (count('x-hubspot-ratelimit-interval-milliseconds') === 10_000) {
+      dataPacer.observe({ limit: count('x-hubspot-ratelimit-max'), remaining: count('x-hubspot-ratelimit-remaining') });
+    }
+    const daily = count('x-hubspot-ratelimit-daily');
+    const dailyRemaining = count('x-hubspot-ratelimit-daily-remaining');
+    if (daily !== undefined && dailyRemaining !== undefined) budget.observe(Math.max(0, daily - dailyRemaining), daily);
   };
 
   async function list(type: CrmObjectType, after: string | null, archived: boolean): Promise<HubSpotPage> {
@@ -182,10 +197,10 @@ export function createHubSpotClient(config: HubSpotConnectionConfig): CrmClient 
           LIST_PAGE_SIZE, after ?? undefined, archived ? ['hs_object_id'] : PROPERTIES[type], undefined,
           type === 'contacts' && !archived ? ['companies'] : undefined, archived,
         );
-        observeWindow(answer.headers);
+        observeLimits(answer.headers);
         return answer.data;
       } catch (error) {
-        observeWindow((error as { headers?: Record<string, string> }).headers);
+        observeLimits((error as { headers?: Record<string, string> }).headers);
         throw error;
       }
     }) as Promise<HubSpotPage>;

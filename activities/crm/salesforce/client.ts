@@ -5,7 +5,7 @@
 // MasterRecordId) arrive in the same pages as the live ones.
 import jsforce from 'jsforce';
 import type { SalesforceConnectionConfig } from '../../../worker/config.js';
-import { CrmUnavailableError } from '../errors.js';
+import { ApiBudget } from '../budget.js';
 import { callWithRetry, type FailureVerdict } from '../retry.js';
 import { soqlString } from './soql.js';
 import type {
@@ -13,8 +13,6 @@ import type {
 } from '../types.js';
 
 export const QUERY_PAGE_SIZE = 2000;
-/** While the org's API usage is over the budget, one call this often reads it again. */
-export const API_BUDGET_RECHECK_MS = 10 * 60_000;
 
 export const ACCOUNT_FIELDS = [
   'Id', 'IsDeleted', 'MasterRecordId', 'Name', 'Website', 'Industry', 'Type', 'AnnualRevenue', 'NumberOfEmployees',
@@ -170,28 +168,11 @@ export function createSalesforceClient(config: SalesforceConnectionConfig): CrmC
     return authorized;
   };
 
-  // Every answer says how much of the org's daily API limit is used (jsforce keeps the latest
-  // Sforce-Limit-Info in conn.limitInfo). Over the budget no call is made, except one every
-  // API_BUDGET_RECHECK_MS to see whether usage has fallen; the activity fails as retryable.
-  let overBudgetSince: number | null = null;
+  // jsforce keeps the latest Sforce-Limit-Info (api-usage=used/limit) of any answer in conn.limitInfo.
+  const budget = new ApiBudget(config.id, 'Salesforce org', config.maxApiUsagePercent);
   const checkApiBudget = () => {
-    const usage = conn.limitInfo?.apiUsage;
-    if (!usage || !(usage.limit > 0) || usage.used < (usage.limit * config.maxApiUsagePercent) / 100) {
-      overBudgetSince = null;
-      return;
-    }
-    const now = Date.now();
-    if (overBudgetSince !== null && now - overBudgetSince >= API_BUDGET_RECHECK_MS) {
-      overBudgetSince = now;
-      return;
-    }
-    overBudgetSince ??= now;
-    throw new CrmUnavailableError(
-      config.id,
-      `the Salesforce org has used ${usage.used.toLocaleString('en-US')} of its ${usage.limit.toLocaleString('en-US')} daily API calls, `
-        + `at or over the ${config.maxApiUsagePercent}% vipsync may use (maxApiUsagePercent on the connection): no call made; `
-        + `the sync goes on once usage falls (checked again every ${API_BUDGET_RECHECK_MS / 60_000} minutes)`,
-    );
+    budget.observe(conn.limitInfo?.apiUsage?.used, conn.limitInfo?.apiUsage?.limit);
+    budget.check();
   };
 
   return {
