@@ -1,7 +1,7 @@
 // POST /crm/v3/objects/{type}/search: HubSpot's filter/sort language and its limits, evaluated over
 // the store. Limits are enforced exactly where HubSpot enforces them, because sync code must cope.
 import { z } from 'zod';
-import { compareIds, type HubSpotStore, type ObjectType, type StoredObject } from './store.js';
+import { compareIds, LAST_MODIFIED_PROPERTY, type HubSpotStore, type ObjectType, type StoredObject } from './store.js';
 
 export const SEARCH_LIMITS = {
   maxPageSize: 200,
@@ -54,7 +54,11 @@ export interface SearchResult {
   nextAfter?: string;
 }
 
-export function runSearch(store: HubSpotStore, type: ObjectType, body: unknown): SearchResult {
+/**
+ * Runs a search. `useIndex: false` evaluates every record even for the queries the last-modified
+ * index answers (tests compare the two).
+ */
+export function runSearch(store: HubSpotStore, type: ObjectType, body: unknown, { useIndex = true } = {}): SearchResult {
   const request = parseRequest(body);
   const limit = request.limit ?? SEARCH_LIMITS.defaultPageSize;
   const offset = parseOffset(request.after);
@@ -68,14 +72,18 @@ export function runSearch(store: HubSpotStore, type: ObjectType, body: unknown):
   }
   checkFilterLimits(request);
 
+  const groups = prepareGroups(request.filterGroups);
+  const sorts = request.sorts.map(toSort);
+  const indexed = request.query || !useIndex ? null : searchByModified(store, type, groups, sorts, offset, limit);
+  if (indexed) return { ...indexed, properties: request.properties };
+
   const matches: StoredObject[] = [];
   for (const object of store.live(type)) {
-    if (matchesGroups(object, request.filterGroups) && matchesQuery(object, request.query)) matches.push(object);
+    if (matchesGroups(object, groups) && matchesQuery(object, request.query)) matches.push(object);
   }
-  const sorts = request.sorts.map(toSort);
-  if (sorts.length > 0) matches.sort((a, b) => compareBySorts(a, b, sorts));
+  const ordered = sorts.length > 0 ? firstBySorts(matches, sorts, offset + limit) : matches;
 
-  const page = matches.slice(offset, offset + limit);
+  const page = ordered.slice(offset, offset + limit);
   const result: SearchResult = { total: matches.length, objects: page, properties: request.properties };
   if (offset + limit < matches.length) result.nextAfter = String(offset + limit);
   return result;
@@ -135,42 +143,60 @@ function checkOperator(filter: Filter): void {
   }
 }
 
-/** Groups are OR'ed, the filters inside one group AND'ed; no groups matches everything. */
-function matchesGroups(object: StoredObject, groups: SearchRequest['filterGroups']): boolean {
-  if (groups.length === 0) return true;
-  return groups.some((group) => group.filters.every((filter) => matchesFilter(object.properties[filter.propertyName] ?? null, filter)));
+/** A filter with its values read once per request, not once per record. */
+interface PreparedFilter extends Filter {
+  key: SortKey;
+  highKey: SortKey;
+  valueKeys: SortKey[];
 }
 
-function matchesFilter(stored: string | null, filter: Filter): boolean {
+function prepareGroups(groups: SearchRequest['filterGroups']): PreparedFilter[][] {
+  return groups.map((group) => group.filters.map((filter) => ({
+    ...filter,
+    key: sortKey(filter.value ?? ''),
+    highKey: sortKey(filter.highValue ?? ''),
+    valueKeys: (filter.values ?? []).map(sortKey),
+  })));
+}
+
+/** Groups are OR'ed, the filters inside one group AND'ed; no groups matches everything. */
+function matchesGroups(object: StoredObject, groups: PreparedFilter[][]): boolean {
+  if (groups.length === 0) return true;
+  return groups.some((group) => group.every((filter) => matchesFilter(object, filter)));
+}
+
+function matchesFilter(object: StoredObject, filter: PreparedFilter): boolean {
+  const stored = object.properties[filter.propertyName] ?? null;
   const value = filter.value ?? '';
   switch (filter.operator) {
     case 'HAS_PROPERTY':
       return stored !== null && stored !== '';
     case 'NOT_HAS_PROPERTY':
       return stored === null || stored === '';
-    case 'NEQ':
-      return stored === null || compareValues(stored, value) !== 0;
-    case 'NOT_IN':
-      return stored === null || !filter.values!.some((candidate) => compareValues(stored, candidate) === 0);
     case 'NOT_CONTAINS_TOKEN':
       return stored === null || !containsToken(stored, value);
   }
-  if (stored === null) return false;
+  if (stored === null) return filter.operator === 'NEQ' || filter.operator === 'NOT_IN';
+  const key = storedKey(object, filter.propertyName);
   switch (filter.operator) {
+    case 'NEQ':
+      return compareKeys(key, filter.key) !== 0;
+    case 'NOT_IN':
+      return !filter.valueKeys.some((candidate) => compareKeys(key, candidate) === 0);
     case 'EQ':
-      return compareValues(stored, value) === 0;
+      return compareKeys(key, filter.key) === 0;
     case 'LT':
-      return compareValues(stored, value) < 0;
+      return compareKeys(key, filter.key) < 0;
     case 'LTE':
-      return compareValues(stored, value) <= 0;
+      return compareKeys(key, filter.key) <= 0;
     case 'GT':
-      return compareValues(stored, value) > 0;
+      return compareKeys(key, filter.key) > 0;
     case 'GTE':
-      return compareValues(stored, value) >= 0;
+      return compareKeys(key, filter.key) >= 0;
     case 'BETWEEN':
-      return compareValues(stored, value) >= 0 && compareValues(stored, filter.highValue!) <= 0;
+      return compareKeys(key, filter.key) >= 0 && compareKeys(key, filter.highKey) <= 0;
     case 'IN':
-      return filter.values!.some((candidate) => compareValues(stored, candidate) === 0);
+      return filter.valueKeys.some((candidate) => compareKeys(key, candidate) === 0);
     case 'CONTAINS_TOKEN':
       return containsToken(stored, value);
   }
@@ -200,12 +226,12 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}/;
  * like HubSpot's search index.
  */
 export function compareValues(a: string, b: string): number {
-  const left = asNumber(a);
-  const right = asNumber(b);
-  if (left !== undefined && right !== undefined) return left - right;
-  const x = a.toLowerCase();
-  const y = b.toLowerCase();
-  return x < y ? -1 : x > y ? 1 : 0;
+  return compareKeys(sortKey(a), sortKey(b));
+}
+
+function compareKeys(a: SortKey, b: SortKey): number {
+  if (a.number !== undefined && b.number !== undefined) return a.number - b.number;
+  return a.text < b.text ? -1 : a.text > b.text ? 1 : 0;
 }
 
 function asNumber(value: string): number | undefined {
@@ -224,16 +250,178 @@ function toSort(sort: z.infer<typeof sortSchema>): Sort {
   return { propertyName: sort.propertyName, descending: sort.direction === 'DESCENDING' };
 }
 
-/** Records without the sort property go last either way; ties fall back to id so paging is stable. */
-function compareBySorts(a: StoredObject, b: StoredObject, sorts: Sort[]): number {
-  for (const sort of sorts) {
-    const left = a.properties[sort.propertyName] ?? null;
-    const right = b.properties[sort.propertyName] ?? null;
-    if (left === right) continue;
-    if (left === null) return 1;
-    if (right === null) return -1;
-    const order = compareValues(left, right);
-    if (order !== 0) return sort.descending ? -order : order;
+/** A sort value read once: `compareValues` on keys instead of strings, without parsing per comparison. */
+interface SortKey {
+  raw: string | null;
+  number: number | undefined;
+  text: string;
+}
+
+function sortKey(raw: string | null): SortKey {
+  return { raw, number: raw === null ? undefined : asNumber(raw), text: raw?.toLowerCase() ?? '' };
+}
+
+/** A stored value's key. */
+function storedKey(object: StoredObject, property: string): SortKey {
+  return sortKey(object.properties[property] ?? null);
+}
+
+/**
+ * The first `count` records in sort order. Records without the sort property go last either way;
+ * ties fall back to id so paging is stable. Each record's sort values are read once, and only the
+ * records that can be on the page are ordered (a bounded heap), so a search over a million records
+ * costs about one comparison per record, as an indexed search would.
+ */
+function firstBySorts(objects: StoredObject[], sorts: Sort[], count: number): StoredObject[] {
+  type Keyed = { object: StoredObject; keys: SortKey[] };
+  const compare = (a: Keyed, b: Keyed): number => {
+    for (let i = 0; i < sorts.length; i++) {
+      const left = a.keys[i]!;
+      const right = b.keys[i]!;
+      if (left.raw === right.raw) continue;
+      if (left.raw === null) return 1;
+      if (right.raw === null) return -1;
+      const order = compareKeys(left, right);
+      if (order !== 0) return sorts[i]!.descending ? -order : order;
+    }
+    return compareIds(a.object.id, b.object.id);
+  };
+  // A max-heap of the `count` first records seen so far: its root is the last of them.
+  const heap: Keyed[] = [];
+  const swap = (i: number, j: number) => {
+    const t = heap[i]!;
+    heap[i] = heap[j]!;
+    heap[j] = t;
+  };
+  for (const object of objects) {
+    const item = { object, keys: sorts.map((sort) => storedKey(object, sort.propertyName)) };
+    if (heap.length < count) {
+      heap.push(item);
+      for (let i = heap.length - 1; i > 0 && compare(heap[(i - 1) >> 1]!, heap[i]!) < 0; i = (i - 1) >> 1) swap(i, (i - 1) >> 1);
+    } else if (count > 0 && compare(item, heap[0]!) < 0) {
+      heap[0] = item;
+      for (let i = 0; ;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let top = i;
+        if (l < heap.length && compare(heap[l]!, heap[top]!) > 0) top = l;
+        if (r < heap.length && compare(heap[r]!, heap[top]!) > 0) top = r;
+        if (top === i) break;
+        swap(i, top);
+        i = top;
+      }
+    }
   }
-  return compareIds(a.id, b.id);
+  return heap.sort(compare).map((k) => k.object);
+}
+
+/** Live records in (last-modified time, id) order, as a search index holds them. */
+interface ModifiedIndex {
+  version: number;
+  /** False when a live record's last-modified value is not a time: then no query uses the index. */
+  usable: boolean;
+  times: number[];
+  objects: StoredObject[];
+}
+
+const modifiedIndexes = new WeakMap<HubSpotStore, Partial<Record<ObjectType, ModifiedIndex>>>();
+
+function modifiedIndex(store: HubSpotStore, type: ObjectType): ModifiedIndex {
+  let byType = modifiedIndexes.get(store);
+  if (!byType) modifiedIndexes.set(store, (byType = {}));
+  const known = byType[type];
+  if (known && known.version === store.version) return known;
+  const property = LAST_MODIFIED_PROPERTY[type];
+  const entries: { time: number; object: StoredObject }[] = [];
+  let usable = true;
+  for (const object of store.live(type)) {
+    const raw = object.properties[property];
+    const time = raw === undefined || raw === null ? undefined : asNumber(raw);
+    if (time === undefined) usable = false;
+    else entries.push({ time, object });
+  }
+  entries.sort((a, b) => a.time - b.time || compareIds(a.object.id, b.object.id));
+  const index = { version: store.version, usable, times: entries.map((e) => e.time), objects: entries.map((e) => e.object) };
+  byType[type] = index;
+  return index;
+}
+
+/** The first position in `times` (sorted) whose time is >= `time` (or > `time` when `after`). */
+function boundary(times: number[], time: number, after: boolean): number {
+  let lo = 0;
+  let hi = times.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (after ? times[mid]! <= time : times[mid]! < time) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The queries a sync walk makes (every filter group a time range on the last-modified property,
+ * possibly with other filters; sorted by that property ascending) answered from the index, like
+ * HubSpot's own search: the same answer as evaluating every record, without doing so. Null when
+ * the query has another shape (or groups whose ranges overlap), which is then evaluated in full.
+ */
+function searchByModified(
+  store: HubSpotStore, type: ObjectType, groups: PreparedFilter[][], sorts: Sort[], offset: number, limit: number,
+): Omit<SearchResult, 'properties'> | null {
+  const property = LAST_MODIFIED_PROPERTY[type];
+  if (groups.length === 0 || sorts.length !== 1 || sorts[0]!.propertyName !== property || sorts[0]!.descending) return null;
+  const index = modifiedIndex(store, type);
+  if (!index.usable) return null;
+
+  // Each group as positions [start, end) in the index, and the filters left to check per record.
+  const ranges: { start: number; end: number; others: PreparedFilter[] }[] = [];
+  for (const group of groups) {
+    let start = 0;
+    let end = index.times.length;
+    let bounded = false;
+    const others: PreparedFilter[] = [];
+    for (const filter of group) {
+      if (filter.propertyName !== property) {
+        others.push(filter);
+        continue;
+      }
+      const value = filter.key.number;
+      if (value === undefined) return null;
+      switch (filter.operator) {
+        case 'GT': start = Math.max(start, boundary(index.times, value, true)); bounded = true; break;
+        case 'GTE': start = Math.max(start, boundary(index.times, value, false)); bounded = true; break;
+        case 'EQ':
+          start = Math.max(start, boundary(index.times, value, false));
+          end = Math.min(end, boundary(index.times, value, true));
+          bounded = true;
+          break;
+        case 'LT': end = Math.min(end, boundary(index.times, value, false)); break;
+        case 'LTE': end = Math.min(end, boundary(index.times, value, true)); break;
+        default: others.push(filter);
+      }
+    }
+    if (!bounded) return null;
+    if (start < end) ranges.push({ start, end, others });
+  }
+  ranges.sort((a, b) => a.start - b.start);
+  for (let i = 1; i < ranges.length; i++) if (ranges[i]!.start < ranges[i - 1]!.end) return null;
+
+  const matches = (object: StoredObject, others: PreparedFilter[]) => others.every((filter) => matchesFilter(object, filter));
+  let total = 0;
+  for (const range of ranges) {
+    if (range.others.length === 0) total += range.end - range.start;
+    else for (let i = range.start; i < range.end; i++) if (matches(index.objects[i]!, range.others)) total++;
+  }
+  const objects: StoredObject[] = [];
+  let skipped = 0;
+  for (const range of ranges) {
+    for (let i = range.start; i < range.end && objects.length < limit; i++) {
+      const object = index.objects[i]!;
+      if (!matches(object, range.others)) continue;
+      if (skipped < offset) skipped++;
+      else objects.push(object);
+    }
+  }
+  const result: Omit<SearchResult, 'properties'> = { total, objects };
+  if (offset + limit < total) result.nextAfter = String(offset + limit);
+  return result;
 }

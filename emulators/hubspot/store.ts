@@ -30,6 +30,12 @@ export class HubSpotStore {
   private contactIdsByCompany: Map<string, string[]> | undefined;
 
   private loads = 0;
+  /** Grows with every change to the records, so what is derived from them knows when to rebuild. */
+  private changes = 0;
+
+  get version(): number {
+    return this.changes;
+  }
 
   /**
    * Replaces the portal's records. On every load after the first, a record that is new or whose
@@ -39,6 +45,7 @@ export class HubSpotStore {
    */
   load(data: Fixture['hubspot']): void {
     const reload = this.loads++ > 0;
+    this.changes++;
     // Everything a reload changes is touched at one instant, like a bulk import.
     const loadedAt = new Date().toISOString();
     for (const type of OBJECT_TYPES) {
@@ -91,6 +98,7 @@ export class HubSpotStore {
   update(type: ObjectType, id: string, properties: Record<string, string | null>): StoredObject | undefined {
     const object = this.get(type, id, { archived: false });
     if (!object) return undefined;
+    this.changes++;
     Object.assign(object.properties, properties);
     touch(type, object);
     return object;
@@ -100,6 +108,7 @@ export class HubSpotStore {
   archive(type: ObjectType, id: string): boolean {
     const object = this.get(type, id, { archived: false });
     if (!object) return false;
+    this.changes++;
     object.archived = true;
     object.archivedAt = new Date().toISOString();
     return true;
@@ -109,6 +118,7 @@ export class HubSpotStore {
     const primary = this.get(type, primaryId, { archived: false });
     const merged = this.get(type, mergedId, { archived: false });
     if (!primary || !merged || primary === merged) return undefined;
+    this.changes++;
     const previouslyMerged = primary.properties.hs_merged_object_ids?.split(';').filter(Boolean) ?? [];
     primary.properties.hs_merged_object_ids = [...previouslyMerged, merged.id].join(';');
     primary.companyIds = [...new Set([...primary.companyIds, ...merged.companyIds])];
