@@ -15,7 +15,7 @@ describe('loadConfig', () => {
     expect(config.temporalAddress).toBe('localhost:7233');
     expect(config.connections).toEqual([
       {
-        id: 'hubspot', system: 'hubspot', baseUrl: 'https://api.hubapi.com', accessToken: 'pat-na1-x', intervalSeconds: 300,
+        id: 'hubspot', system: 'hubspot', baseUrl: 'https://api.hubapi.com', accessToken: 'pat-na1-x', intervalSeconds: 300, maxApiUsagePercent: 90,
         rateLimit: { requestsPerTenSeconds: 190, searchRequestsPerSecond: 5 },
       },
       {
