@@ -1,6 +1,6 @@
-// The HubSpot emulator answers the search queries of sync walks from a last-modified index. Its
-// answers must be exactly those of evaluating every record: checked here on random portals and
-// random queries of the walks' shapes (and others), with records changed in between.
+// The HubSpot emulator answers the search queries of sync walks from a last-modified index and an
+// id index. Their answers must be exactly those of evaluating every record: checked here on random
+// portals and random queries of the walks' shapes (and others), with records changed in between.
 import { describe, expect, it } from 'vitest';
 import { runSearch } from '../emulators/hubspot/search.js';
 import { HubSpotStore } from '../emulators/hubspot/store.js';
@@ -43,6 +43,8 @@ describe('HubSpot emulator search index', () => {
         if (rnd() < 0.1) store.archive('contacts', pick(ids));
         const t = String(pick(instants));
         const u = String(pick(instants));
+        // An id of the portal, or one between or beyond them.
+        const someId = () => (rnd() < 0.7 ? pick(ids) : String(900 + Math.floor(rnd() * 40_000)));
         const shapes = [
           [[{ propertyName: 'lastmodifieddate', operator: 'GTE', value: t }]],
           [
@@ -57,10 +59,23 @@ describe('HubSpot emulator search index', () => {
           // Overlapping ranges and an unbounded group: answered by full evaluation either way.
           [[{ propertyName: 'lastmodifieddate', operator: 'GTE', value: t }], [{ propertyName: 'lastmodifieddate', operator: 'LTE', value: u }]],
           [[{ propertyName: 'firstname', operator: 'HAS_PROPERTY' }]],
+          // Walks by id: below one id and above another, either bound alone, or none.
+          [[{ propertyName: 'hs_object_id', operator: 'LT', value: someId() }, { propertyName: 'hs_object_id', operator: 'GT', value: someId() }]],
+          [[{ propertyName: 'hs_object_id', operator: pick(['LT', 'LTE', 'GT', 'GTE', 'EQ']), value: someId() }]],
+          [[
+            { propertyName: 'hs_object_id', operator: 'GTE', value: someId() },
+            { propertyName: 'lastmodifieddate', operator: 'GTE', value: t },
+            { propertyName: 'hs_object_id', operator: 'NOT_IN', values: ids.filter(() => rnd() < 0.3) },
+          ]],
+          [],
         ];
         const body = {
           filterGroups: pick(shapes).map((filters) => ({ filters })),
-          sorts: [pick([{ propertyName: 'lastmodifieddate', direction: 'ASCENDING' }, { propertyName: 'hs_object_id', direction: 'ASCENDING' }])],
+          sorts: [pick([
+            { propertyName: 'lastmodifieddate', direction: 'ASCENDING' },
+            { propertyName: 'hs_object_id', direction: 'ASCENDING' },
+            { propertyName: 'hs_object_id', direction: 'DESCENDING' },
+          ])],
           limit: pick([1, 7, 50, 200]),
           after: String(pick([0, 0, 3, 40])),
         };

@@ -148,6 +148,34 @@ describe('HubSpot emulator, driven by @hubspot/api-client', () => {
     expect(tooMany.body.category).toBe('VALIDATION_ERROR');
   });
 
+  it('reads the companies of up to 1,000 contacts in one v4 batch call: 207 with NO_ASSOCIATIONS_FOUND for those without', async () => {
+    const ids = ['1', '2', '3', '300', '999'];
+    const answer = await client.crm.associations.v4.batchApi.getPage('contacts', 'companies', { inputs: ids.map((id) => ({ id })) });
+    const byId = new Map(answer.results.map((r) => [r._from.id, r.to]));
+    expect([...byId.keys()].sort()).toEqual(['1', '2']);
+    expect(byId.get('1')).toEqual([{
+      toObjectId: '9001',
+      associationTypes: [
+        { category: 'HUBSPOT_DEFINED', typeId: 1, label: 'Primary' },
+        { category: 'HUBSPOT_DEFINED', typeId: 279, label: null },
+      ],
+    }]);
+    expect(byId.get('2')?.[0]?.toObjectId).toBe('9002');
+    // Contact 3 has no company, 300 is archived, 999 does not exist.
+    const errors = (answer as { errors?: { subCategory?: string; context?: Record<string, string[]> }[] }).errors ?? [];
+    expect(errors.map((e) => [e.subCategory, e.context?.fromObjectId?.[0]])).toEqual([
+      ['crm.associations.NO_ASSOCIATIONS_FOUND', '3'],
+      ['crm.associations.NO_ASSOCIATIONS_FOUND', '300'],
+      ['crm.associations.NO_ASSOCIATIONS_FOUND', '999'],
+    ]);
+
+    const tooMany = await expectApiError(client.crm.associations.v4.batchApi.getPage('contacts', 'companies', {
+      inputs: Array.from({ length: 1001 }, (_, i) => ({ id: String(i + 1) })),
+    }));
+    expect(tooMany.code).toBe(400);
+    expect(tooMany.body.message).toContain('maximum of 1000');
+  });
+
   it('lists only archived records when archived=true, with archivedAt', async () => {
     const page = await client.crm.contacts.basicApi.getPage(100, undefined, ['email'], undefined, undefined, true);
     expect(page.results.map((contact) => contact.id)).toEqual(['300', '301']);

@@ -1,13 +1,15 @@
-// The CRM object endpoints (v3 objects, search, merge, batch read, v4 association pages).
+// The CRM object endpoints (v3 objects, search, merge, batch read, v4 association pages and batch reads).
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { hubSpotError } from './errors.js';
 import { presentObject, type PresentOptions } from './present.js';
 import { runSearch, SearchValidationError } from './search.js';
-import { OBJECT_TYPES, type HubSpotStore, type ObjectType } from './store.js';
+import { OBJECT_TYPES, type HubSpotStore, type ObjectType, type StoredObject } from './store.js';
 
 const MAX_LIST_PAGE_SIZE = 100;
 const DEFAULT_LIST_PAGE_SIZE = 10;
 const MAX_BATCH_INPUTS = 100;
+/** Association batch reads take up to 1,000 ids (HubSpot's limit since February 2025). */
+const MAX_ASSOCIATION_BATCH_INPUTS = 1000;
 
 type Query = Record<string, string | string[] | undefined>;
 
@@ -140,6 +142,46 @@ export function registerObjectRoutes(app: FastifyInstance, ctx: RouteContext): v
     },
   );
 
+  // The associations of many records in one call: 200 (all found), or 207 with an error entry
+  // per id that has none (or does not exist), as HubSpot answers.
+  app.post<{ Params: { fromObjectType: string; toObjectType: string }; Body: { inputs?: { id?: unknown }[] } }>(
+    '/crm/v4/associations/:fromObjectType/:toObjectType/batch/read',
+    async (request, reply) => {
+      const type = objectTypeOrReply(request.params.fromObjectType, reply);
+      const toType = type && objectTypeOrReply(request.params.toObjectType, reply);
+      if (!type || !toType) return reply;
+      const inputs = request.body?.inputs;
+      if (!Array.isArray(inputs)) return reply.code(400).send(hubSpotError('VALIDATION_ERROR', 'inputs: an array of { "id": ... } is required'));
+      if (inputs.length > MAX_ASSOCIATION_BATCH_INPUTS) {
+        return reply.code(400).send(hubSpotError(
+          'VALIDATION_ERROR', `Batch size ${inputs.length} exceeds the maximum of ${MAX_ASSOCIATION_BATCH_INPUTS} inputs`,
+        ));
+      }
+      const startedAt = new Date().toISOString();
+      const results = [];
+      const errors = [];
+      for (const input of inputs) {
+        const id = String(input?.id ?? '');
+        const object = store.get(type, id, { archived: false });
+        const to = object ? associationsOf(store, type, object, toType) : [];
+        if (to.length > 0) {
+          results.push({ from: { id }, to });
+        } else {
+          errors.push({
+            status: 'error',
+            category: 'OBJECT_NOT_FOUND',
+            subCategory: 'crm.associations.NO_ASSOCIATIONS_FOUND',
+            message: `No ${singular(toType)} is associated with ${singular(type)} ${id}.`,
+            context: { fromObjectId: [id], fromObjectType: [singular(type)], toObjectType: [singular(toType)] },
+          });
+        }
+      }
+      const body: Record<string, unknown> = { status: 'COMPLETE', results, startedAt, completedAt: new Date().toISOString() };
+      if (errors.length === 0) return body;
+      return reply.code(207).send({ ...body, numErrors: errors.length, errors });
+    },
+  );
+
   app.get<{ Params: { objectType: string; id: string; toObjectType: string } }>(
     '/crm/v4/objects/:objectType/:id/associations/:toObjectType',
     async (request, reply) => {
@@ -148,22 +190,39 @@ export function registerObjectRoutes(app: FastifyInstance, ctx: RouteContext): v
       if (!type || !toType) return reply;
       const object = store.get(type, request.params.id, { archived: false });
       if (!object) return notFound(reply, type, request.params.id);
-      const typeId = ASSOCIATION_TYPE_ID[type]?.[toType];
-      return {
-        results: store.associatedIds(type, object, toType).map((toObjectId) => ({
-          toObjectId,
-          associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId, label: null }],
-        })),
-      };
+      return { results: associationsOf(store, type, object, toType) };
     },
   );
 }
 
-/** HubSpot-defined unlabeled association type ids (SDK enum AssociationTypes). */
+/** HubSpot-defined association type ids (SDK enum AssociationTypes): unlabeled, and primary. */
 const ASSOCIATION_TYPE_ID: Partial<Record<ObjectType, Partial<Record<ObjectType, number>>>> = {
   contacts: { companies: 279 },
   companies: { contacts: 280 },
 };
+const PRIMARY_TYPE_ID: Partial<Record<ObjectType, Partial<Record<ObjectType, number>>>> = {
+  contacts: { companies: 1 },
+  companies: { contacts: 2 },
+};
+
+/** v4's shape: each associated record with its types; a contact's first company is its primary one. */
+function associationsOf(store: HubSpotStore, type: ObjectType, object: StoredObject, toType: ObjectType) {
+  const typeId = ASSOCIATION_TYPE_ID[type]?.[toType];
+  const primaryTypeId = PRIMARY_TYPE_ID[type]?.[toType];
+  return store.associatedIds(type, object, toType).map((toObjectId, index) => ({
+    toObjectId,
+    associationTypes: [
+      ...(index === 0 && type === 'contacts' && primaryTypeId !== undefined
+        ? [{ category: 'HUBSPOT_DEFINED', typeId: primaryTypeId, label: 'Primary' }]
+        : []),
+      { category: 'HUBSPOT_DEFINED', typeId, label: null },
+    ],
+  }));
+}
+
+function singular(type: ObjectType): string {
+  return type === 'companies' ? 'company' : 'contact';
+}
 
 function objectTypeOrReply(raw: string, reply: FastifyReply): ObjectType | undefined {
   const type = toObjectType(raw);

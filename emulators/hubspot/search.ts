@@ -74,7 +74,9 @@ export function runSearch(store: HubSpotStore, type: ObjectType, body: unknown, 
 
   const groups = prepareGroups(request.filterGroups);
   const sorts = request.sorts.map(toSort);
-  const indexed = request.query || !useIndex ? null : searchByModified(store, type, groups, sorts, offset, limit);
+  const indexed = request.query || !useIndex
+    ? null
+    : (searchByModified(store, type, groups, sorts, offset, limit) ?? searchById(store, type, groups, sorts, offset, limit));
   if (indexed) return { ...indexed, properties: request.properties };
 
   const matches: StoredObject[] = [];
@@ -420,6 +422,79 @@ function searchByModified(
       if (skipped < offset) skipped++;
       else objects.push(object);
     }
+  }
+  const result: Omit<SearchResult, 'properties'> = { total, objects };
+  if (offset + limit < total) result.nextAfter = String(offset + limit);
+  return result;
+}
+
+/** Live records in id order (ids are numeric), for searches that page by hs_object_id. */
+interface IdIndex {
+  version: number;
+  ids: number[];
+  objects: StoredObject[];
+}
+
+const idIndexes = new WeakMap<HubSpotStore, Partial<Record<ObjectType, IdIndex>>>();
+
+function idIndex(store: HubSpotStore, type: ObjectType): IdIndex | null {
+  let byType = idIndexes.get(store);
+  if (!byType) idIndexes.set(store, (byType = {}));
+  const known = byType[type];
+  if (known && known.version === store.version) return known;
+  const objects = [...store.live(type)];
+  if (!objects.every((o) => /^\d+$/.test(o.id))) return null;
+  objects.sort((a, b) => compareIds(a.id, b.id));
+  const index = { version: store.version, ids: objects.map((o) => Number(o.id)), objects };
+  byType[type] = index;
+  return index;
+}
+
+/**
+ * Searches sorted by hs_object_id alone (either way), with at most one filter group, answered
+ * from the id index: the id filters of the group bound a range, its other filters are checked per
+ * record. A walk by id (hs_object_id below one id and above another, 200 at a time) reads a page
+ * without evaluating every record. Null for any other shape, which is then evaluated in full.
+ */
+function searchById(
+  store: HubSpotStore, type: ObjectType, groups: PreparedFilter[][], sorts: Sort[], offset: number, limit: number,
+): Omit<SearchResult, 'properties'> | null {
+  if (groups.length > 1 || sorts.length !== 1 || sorts[0]!.propertyName !== 'hs_object_id') return null;
+  const index = idIndex(store, type);
+  if (!index) return null;
+  let start = 0;
+  let end = index.ids.length;
+  const others: PreparedFilter[] = [];
+  for (const filter of groups[0] ?? []) {
+    const value = filter.propertyName === 'hs_object_id' ? filter.key.number : undefined;
+    if (value === undefined) {
+      others.push(filter);
+      continue;
+    }
+    switch (filter.operator) {
+      case 'GT': start = Math.max(start, boundary(index.ids, value, true)); break;
+      case 'GTE': start = Math.max(start, boundary(index.ids, value, false)); break;
+      case 'EQ':
+        start = Math.max(start, boundary(index.ids, value, false));
+        end = Math.min(end, boundary(index.ids, value, true));
+        break;
+      case 'LT': end = Math.min(end, boundary(index.ids, value, false)); break;
+      case 'LTE': end = Math.min(end, boundary(index.ids, value, true)); break;
+      default: others.push(filter);
+    }
+  }
+  const matches = (object: StoredObject) => others.every((filter) => matchesFilter(object, filter));
+  let total = 0;
+  if (others.length === 0) total = Math.max(0, end - start);
+  else for (let i = start; i < end; i++) if (matches(index.objects[i]!)) total++;
+  const objects: StoredObject[] = [];
+  const descending = sorts[0]!.descending;
+  let skipped = 0;
+  for (let n = 0; n < end - start && objects.length < limit; n++) {
+    const object = index.objects[descending ? end - 1 - n : start + n]!;
+    if (!matches(object)) continue;
+    if (skipped < offset) skipped++;
+    else objects.push(object);
   }
   const result: Omit<SearchResult, 'properties'> = { total, objects };
   if (offset + limit < total) result.nextAfter = String(offset + limit);
