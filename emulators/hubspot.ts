@@ -72,7 +72,7 @@ export async function startHubSpotEmulator(opts: HubSpotEmulatorOptions): Promis
       stats.requests++;
       const isSearch = (request.routeOptions.config as { search?: boolean }).search === true;
       if (isSearch) stats.searchRequests++;
-      if (request.url.includes('/objects/contacts')) stats.contactRequests++;
+      if (request.url.includes('/objects/contacts') || request.url.includes('/associations/contacts/')) stats.contactRequests++;
       if (request.headers.authorization !== `Bearer ${opts.accessToken}`) {
         return reply.code(401).send(hubSpotError('INVALID_AUTHENTICATION', AUTHENTICATION_MESSAGE));
       }

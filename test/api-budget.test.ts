@@ -52,6 +52,21 @@ describe('ApiBudget', () => {
     expect(() => budget.check()).toThrow();
   });
 
+  it('counts the whole day as used once the CRM refuses a call for the day, until an answer says otherwise', () => {
+    const { budget } = budgetAt(100);
+    budget.observe(91, 100);
+    budget.usedUp();
+    expect(() => budget.check()).toThrow('has used 100 of its 100 daily API calls');
+    budget.observe(0, 100);
+    expect(() => budget.check()).not.toThrow();
+  });
+
+  it('without a known limit, a refusal for the day holds nothing back (there is no figure to name)', () => {
+    const { budget } = budgetAt(90);
+    budget.usedUp();
+    expect(() => budget.check()).not.toThrow();
+  });
+
   it('ignores values that are not counts', () => {
     const { budget } = budgetAt(50);
     for (const [used, limit] of [[undefined, 100], [60, undefined], [Number.NaN, 100], [60, 0], [-1, 100], [60.5, 100], [60, 1.5]] as const) {

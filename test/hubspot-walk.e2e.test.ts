@@ -8,6 +8,7 @@ import { createHubSpotClient, MAX_EXCLUDED_IDS, SEARCH_PAGE_SIZE } from '../acti
 import type { CrmClient, CrmWalkPage } from '../activities/crm/types.js';
 import { startHubSpotEmulator, type HubSpotEmulator, type HubSpotRateLimits } from '../emulators/hubspot.js';
 import { connectionConfig, type HubSpotConnectionConfig } from '../worker/config.js';
+import type { HubSpotObject } from '../emulators/fixture.js';
 import { emptyFixture, hubspotContact } from './fixtures/build.js';
 
 const TOKEN = 'walk-test-token';
@@ -110,35 +111,147 @@ describe('HubSpot search walk', () => {
   it('paces by the ten-second window HubSpot reports, which other apps of the account share', { timeout: 60_000 }, async () => {
     // The account's real limit is 40 per 10 s (the connection is configured with the default 190),
     // and another app has just made 30 calls: 10 are left in the window.
-    await start(Array.from({ length: 2000 }, (_, i) => START + i * 1000), { perTenSeconds: 40, searchPerSecond: 100 });
+    await start(Array.from({ length: 3000 }, (_, i) => START + i * 1000), { perTenSeconds: 40, searchPerSecond: 100 });
     for (let i = 0; i < 30; i += 1) await sdk.crm.contacts.basicApi.getPage(1);
     const reads = await fullWalk(client);
-    expect(new Set(reads).size).toBe(2000);
-    // 20 pages and the archived listing: more than the 10 left, so the walk had to wait for the
-    // window, without a single 429.
-    expect(emulator!.stats().http429).toBe(0);
-    expect(client.stats()).toMatchObject({ apiCalls: 21, http429: 0, retries: 0 });
+    expect(reads).toHaveLength(3000);
+    expect(new Set(reads).size).toBe(3000);
+    // The list side keeps listing while the searches (5 a second) run: more calls under the
+    // ten-second limit than the 10 left, so the walk had to wait for the window, without a single 429.
+    const stats = emulator!.stats();
+    expect(stats.requests - stats.searchRequests - 30).toBeGreaterThan(10);
+    expect(stats.http429).toBe(0);
+    expect(client.stats()).toMatchObject({ http429: 0, retries: 0 });
   });
 
   it('keeps to its share of the account\'s daily limit, and stops at once when the day is used up', { timeout: 60_000 }, async () => {
     await start(Array.from({ length: 2000 }, (_, i) => START + i * 1000), { perTenSeconds: 10_000, searchPerSecond: 100, perDay: 100 });
     // Other apps of the account have made 85 of the day's 100 calls.
     for (let i = 0; i < 85; i += 1) await sdk.crm.contacts.basicApi.getPage(1);
-    const refusal = /connection "walk": the HubSpot account has used 90 of its 100 daily API calls, at or over the 90% vipsync may use \(maxApiUsagePercent/;
-    await expect(fullWalk(client)).rejects.toMatchObject({ name: 'CrmUnavailableError', message: expect.stringMatching(refusal) });
-    // Five calls went (86 to 90 of the day); the sixth was never made.
-    expect(client.stats()).toMatchObject({ apiCalls: 5, http429: 0 });
-    expect(emulator!.stats().requests).toBe(90);
+    const refusal = /connection "walk": the HubSpot account has used (\d+) of its 100 daily API calls, at or over the 90% vipsync may use \(maxApiUsagePercent/;
+    const stopped = await fullWalk(client).then(() => null, (error: Error) => error);
+    expect(stopped).toMatchObject({ name: 'CrmUnavailableError', message: expect.stringMatching(refusal) });
+    // The walk stopped at 90 of the day's calls, or just past (search answers say nothing about the
+    // day, so a search running beside a list call is seen with the list's next answer), before HubSpot
+    // refused anything; the usage it names is what HubSpot last said.
+    const used = Number(refusal.exec(stopped!.message)![1]);
+    const afterStop = emulator!.stats();
+    expect(used).toBeGreaterThanOrEqual(90);
+    expect(afterStop.requests).toBeLessThan(100);
+    expect(afterStop.http429).toBe(0);
+    expect(client.stats()).toMatchObject({ apiCalls: afterStop.requests - 85, http429: 0 });
+    // No call goes now.
     await expect(client.findContactsByEmail('person1000@example.com')).rejects.toMatchObject({ name: 'CrmUnavailableError' });
-    expect(emulator!.stats().requests).toBe(90);
+    await expect(fullWalk(client)).rejects.toMatchObject({ name: 'CrmUnavailableError' });
+    expect(emulator!.stats().requests).toBe(afterStop.requests);
 
     // The other apps use the rest of the day. Once the recheck interval has passed, one call goes,
-    // meets HubSpot's daily 429, and is not retried; the next is held back again.
-    for (let i = 0; i < 10; i += 1) await sdk.crm.contacts.basicApi.getPage(1);
+    // meets HubSpot's daily 429, and is not retried; every other call is held back again.
+    while (emulator!.stats().requests < 100) await sdk.crm.contacts.basicApi.getPage(1);
+    const callsBefore = client.stats().apiCalls;
     vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + API_BUDGET_RECHECK_MS });
-    await expect(fullWalk(client)).rejects.toThrow(/daily limit/);
-    expect(client.stats()).toMatchObject({ apiCalls: 6, http429: 1, retries: 0 });
+    await expect(fullWalk(client)).rejects.toThrow(/daily (limit|API calls)/);
+    expect(client.stats()).toMatchObject({ apiCalls: callsBefore + 1, http429: 1, retries: 0 });
+    expect(emulator!.stats()).toMatchObject({ requests: 101, http429: 1 });
     await expect(fullWalk(client)).rejects.toMatchObject({ name: 'CrmUnavailableError', message: expect.stringMatching(/has used 100 of its 100/) });
     expect(emulator!.stats()).toMatchObject({ requests: 101, http429: 1 });
+  });
+});
+
+describe('HubSpot full walk of contacts, from both ends of the id range', () => {
+  let emulator: HubSpotEmulator | undefined;
+
+  afterEach(async () => {
+    await emulator?.close();
+    emulator = undefined;
+  });
+
+  /**
+   * `count` contacts from id 1000 up: every third has no company, the others one or two (the
+   * first is the primary one, which the contact's company is).
+   */
+  const portal = async (count: number, rateLimit: { requestsPerTenSeconds: number; searchRequestsPerSecond: number }) => {
+    const fixture = emptyFixture();
+    fixture.hubspot.companies = Array.from({ length: 20 }, (_, i): HubSpotObject => ({
+      id: String(50 + i), properties: { name: `Company ${i}`, hs_lastmodifieddate: new Date(START).toISOString() },
+      createdAt: new Date(START).toISOString(), updatedAt: new Date(START).toISOString(),
+    }));
+    const expected = new Map<string, string | null>();
+    fixture.hubspot.contacts = Array.from({ length: count }, (_, i) => {
+      // The associatedcompanyid property is left empty: only the associations can give the company.
+      const contact = hubspotContact(1000 + i, new Date(START + i * 1000).toISOString(), { associatedcompanyid: '' });
+      const company = i % 3 === 0 ? null : String(50 + (i % 20));
+      if (company) {
+        const links = i % 3 === 2 ? [company, String(50 + ((i + 7) % 20))] : [company];
+        contact.associations = { companies: { results: links.map((id) => ({ id })) } };
+      }
+      expected.set(contact.id, company);
+      return contact;
+    });
+    // Far more than the client is configured for: the client's own pacing decides how the two ends go.
+    emulator = await startHubSpotEmulator({ data: fixture.hubspot, accessToken: TOKEN, rateLimits: { perTenSeconds: 10_000, searchPerSecond: 100 } });
+    const config = connectionConfig.parse({ id: 'walk', system: 'hubspot', baseUrl: emulator.url, accessToken: TOKEN, rateLimit }) as HubSpotConnectionConfig;
+    return { client: createHubSpotClient(config), expected };
+  };
+
+  /** Every page of a full walk, each position passed through its stored (string) form. */
+  const walkAll = async (client: CrmClient) => {
+    const records: { crmId: string; companyCrmId: string | null }[] = [];
+    const phases: string[] = [];
+    for (let position: string | null = client.startWalk('contacts', null); position !== null;) {
+      phases.push((JSON.parse(position) as { phase: string }).phase);
+      const page: CrmWalkPage<'contacts'> = await client.fetchPage('contacts', String(position));
+      records.push(...page.records.map((r) => ({ crmId: r.crmId, companyCrmId: r.companyCrmId })));
+      position = page.next;
+    }
+    return { records, phases };
+  };
+
+  for (const [name, rateLimit] of [
+    ['search slower than the list', { requestsPerTenSeconds: 190, searchRequestsPerSecond: 1 }],
+    ['the list slower than search', { requestsPerTenSeconds: 20, searchRequestsPerSecond: 20 }],
+  ] as const) {
+    it(`reads every contact once, with its primary company, both APIs sharing the work (${name})`, { timeout: 60_000 }, async () => {
+      const { client, expected } = await portal(2_345, rateLimit);
+      const { records, phases } = await walkAll(client);
+      expect(records.map((r) => r.crmId).sort()).toEqual([...expected.keys()].sort());
+      for (const r of records) expect(r.companyCrmId, `contact ${r.crmId}`).toBe(expected.get(r.crmId));
+      const stats = emulator!.stats();
+      expect(stats.searchRequests).toBeGreaterThan(0);
+      expect(stats.requests - stats.searchRequests).toBeGreaterThan(1);
+      expect(stats.http429).toBe(0);
+      expect(phases[0]).toBe('split');
+      expect(phases.at(-1)).toBe('archived');
+    });
+  }
+
+  it('an empty portal: one list call, one search, the archived listing', async () => {
+    const { client } = await portal(0, { requestsPerTenSeconds: 190, searchRequestsPerSecond: 5 });
+    const { records } = await walkAll(client);
+    expect(records).toEqual([]);
+    expect(emulator!.stats()).toMatchObject({ requests: 3, searchRequests: 1, http429: 0 });
+  });
+
+  it('goes on from a stored position after a failed page, reading no contact twice', { timeout: 60_000 }, async () => {
+    const { client, expected } = await portal(5_000, { requestsPerTenSeconds: 190, searchRequestsPerSecond: 5 });
+    let position: string | null = client.startWalk('contacts', null);
+    const reads: string[] = [];
+    const page1: CrmWalkPage<'contacts'> = await client.fetchPage('contacts', position);
+    reads.push(...page1.records.map((r) => r.crmId));
+    position = page1.next;
+    expect(JSON.parse(position!)).toMatchObject({ phase: 'split' });
+    // The next page fails part-way (both ends' calls are refused: a token HubSpot rejects); the walk
+    // starts that page again from the same position, in a new client as a restarted worker would.
+    const connection = (accessToken: string) =>
+      createHubSpotClient(connectionConfig.parse({ id: 'walk', system: 'hubspot', baseUrl: emulator!.url, accessToken }) as HubSpotConnectionConfig);
+    await expect(connection('revoked').fetchPage('contacts', position!)).rejects.toMatchObject({ name: 'CrmConfigurationError' });
+    const restarted = connection(TOKEN);
+    while (position !== null) {
+      const page: CrmWalkPage<'contacts'> = await restarted.fetchPage('contacts', position);
+      reads.push(...page.records.map((r) => r.crmId));
+      position = page.next;
+    }
+    expect(reads).toHaveLength(expected.size);
+    expect(new Set(reads)).toEqual(new Set(expected.keys()));
   });
 });

@@ -13,7 +13,7 @@ import { emptyFixture, hubspotContact, spreadTimes } from './fixtures/build.js';
 import { startHarness, type Harness } from './harness.js';
 
 const BIN = new URL('../bin/vipsync.js', import.meta.url).pathname;
-const CONTACTS = 3_000;
+const CONTACTS = 8_000;
 
 function fixture(): Fixture {
   const f = emptyFixture();

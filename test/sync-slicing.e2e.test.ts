@@ -4,7 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Fixture } from '../emulators/fixture.js';
 import { emptyFixture, hubspotContact, spreadTimes } from './fixtures/build.js';
-import { triggerSync, waitForSync } from '../worker/schedules.js';
+import { SYNC_WORKFLOW_TYPE, type SyncConnectionInput } from '../workflows/contract.js';
+import { waitForSync } from '../worker/schedules.js';
 import { startHarness, type Harness } from './harness.js';
 
 const CONTACTS = 25_000;
@@ -24,14 +25,18 @@ describe('incremental HubSpot sync past the search cap of 10,000 results', () =>
       emulatorRateLimits: false,
       hubspotRateLimit: { requestsPerTenSeconds: 10_000, searchRequestsPerSecond: 100 },
       // A short overlap keeps each scenario's reads to its own changes; a tiny activity budget makes
-      // every syncObjects call one page, so the 250-page full walk outgrows one workflow run.
+      // every syncObjects call one page.
       syncTuning: { overlapMs: 1_000, activityBudgetMs: 1 },
     });
-    const workflowId = await triggerSync(h.client, h.hubspotId);
-    const firstRunId = (await h.client.workflow.getHandle(workflowId).describe()).runId;
-    expect(await waitForSync(h.client, workflowId)).toMatchObject({ mode: 'companies:full contacts:full', created: CONTACTS, fetched: CONTACTS });
-    // The walk went on in a new run of the same workflow, and still counted every record once.
-    expect((await h.client.workflow.getHandle(workflowId).describe()).runId).not.toBe(firstRunId);
+    // Four calls a workflow run, so the full walk (tens of pages) outgrows one run many times.
+    const handle = await h.client.workflow.start(SYNC_WORKFLOW_TYPE, {
+      taskQueue: h.config.syncTaskQueue,
+      workflowId: `sync-slicing-full-${Date.now()}`,
+      args: [{ connectionId: h.hubspotId, trigger: 'manual', callsPerRun: 4 } satisfies SyncConnectionInput],
+    });
+    expect(await waitForSync(h.client, handle.workflowId)).toMatchObject({ mode: 'companies:full contacts:full', created: CONTACTS, fetched: CONTACTS });
+    // The walk went on in new runs of the same workflow, and still counted every record once.
+    expect((await handle.describe()).runId).not.toBe(handle.firstExecutionRunId);
   }, 300_000);
   afterAll(async () => {
     await h?.close();

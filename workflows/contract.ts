@@ -15,6 +15,8 @@ export interface SyncConnectionInput {
   /** Object types already walked to completion by this run. */
   completed?: ('companies' | 'contacts')[];
   modes?: string[];
+  /** syncObjects calls per workflow run before it continues as new (default 200). */
+  callsPerRun?: number;
 }
 
 export interface SyncCounts {

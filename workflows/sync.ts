@@ -31,7 +31,7 @@ const { deriveVips } = proxyActivities<VipActivities>({
 });
 
 /** syncObjects calls per workflow run before continuing as new (each adds a handful of events). */
-const CALLS_PER_RUN = 200;
+const DEFAULT_CALLS_PER_RUN = 200;
 const OBJECT_TYPES = ['companies', 'contacts'] as const satisfies readonly CrmObjectType[];
 /** Runs that started before the walks went side by side replay them one after the other. */
 const PARALLEL_WALKS = 'parallel-walks';
@@ -52,6 +52,7 @@ export async function syncConnectionWorkflow(input: SyncConnectionInput): Promis
   }));
   const completed = [...(input.completed ?? [])];
   const modes = [...(input.modes ?? [])];
+  const callsPerRun = input.callsPerRun ?? DEFAULT_CALLS_PER_RUN;
   let calls = 0;
   try {
     let handOver = false;
@@ -61,7 +62,7 @@ export async function syncConnectionWorkflow(input: SyncConnectionInput): Promis
       if (completed.includes(objectType)) return;
       for (;;) {
         if (failed) return;
-        if (calls >= CALLS_PER_RUN || workflowInfo().continueAsNewSuggested) {
+        if (calls >= callsPerRun || workflowInfo().continueAsNewSuggested) {
           handOver = true;
           return;
         }

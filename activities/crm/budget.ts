@@ -26,6 +26,14 @@ export class ApiBudget {
     this.usage = { used, limit };
   }
 
+  /**
+   * The CRM refused a call for the day (an answer that may carry no usage figures, like HubSpot's
+   * search): the whole day's limit counts as used until an answer says otherwise.
+   */
+  usedUp(): void {
+    if (this.usage) this.usage = { used: this.usage.limit, limit: this.usage.limit };
+  }
+
   /** Throws (retryable) instead of letting a call go when the account is over the budget. */
   check(): void {
     const usage = this.usage;

@@ -1,9 +1,12 @@
 // HubSpot through the official SDK (@hubspot/api-client), CRM v3 objects API.
 //
-// A full walk of contacts lists every live record (associations inline, 100 a call), then the
-// archived ones. Every other walk (companies' full walks, all incremental walks) searches by
-// last-modified time, 200 a call, from the start of time or from a watermark, then lists archived
-// records (archiving does not move the last-modified time, so search cannot see it).
+// A full walk of contacts reads the id range from both ends at once, under both of HubSpot's
+// limits: the list API from the lowest id up (associations inline, 100 a call, under the
+// ten-second limit) and search from the highest id down (200 a call, under search's own limit,
+// their companies read afterwards 1,000 contacts a call), until the two meet; then the archived
+// ones. Every other walk (companies' full walks, all incremental walks) searches by last-modified
+// time, 200 a call, from the start of time or from a watermark, then lists archived records
+// (archiving does not move the last-modified time, so search cannot see it).
 //
 // Search pages by key, never by offset: each query starts at the last instant read, leaving out the
 // ids already read at it, so a record modified while a walk runs (it moves to the end of the order)
@@ -25,6 +28,14 @@ export const SEARCH_PAGE_SIZE = 200;
  * starts from. More than this many read at one instant, and the walk goes through it by id.
  */
 export const MAX_EXCLUDED_IDS = 100;
+/**
+ * Searches of a full contacts walk per page: their 1,000 contacts' companies are one association
+ * call. The list side of the page goes on while they run, up to LIST_CALLS_PER_PAGE calls.
+ */
+export const SPLIT_SEARCHES_PER_PAGE = 5;
+export const LIST_CALLS_PER_PAGE = 25;
+/** HubSpot's "Primary" contact-to-company association type. */
+const PRIMARY_COMPANY_TYPE_ID = 1;
 
 export const COMPANY_PROPERTIES = [
   'name', 'domain', 'industry', 'numberofemployees', 'annualrevenue', 'type', 'hubspot_owner_id',
@@ -44,6 +55,11 @@ const LAST_MODIFIED: Record<CrmObjectType, string> = { companies: 'hs_lastmodifi
 export type HubSpotPosition =
   | { phase: 'list'; after: string | null }
   /**
+   * Both ends of the id range: the list has read every id up to `low` (and goes on at `after`),
+   * search every id from `high` up (null: nothing read yet from that end).
+   */
+  | { phase: 'split'; after: string | null; low: string | null; high: string | null }
+  /**
    * Records modified at or after `from`. With `seen`: after `from`, or at `from` but not one of
    * `seen` (the ids already read at that instant). `after` is an offset, 0 in the positions this
    * client makes (older versions paged by offset; their stored positions still resume).
@@ -54,7 +70,7 @@ export type HubSpotPosition =
 
 interface SearchFilter {
   propertyName: string;
-  operator: 'EQ' | 'GT' | 'GTE' | 'NOT_IN';
+  operator: 'EQ' | 'GT' | 'GTE' | 'LT' | 'NOT_IN';
   value?: string;
   values?: string[];
 }
@@ -123,10 +139,20 @@ function mergedAway(objects: HubSpotObject[], type: CrmObjectType): CrmDeletion[
   );
 }
 
+/** Numeric ids in numeric order, without going through floating point. */
+export function idBefore(a: string, b: string): boolean {
+  return a.length !== b.length ? a.length < b.length : a < b;
+}
+
 function highWater(records: { modifiedAt: Date | null }[]): Date | null {
   let max: Date | null = null;
   for (const r of records) if (r.modifiedAt && (!max || r.modifiedAt > max)) max = r.modifiedAt;
   return max;
+}
+
+function isDailyLimitAnswer(error: unknown): boolean {
+  const e = error as { code?: unknown; body?: { policyName?: string } };
+  return e.code === 429 && e.body?.policyName === 'DAILY';
 }
 
 /** The SDK's ApiException carries the HTTP status as `code`, the parsed body and the headers. */
@@ -140,7 +166,7 @@ export function classifyHubSpotFailure(error: unknown): FailureVerdict {
   if (status === 403) {
     return { kind: 'configuration', message: `HubSpot denied access (403: ${detail}); give the private app the crm.objects.contacts.read and crm.objects.companies.read scopes` };
   }
-  if (status === 429 && (e.body as { policyName?: string } | undefined)?.policyName === 'DAILY') {
+  if (isDailyLimitAnswer(error)) {
     // Retrying today cannot help; the budget (fed by this answer's headers) holds further calls back.
     return { kind: 'fatal', rateLimited: true, message: `HubSpot's daily API limit is used up (429: ${detail})` };
   }
@@ -166,7 +192,12 @@ export function createHubSpotClient(config: HubSpotConnectionConfig): CrmClient 
   const budget = new ApiBudget(config.id, 'HubSpot account', config.maxApiUsagePercent);
   const call = async <T>(what: string, pacer: Pacer, fn: () => Promise<T>) => {
     budget.check();
-    return callWithRetry(fn, { connectionId: config.id, what, stats, classify: classifyHubSpotFailure, pacer });
+    try {
+      return await callWithRetry(fn, { connectionId: config.id, what, stats, classify: classifyHubSpotFailure, pacer });
+    } catch (error) {
+      if (isDailyLimitAnswer(error)) budget.usedUp();
+      throw error;
+    }
   };
 
   const api = (type: CrmObjectType) => (type === 'contacts' ? sdk.crm.contacts : sdk.crm.companies);
@@ -206,11 +237,13 @@ export function createHubSpotClient(config: HubSpotConnectionConfig): CrmClient 
     }) as Promise<HubSpotPage>;
   }
 
-  async function search(type: CrmObjectType, groups: SearchFilter[][], sortProperty: string, after: number): Promise<HubSpotPage> {
+  async function search(
+    type: CrmObjectType, groups: SearchFilter[][], sortProperty: string, after: number, direction: 'ASCENDING' | 'DESCENDING' = 'ASCENDING',
+  ): Promise<HubSpotPage> {
     const request = {
       filterGroups: groups.map((filters) => ({ filters })),
       // HubSpot takes sort objects; the SDK's type says string[].
-      sorts: [{ propertyName: sortProperty, direction: 'ASCENDING' }] as unknown as string[],
+      sorts: [{ propertyName: sortProperty, direction }] as unknown as string[],
       properties: PROPERTIES[type],
       limit: SEARCH_PAGE_SIZE,
       after: String(after),
@@ -218,6 +251,94 @@ export function createHubSpotClient(config: HubSpotConnectionConfig): CrmClient 
     return call(`search ${type}`, searchPacer, () =>
       api(type).searchApi.doSearch(request as Parameters<ReturnType<typeof api>['searchApi']['doSearch']>[0]),
     ) as Promise<HubSpotPage>;
+  }
+
+  /**
+   * Each contact's primary company (else its first), up to 1,000 contacts a call. Contacts without
+   * one come back as errors (NO_ASSOCIATIONS_FOUND) in a 207 answer: they have none.
+   */
+  async function companiesOf(contactIds: string[]): Promise<Map<string, string>> {
+    const companies = new Map<string, string>();
+    if (contactIds.length === 0) return companies;
+    const answer = await call('read contacts\' companies', dataPacer, async () => {
+      try {
+        const reply = await sdk.crm.associations.v4.batchApi.getPageWithHttpInfo(
+          'contacts', 'companies', { inputs: contactIds.map((id) => ({ id })) },
+        );
+        observeLimits(reply.headers);
+        return reply.data;
+      } catch (error) {
+        observeLimits((error as { headers?: Record<string, string> }).headers);
+        throw error;
+      }
+    });
+    for (const result of answer.results) {
+      const primary = result.to.find((to) => to.associationTypes.some((t) => t.typeId === PRIMARY_COMPANY_TYPE_ID)) ?? result.to[0];
+      if (primary) companies.set(result._from.id, String(primary.toObjectId));
+    }
+    return companies;
+  }
+
+  /**
+   * One page of a full contacts walk from both ends of the id range at once: up to
+   * SPLIT_SEARCHES_PER_PAGE searches down from `high` (above `low`), and list calls up from `low`
+   * while they run. Done when the two meet or either end finds nothing more.
+   */
+  async function splitPage(at: Extract<HubSpotPosition, { phase: 'split' }>) {
+    let { after, low, high } = at;
+    let met = false;
+    const listed: HubSpotObject[] = [];
+    const searched: HubSpotObject[] = [];
+    const reached = () => low !== null && high !== null && !idBefore(low, high);
+
+    const searchSide = async () => {
+      for (let i = 0; i < SPLIT_SEARCHES_PER_PAGE && !met; i++) {
+        const filters: SearchFilter[] = [];
+        if (at.low !== null) filters.push({ propertyName: 'hs_object_id', operator: 'GT', value: at.low });
+        if (high !== null) filters.push({ propertyName: 'hs_object_id', operator: 'LT', value: high });
+        const page = await search('contacts', filters.length > 0 ? [filters] : [], 'hs_object_id', 0, 'DESCENDING');
+        searched.push(...page.results);
+        if (page.results.length > 0) high = page.results.at(-1)!.id;
+        // Nothing left between the list's end and this one's, or the list has come this far.
+        if (!page.paging?.next?.after || reached()) met = true;
+      }
+    };
+    // The page fails as a whole when either end fails; the other stops after its call in flight.
+    let searching = true;
+    let searchFailure: { error: unknown } | undefined;
+    const searchSideDone = searchSide()
+      .catch((error: unknown) => {
+        searchFailure = { error };
+        met = true;
+      })
+      .finally(() => (searching = false));
+    try {
+      for (let calls = 0; calls < LIST_CALLS_PER_PAGE && !met && (searching || calls === 0); calls++) {
+        const page = await list('contacts', after, false);
+        listed.push(...page.results);
+        if (page.results.length > 0) low = page.results.at(-1)!.id;
+        after = page.paging?.next?.after ?? null;
+        if (after === null || reached()) met = true;
+      }
+    } catch (error) {
+      met = true;
+      await searchSideDone;
+      throw error;
+    }
+    await searchSideDone;
+    if (searchFailure) throw searchFailure.error;
+
+    // Each id is kept once. Earlier pages' searches read every id from at.high up, so the list keeps
+    // only ids below it; this page's list read every id up to `low`, so the search keeps only ids above.
+    const fromList = at.high === null ? listed : listed.filter((o) => idBefore(o.id, at.high!));
+    const fromSearch = searched.filter((o) => low === null || idBefore(low, o.id));
+    const companies = await companiesOf(fromSearch.map((o) => o.id));
+    for (const o of fromSearch) {
+      const company = companies.get(o.id);
+      o.associations = company ? { companies: { results: [{ id: company }] } } : undefined;
+    }
+    const next: HubSpotPosition = met ? { phase: 'archived', after: null } : { phase: 'split', after, low, high };
+    return { objects: [...fromList, ...fromSearch], next };
   }
 
   const encode = (p: HubSpotPosition) => JSON.stringify(p);
@@ -234,9 +355,9 @@ export function createHubSpotClient(config: HubSpotConnectionConfig): CrmClient 
     findContactsByEmail,
 
     startWalk(type, since) {
-      // Contacts are listed for their associations; companies need none, and search reads twice as
-      // many a call, against the search API's own limit instead of the ten-second one.
-      if (since === null && type === 'contacts') return encode({ phase: 'list', after: null });
+      // Contacts are read from both ends (see splitPage); companies need no associations, and search
+      // reads twice as many a call, against the search API's own limit instead of the ten-second one.
+      if (since === null && type === 'contacts') return encode({ phase: 'split', after: null, low: null, high: null });
       return encode({ phase: 'search', from: since?.getTime() ?? 0, after: 0 });
     },
 
@@ -253,6 +374,12 @@ export function createHubSpotClient(config: HubSpotConnectionConfig): CrmClient 
           next: next ? encode({ phase: 'archived', after: next }) : null,
           highWater: null,
         };
+      }
+
+      if (at.phase === 'split') {
+        const { objects, next } = await splitPage(at);
+        const records = convert(type, objects);
+        return { records, deletions: mergedAway(objects, type), next: encode(next), highWater: highWater(records) };
       }
 
       let page: HubSpotPage;
