@@ -30,10 +30,12 @@ export const SEARCH_PAGE_SIZE = 200;
 export const MAX_EXCLUDED_IDS = 100;
 /**
  * Searches of a full contacts walk per page: their 1,000 contacts' companies are one association
- * call. The list side of the page goes on while they run, up to LIST_CALLS_PER_PAGE calls.
+ * call. The list side of the page goes on while they run, up to LIST_CALLS_PER_PAGE calls: 30 so
+ * it is not left idle when the searches wait behind the companies' walk (a walk of 50,000 contacts
+ * and 3,750 companies without a database: 20.0 s with 30, 21.0 s with 25; 19.4 s at the limits).
  */
 export const SPLIT_SEARCHES_PER_PAGE = 5;
-export const LIST_CALLS_PER_PAGE = 25;
+export const LIST_CALLS_PER_PAGE = 30;
 /** HubSpot's "Primary" contact-to-company association type. */
 const PRIMARY_COMPANY_TYPE_ID = 1;
 
