@@ -52,7 +52,8 @@ export async function syncConnectionWorkflow(input: SyncConnectionInput): Promis
   }));
   const completed = [...(input.completed ?? [])];
   const modes = [...(input.modes ?? [])];
-  const callsPerRun = input.callsPerRun ?? DEFAULT_CALLS_PER_RUN;
+  // At least one call a run, or a run would only ever continue as new.
+  const callsPerRun = Math.max(1, input.callsPerRun ?? DEFAULT_CALLS_PER_RUN);
   let calls = 0;
   try {
     let handOver = false;
