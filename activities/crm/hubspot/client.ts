@@ -169,7 +169,7 @@ export function classifyHubSpotFailure(error: unknown): FailureVerdict {
     return { kind: 'configuration', message: `HubSpot denied access (403: ${detail}); give the private app the crm.objects.contacts.read and crm.objects.companies.read scopes` };
   }
   if (isDailyLimitAnswer(error)) {
-    // Retrying today cannot help; the budget (fed by this answer's headers) holds further calls back.
+    // Retrying today cannot help; the budget counts the day as used up and holds further calls back.
     return { kind: 'fatal', rateLimited: true, message: `HubSpot's daily API limit is used up (429: ${detail})` };
   }
   if (status === 429) {
