@@ -283,8 +283,8 @@ export function createHubSpotClient(config: HubSpotConnectionConfig): CrmClient 
 
   /**
    * One page of a full contacts walk from both ends of the id range at once: up to
-   * SPLIT_SEARCHES_PER_PAGE searches down from `high` (above `low`), and list calls up from `low`
-   * while they run. Done when the two meet or either end finds nothing more.
+   * SPLIT_SEARCHES_PER_PAGE searches down from `high` (above `low`) and their companies, and list
+   * calls up from `low` while they run. Done when the two meet or either end finds nothing more.
    */
   async function splitPage(at: Extract<HubSpotPosition, { phase: 'split' }>) {
     let { after, low, high } = at;
@@ -292,6 +292,7 @@ export function createHubSpotClient(config: HubSpotConnectionConfig): CrmClient 
     const listed: HubSpotObject[] = [];
     const searched: HubSpotObject[] = [];
     const reached = () => low !== null && high !== null && !idBefore(low, high);
+    let companies = new Map<string, string>();
 
     const searchSide = async () => {
       for (let i = 0; i < SPLIT_SEARCHES_PER_PAGE && !met; i++) {
@@ -304,6 +305,9 @@ export function createHubSpotClient(config: HubSpotConnectionConfig): CrmClient 
         // Nothing left between the list's end and this one's, or the list has come this far.
         if (!page.paging?.next?.after || reached()) met = true;
       }
+      // Their companies are read while the list side goes on. Ids the list reaches meanwhile are
+      // dropped below; reading their companies too costs nothing more (one call either way).
+      companies = await companiesOf(searched.filter((o) => low === null || idBefore(low, o.id)).map((o) => o.id));
     };
     // The page fails as a whole when either end fails; the other stops after its call in flight.
     let searching = true;
@@ -334,7 +338,6 @@ export function createHubSpotClient(config: HubSpotConnectionConfig): CrmClient 
     // only ids below it; this page's list read every id up to `low`, so the search keeps only ids above.
     const fromList = at.high === null ? listed : listed.filter((o) => idBefore(o.id, at.high!));
     const fromSearch = searched.filter((o) => low === null || idBefore(low, o.id));
-    const companies = await companiesOf(fromSearch.map((o) => o.id));
     for (const o of fromSearch) {
       const company = companies.get(o.id);
       o.associations = company ? { companies: { results: [{ id: company }] } } : undefined;
