@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Fixture } from '../emulators/fixture.js';
 import { emptyFixture, hubspotContact, spreadTimes } from './fixtures/build.js';
-import { SYNC_WORKFLOW_TYPE, type SyncConnectionInput } from '../workflows/contract.js';
+import { SYNC_WORKFLOW_TYPE, syncScheduleId, type SyncConnectionInput } from '../workflows/contract.js';
 import { waitForSync } from '../worker/schedules.js';
 import { startHarness, type Harness } from './harness.js';
 
@@ -28,7 +28,10 @@ describe('incremental HubSpot sync past the search cap of 10,000 results', () =>
       // every syncObjects call one page.
       syncTuning: { overlapMs: 1_000, activityBudgetMs: 1 },
     });
-    // Four calls a workflow run, so the full walk (tens of pages) outgrows one run many times.
+    // Four calls a workflow run, so the full walk (tens of pages) outgrows one run many times. It is
+    // started directly, so the schedule is paused meanwhile: a scheduled run must not walk beside it.
+    const schedule = h.client.schedule.getHandle(syncScheduleId(h.hubspotId));
+    await schedule.pause('sync-slicing: full sync started directly');
     const handle = await h.client.workflow.start(SYNC_WORKFLOW_TYPE, {
       taskQueue: h.config.syncTaskQueue,
       workflowId: `sync-slicing-full-${Date.now()}`,
@@ -37,6 +40,7 @@ describe('incremental HubSpot sync past the search cap of 10,000 results', () =>
     expect(await waitForSync(h.client, handle.workflowId)).toMatchObject({ mode: 'companies:full contacts:full', created: CONTACTS, fetched: CONTACTS });
     // The walk went on in new runs of the same workflow, and still counted every record once.
     expect((await handle.describe()).runId).not.toBe(handle.firstExecutionRunId);
+    await schedule.unpause();
   }, 300_000);
   afterAll(async () => {
     await h?.close();
