@@ -1,38 +1,23 @@
 // How close the HubSpot client's full walks come to HubSpot's rate limits on their own, without a
-// database or a worker: an emulator process with N generated contacts (about half of them in
-// HubSpot) and its default limits; companies and contacts walked side by side as a sync does.
+// database or a worker: the benchmark's emulator processes with N generated contacts (about half
+// of them in HubSpot) and their default limits; companies and contacts walked side by side as a
+// sync does.
 //   npx tsx bench/hubspot-walk.ts [--contacts 100000] [--list-only]
 // --list-only walks contacts with the list API alone (the walk before both ends were read at once).
 // Prints seconds, calls, and the fewest seconds the limits allow for those calls.
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { createHubSpotClient } from '../activities/crm/hubspot/client.js';
 import type { CrmObjectType, CrmWalkPage } from '../activities/crm/types.js';
+import { DEFAULT_EMULATOR_CREDENTIALS } from '../emulators/main.js';
 import { connectionConfig, type HubSpotConnectionConfig } from '../worker/config.js';
+import { startEmulatorProcess } from './sync.js';
 
 const { values } = parseArgs({ options: { contacts: { type: 'string', default: '100000' }, 'list-only': { type: 'boolean', default: false } } });
-const contacts = Number(values.contacts);
-const TOKEN = 'emulator-hubspot-token';
-
-const emulator = spawn(
-  process.execPath,
-  ['--max-old-space-size=8192', '--import', 'tsx', new URL('../emulators/main.ts', import.meta.url).pathname, '--demo', String(contacts), '--only', 'hubspot', '--hubspot-token', TOKEN],
-  { stdio: ['ignore', 'pipe', 'inherit'] },
-);
+const emulators = await startEmulatorProcess(Number(values.contacts), true, (m) => process.stderr.write(`${m}\n`));
 try {
-  const url = await new Promise<string>((resolve, reject) => {
-    createInterface({ input: emulator.stdout! }).on('line', (line) => {
-      try {
-        const ready = JSON.parse(line) as { hubspot?: string };
-        if (ready.hubspot) resolve(ready.hubspot);
-      } catch {
-        // not the readiness line
-      }
-    });
-    emulator.once('exit', (code) => reject(new Error(`the emulator exited (${code}) before it was ready`)));
-  });
-  const config = connectionConfig.parse({ id: 'bench', system: 'hubspot', baseUrl: url, accessToken: TOKEN }) as HubSpotConnectionConfig;
+  const config = connectionConfig.parse({
+    id: 'bench', system: 'hubspot', baseUrl: emulators.hubspotUrl, accessToken: DEFAULT_EMULATOR_CREDENTIALS.hubspotAccessToken,
+  }) as HubSpotConnectionConfig;
   const client = createHubSpotClient(config);
 
   const walk = async (type: CrmObjectType) => {
@@ -50,7 +35,7 @@ try {
   const startedAt = Date.now();
   const [contactsRead, companiesRead] = await Promise.all([walk('contacts'), walk('companies')]);
   const seconds = (Date.now() - startedAt) / 1000;
-  const stats = await (await fetch(`${url}/__emulator/stats`)).json() as { requests: number; searchRequests: number; http429: number };
+  const stats = await emulators.hubspotStats();
   const dataCalls = stats.requests - stats.searchRequests;
   const boundSeconds = Math.max(dataCalls / (config.rateLimit.requestsPerTenSeconds / 10), stats.searchRequests / config.rateLimit.searchRequestsPerSecond);
   console.log(JSON.stringify({
@@ -65,5 +50,5 @@ try {
     utilization: Math.round((boundSeconds / seconds) * 1000) / 1000,
   }));
 } finally {
-  emulator.kill();
+  await emulators.stop();
 }

@@ -77,7 +77,7 @@ function exitDescription(child: ChildProcess): string {
   return `exited (${child.exitCode ?? child.signalCode})`;
 }
 
-interface EmulatorProcess {
+export interface EmulatorProcess {
   hubspotUrl: string;
   salesforceUrl: string;
   hubspotStats(): Promise<HubSpotStats>;
@@ -113,7 +113,7 @@ async function getJson<T>(url: string): Promise<T> {
  * generated dataset (same seed, same data) and a CPU of its own, like the real services: one
  * emulator's work never delays the other's answers.
  */
-async function startEmulatorProcess(contacts: number, rateLimits: boolean, log: Log): Promise<EmulatorProcess> {
+export async function startEmulatorProcess(contacts: number, rateLimits: boolean, log: Log): Promise<EmulatorProcess> {
   const startedAt = Date.now();
   const timeoutMs = 120_000 + contacts / 10; // generating 1M contacts takes ~30 s
   const start = (only: 'hubspot' | 'salesforce') => {

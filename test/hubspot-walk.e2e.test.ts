@@ -200,7 +200,7 @@ describe('HubSpot full walk of contacts, from both ends of the id range', () => 
     const phases: string[] = [];
     for (let position: string | null = client.startWalk('contacts', null); position !== null;) {
       phases.push((JSON.parse(position) as { phase: string }).phase);
-      const page: CrmWalkPage<'contacts'> = await client.fetchPage('contacts', String(position));
+      const page: CrmWalkPage<'contacts'> = await client.fetchPage('contacts', position);
       records.push(...page.records.map((r) => ({ crmId: r.crmId, companyCrmId: r.companyCrmId })));
       position = page.next;
     }

@@ -3,8 +3,8 @@
 // A full walk of contacts reads the id range from both ends at once, under both of HubSpot's
 // limits: the list API from the lowest id up (associations inline, 100 a call, under the
 // ten-second limit) and search from the highest id down (200 a call, under search's own limit,
-// their companies read afterwards 1,000 contacts a call), until the two meet; then the archived
-// ones. Every other walk (companies' full walks, all incremental walks) searches by last-modified
+// their companies read 1,000 contacts a call while the list goes on), until the two meet; then
+// the archived ones. Every other walk (companies' full walks, all incremental walks) searches by last-modified
 // time, 200 a call, from the start of time or from a watermark, then lists archived records
 // (archiving does not move the last-modified time, so search cannot see it).
 //
@@ -223,20 +223,25 @@ export function createHubSpotClient(config: HubSpotConnectionConfig): CrmClient 
     if (daily !== undefined && dailyRemaining !== undefined) budget.observe(Math.max(0, daily - dailyRemaining), daily);
   };
 
-  async function list(type: CrmObjectType, after: string | null, archived: boolean): Promise<HubSpotPage> {
-    return call(`list ${archived ? 'archived ' : ''}${type}`, dataPacer, async () => {
+  /** A call under the ten-second limit; its answer (or error) says how the window and the day stand. */
+  function dataCall<T>(what: string, request: () => Promise<{ headers: Record<string, string>; data: T }>): Promise<T> {
+    return call(what, dataPacer, async () => {
       try {
-        const answer = await api(type).basicApi.getPageWithHttpInfo(
-          LIST_PAGE_SIZE, after ?? undefined, archived ? ['hs_object_id'] : PROPERTIES[type], undefined,
-          type === 'contacts' && !archived ? ['companies'] : undefined, archived,
-        );
+        const answer = await request();
         observeLimits(answer.headers);
         return answer.data;
       } catch (error) {
         observeLimits((error as { headers?: Record<string, string> }).headers);
         throw error;
       }
-    }) as Promise<HubSpotPage>;
+    });
+  }
+
+  async function list(type: CrmObjectType, after: string | null, archived: boolean): Promise<HubSpotPage> {
+    return dataCall(`list ${archived ? 'archived ' : ''}${type}`, () => api(type).basicApi.getPageWithHttpInfo(
+      LIST_PAGE_SIZE, after ?? undefined, archived ? ['hs_object_id'] : PROPERTIES[type], undefined,
+      type === 'contacts' && !archived ? ['companies'] : undefined, archived,
+    )) as Promise<HubSpotPage>;
   }
 
   async function search(
@@ -262,18 +267,9 @@ export function createHubSpotClient(config: HubSpotConnectionConfig): CrmClient 
   async function companiesOf(contactIds: string[]): Promise<Map<string, string>> {
     const companies = new Map<string, string>();
     if (contactIds.length === 0) return companies;
-    const answer = await call('read contacts\' companies', dataPacer, async () => {
-      try {
-        const reply = await sdk.crm.associations.v4.batchApi.getPageWithHttpInfo(
-          'contacts', 'companies', { inputs: contactIds.map((id) => ({ id })) },
-        );
-        observeLimits(reply.headers);
-        return reply.data;
-      } catch (error) {
-        observeLimits((error as { headers?: Record<string, string> }).headers);
-        throw error;
-      }
-    });
+    const answer = await dataCall('read contacts\' companies', () => sdk.crm.associations.v4.batchApi.getPageWithHttpInfo(
+      'contacts', 'companies', { inputs: contactIds.map((id) => ({ id })) },
+    ));
     for (const result of answer.results) {
       const primary = result.to.find((to) => to.associationTypes.some((t) => t.typeId === PRIMARY_COMPANY_TYPE_ID)) ?? result.to[0];
       if (primary) companies.set(result._from.id, String(primary.toObjectId));
