@@ -28,6 +28,8 @@ export interface EmulatorStats {
   /** Requests for contacts (list, search, archived, batch): the figure that grows with a portal's contacts. */
   contactRequests: number;
   http429: number;
+  /** When the last CRM request arrived (epoch ms), null before the first. */
+  lastRequestAt: number | null;
 }
 
 export type HubSpotEmulator = CrmEmulator<Fixture['hubspot'], EmulatorStats>;
@@ -39,7 +41,7 @@ export async function startHubSpotEmulator(opts: HubSpotEmulatorOptions): Promis
   store.load(opts.data);
   const limiter = new HubSpotRateLimiter(opts.rateLimits);
   const faults = new FaultInjector();
-  const stats: EmulatorStats = { requests: 0, searchRequests: 0, contactRequests: 0, http429: 0 };
+  const stats: EmulatorStats = { requests: 0, searchRequests: 0, contactRequests: 0, http429: 0, lastRequestAt: null };
   let url = '';
 
   const app = createEmulatorServer();
@@ -70,6 +72,7 @@ export async function startHubSpotEmulator(opts: HubSpotEmulatorOptions): Promis
     // Auth, then injected faults, then rate limits: the order a real request meets them in.
     crm.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
       stats.requests++;
+      stats.lastRequestAt = Date.now();
       const isSearch = (request.routeOptions.config as { search?: boolean }).search === true;
       if (isSearch) stats.searchRequests++;
       if (request.url.includes('/objects/contacts') || request.url.includes('/associations/contacts/')) stats.contactRequests++;

@@ -4,7 +4,7 @@
 import { Client } from '@hubspot/api-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { API_BUDGET_RECHECK_MS } from '../activities/crm/budget.js';
-import { createHubSpotClient, MAX_EXCLUDED_IDS, SEARCH_PAGE_SIZE } from '../activities/crm/hubspot/client.js';
+import { createHubSpotClient, LIST_CALLS_PER_SEARCH, MAX_EXCLUDED_IDS, SEARCH_PAGE_SIZE } from '../activities/crm/hubspot/client.js';
 import type { CrmClient, CrmWalkPage } from '../activities/crm/types.js';
 import { startHubSpotEmulator, type HubSpotEmulator, type HubSpotRateLimits } from '../emulators/hubspot.js';
 import { connectionConfig, type HubSpotConnectionConfig } from '../worker/config.js';
@@ -224,6 +224,29 @@ describe('HubSpot full walk of contacts, from both ends of the id range', () => 
       expect(phases.at(-1)).toBe('archived');
     });
   }
+
+  it('keeps the list side within LIST_CALLS_PER_SEARCH calls per search while search waits', { timeout: 60_000 }, async () => {
+    // The ten-second window has room for every list call at once; search allows one a second.
+    const { client, expected } = await portal(3_000, { requestsPerTenSeconds: 190, searchRequestsPerSecond: 1 });
+    const { records, phases } = await walkAll(client);
+    expect(records.map((r) => r.crmId).sort()).toEqual([...expected.keys()].sort());
+    const pages = phases.filter((p) => p === 'split').length;
+    const stats = emulator!.stats();
+    // A page's data calls: list calls, one association read, and the archived listing at the end.
+    const listCalls = stats.requests - stats.searchRequests - pages - 1;
+    expect(listCalls).toBeGreaterThan(0);
+    expect(listCalls).toBeLessThanOrEqual(LIST_CALLS_PER_SEARCH * (stats.searchRequests + pages));
+  });
+
+  it('gives up a search still waiting for its window once the list side has met the search side', { timeout: 60_000 }, async () => {
+    // One search (the top 200), then the list side reads up past it while the second search waits
+    // a second for search's window: that search is never sent.
+    const count = SEARCH_PAGE_SIZE + LIST_CALLS_PER_SEARCH * 100 + 100;
+    const { client, expected } = await portal(count, { requestsPerTenSeconds: 190, searchRequestsPerSecond: 1 });
+    const { records } = await walkAll(client);
+    expect(records.map((r) => r.crmId).sort()).toEqual([...expected.keys()].sort());
+    expect(emulator!.stats()).toMatchObject({ searchRequests: 1, http429: 0 });
+  });
 
   it('an empty portal: one list call, one search, the archived listing', async () => {
     const { client } = await portal(0, { requestsPerTenSeconds: 190, searchRequestsPerSecond: 5 });

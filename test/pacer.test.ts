@@ -132,4 +132,46 @@ describe('Pacer', () => {
     await Promise.all([second, third]);
     expect(order).toEqual([2, 3]);
   });
+
+  describe('giving up a turn (abort signal)', () => {
+    /** A pacer whose sleeps never end by themselves: only an abort ends a wait. */
+    const stuckPacer = (limit: number) => new Pacer({ limit, windowMs: 1000 }, 0, () => 0, () => new Promise<void>(() => {}));
+
+    it('rejects with the reason when aborted while waiting for room, and takes no place in the window', async () => {
+      const pacer = stuckPacer(1);
+      const first = await pacer.acquire();
+      const stop = new AbortController();
+      const waiting = pacer.acquire(stop.signal);
+      stop.abort(new Error('the ends met'));
+      await expect(waiting).rejects.toThrow('the ends met');
+      first();
+      // One answer in the window (the first request's), none for the given-up one.
+      expect(pacer.waitTime()).toBe(1000);
+    });
+
+    it('does not start a request whose signal was aborted before its turn', async () => {
+      const pacer = stuckPacer(2);
+      const stop = new AbortController();
+      stop.abort(new Error('no longer wanted'));
+      await expect(pacer.acquire(stop.signal)).rejects.toThrow('no longer wanted');
+      (await pacer.acquire())();
+      (await pacer.acquire())();
+      expect(pacer.waitTime()).toBe(1000);
+    });
+
+    it('lets the callers behind a given-up turn go on', async () => {
+      let now = 0;
+      const pacer = new Pacer({ limit: 1, windowMs: 1000 }, 0, () => now, async (ms) => {
+        now += ms;
+      });
+      const first = await pacer.acquire();
+      const stop = new AbortController();
+      const givenUp = pacer.acquire(stop.signal);
+      stop.abort(new Error('given up'));
+      first();
+      await expect(givenUp).rejects.toThrow('given up');
+      (await pacer.acquire())();
+      expect(now).toBe(1000);
+    });
+  });
 });

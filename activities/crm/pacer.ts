@@ -63,17 +63,22 @@ export class Pacer {
 
   /**
    * Resolves when a request may start, with the function to call once its answer (or error) has
-   * arrived. Callers are served in order.
+   * arrived. Callers are served in order. Aborting `signal` while the caller waits for its turn or
+   * for room in the window gives up the turn (rejecting with the signal's reason): a request no
+   * longer wanted takes no place in the window.
    */
-  acquire(): Promise<() => void> {
+  acquire(signal?: AbortSignal): Promise<() => void> {
     const turn = this.queue.then(async () => {
-      for (let wait = this.waitTime(); wait > 0; wait = this.waitTime()) {
-        await this.sleep(Number.isFinite(wait) ? wait : 10);
+      for (let wait = this.waitTime(); wait > 0 && !signal?.aborted; wait = this.waitTime()) {
+        await this.pause(Number.isFinite(wait) ? wait : 10, signal);
       }
+      if (signal?.aborted) return false;
       this.inFlight += 1;
+      return true;
     });
-    this.queue = turn.catch(() => {});
-    return turn.then(() => {
+    this.queue = turn.then(() => {}, () => {});
+    return turn.then((granted) => {
+      if (!granted) throw signal!.reason;
       let released = false;
       return () => {
         if (released) return;
@@ -82,5 +87,20 @@ export class Pacer {
         this.finished.push(this.now());
       };
     });
+  }
+
+  /** Sleeps `ms`, or until `signal` is aborted. */
+  private async pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+    if (!signal) return this.sleep(ms);
+    let onAbort: () => void = () => {};
+    const aborted = new Promise<void>((resolve) => {
+      onAbort = resolve;
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      await Promise.race([this.sleep(ms), aborted]);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
   }
 }

@@ -23,12 +23,19 @@ export interface RetryOptions {
   pacer?: Pacer;
   /** Count the call as a token request rather than a data call. */
   tokenRequest?: boolean;
+  /**
+   * Gives the call up while it waits for the pacer (never once sent): the call then rejects with
+   * the signal's reason, unretried.
+   */
+  signal?: AbortSignal;
 }
 
 export async function callWithRetry<T>(call: () => Promise<T>, opts: RetryOptions): Promise<T> {
   return pRetry(
     async () => {
-      const answered = await opts.pacer?.acquire();
+      const answered = await opts.pacer?.acquire(opts.signal).catch((error: unknown) => {
+        throw new AbortError(error instanceof Error ? error : new Error(String(error)));
+      });
       if (opts.tokenRequest) opts.stats.tokenRequests += 1;
       else opts.stats.apiCalls += 1;
       try {
