@@ -40,9 +40,9 @@ export const LIST_CALLS_PER_PAGE = 45;
 /**
  * The list side keeps within this many calls per search answered (the one in flight counted), so
  * the walk's calls per 1,000 contacts stay low when the ten-second window has room for a burst
- * while search waits (the start of a walk): at worst 9 list calls and a fifth of an association
- * call per search, 9.3 calls per 1,000 contacts. Held to the data limit, the list side makes ~4
- * calls per search.
+ * while search waits (the start of a walk): at worst 6 list calls, a search and a fifth of an
+ * association call per 800 contacts, 9.0 calls per 1,000. Held to the data limit, the list side
+ * makes ~4 calls per search.
  */
 export const LIST_CALLS_PER_SEARCH = 6;
 /** HubSpot's "Primary" contact-to-company association type. */
