@@ -38,11 +38,13 @@ export const MAX_EXCLUDED_IDS = 100;
 export const SPLIT_SEARCHES_PER_PAGE = 5;
 export const LIST_CALLS_PER_PAGE = 45;
 /**
- * The list side keeps within this many calls per search answered (the one in flight counted), so
- * the walk's calls per 1,000 contacts stay low when the ten-second window has room for a burst
- * while search waits (the start of a walk): at worst 6 list calls, a search and a fifth of an
- * association call per 800 contacts, 9.0 calls per 1,000. Held to the data limit, the list side
- * makes ~4 calls per search.
+ * The list side keeps within this many calls per search answered (the one in flight counted), or
+ * within the ten-second limit's steady rate since the page began, whichever allows more. So it
+ * cannot spend a burst of the window's room while search waits (the start of a walk), which would
+ * cost calls: at worst 6 list calls, a search and a fifth of an association call per 800
+ * contacts, 9.0 calls per 1,000. And it keeps up with the limit when search is slow (while the
+ * companies' walk takes half of search's calls). Held to the data limit, the list side makes ~4
+ * calls per search.
  */
 export const LIST_CALLS_PER_SEARCH = 6;
 /** HubSpot's "Primary" contact-to-company association type. */
@@ -305,6 +307,7 @@ export function createHubSpotClient(config: HubSpotConnectionConfig): CrmClient 
       met = true;
       stop.abort();
     };
+    const startedAt = Date.now();
     let answered = 0;
     let progressed: (() => void) | null = null;
     const progress = () => {
@@ -349,8 +352,14 @@ export function createHubSpotClient(config: HubSpotConnectionConfig): CrmClient 
       });
     try {
       for (let calls = 0; calls < LIST_CALLS_PER_PAGE && !met && (searching || calls === 0); calls++) {
-        while (searching && !met && calls >= LIST_CALLS_PER_SEARCH * (answered + 1)) {
-          await new Promise<void>((resolve) => (progressed = resolve));
+        for (;;) {
+          if (!searching || met || calls < LIST_CALLS_PER_SEARCH * (answered + 1)) break;
+          const steadyMs = ((calls + 1) * 10_000) / dataPacer.limit - (Date.now() - startedAt);
+          if (steadyMs <= 0) break;
+          await new Promise<void>((resolve) => {
+            progressed = resolve;
+            setTimeout(resolve, steadyMs);
+          });
         }
         if (met || (!searching && calls > 0)) break;
         let page: HubSpotPage;
