@@ -6,6 +6,7 @@ import { createEmulatorServer, listen, registerAdminRoutes, type CrmEmulator } f
 import { AUTHENTICATION_MESSAGE, hubSpotError } from './hubspot/errors.js';
 import { HubSpotRateLimiter, tenSecondlyLimitBody, type HubSpotRateLimits } from './hubspot/rate-limits.js';
 import { registerObjectRoutes } from './hubspot/routes.js';
+import { prepareSearchIndexes } from './hubspot/search.js';
 import { HubSpotStore } from './hubspot/store.js';
 
 export type { FaultSpec } from './http/faults.js';
@@ -39,6 +40,7 @@ const JSON_CONTENT_TYPE = 'application/json;charset=utf-8';
 export async function startHubSpotEmulator(opts: HubSpotEmulatorOptions): Promise<HubSpotEmulator> {
   const store = new HubSpotStore();
   store.load(opts.data);
+  prepareSearchIndexes(store);
   const limiter = new HubSpotRateLimiter(opts.rateLimits);
   const faults = new FaultInjector();
   const stats: EmulatorStats = { requests: 0, searchRequests: 0, contactRequests: 0, http429: 0, lastRequestAt: null };
@@ -58,7 +60,10 @@ export async function startHubSpotEmulator(opts: HubSpotEmulatorOptions): Promis
     reply.code(status).send(hubSpotError(category, error.message));
   });
 
-  const load = (data: Fixture['hubspot']) => store.load(data);
+  const load = (data: Fixture['hubspot']) => {
+    store.load(data);
+    prepareSearchIndexes(store);
+  };
   registerAdminRoutes(
     app,
     {
