@@ -32,19 +32,19 @@ export const MAX_EXCLUDED_IDS = 100;
  * Searches of a full contacts walk per page: their 1,000 contacts' companies are one association
  * call. The list side of the page goes on while they run, up to LIST_CALLS_PER_PAGE calls: 45 so
  * it is not left idle while the companies' walk takes half of search's calls and a page's
- * searches take twice as long (npm run bench at 1M: with 30, 125-155 of the 190 calls per ten
- * seconds while the companies were walked; with 45, 181-188).
+ * searches take twice as long (the 1M benchmark's rate-limited phase with a call trace: with 30,
+ * 125-155 of the 190 calls per ten seconds while the companies were walked; with 45, 181-188).
  */
 export const SPLIT_SEARCHES_PER_PAGE = 5;
 export const LIST_CALLS_PER_PAGE = 45;
 /**
  * The list side keeps within this many calls per search answered (the one in flight counted), or
  * within the ten-second limit's steady rate since the page began, whichever allows more. So it
- * cannot spend a burst of the window's room while search waits (the start of a walk), which would
- * cost calls: at worst 6 list calls, a search and a fifth of an association call per 800
- * contacts, 9.0 calls per 1,000. And it keeps up with the limit when search is slow (while the
- * companies' walk takes half of search's calls). Held to the data limit, the list side makes ~4
- * calls per search.
+ * cannot spend a burst of the window's room while search waits (the start of a walk): ahead of the
+ * steady rate it makes at most 6 list calls per search, which with the search and a fifth of an
+ * association call is 9.0 calls per 1,000 contacts (a 10k walk without the rule: 10.3-10.7). And
+ * it keeps up with the limit when search is slow (while the companies' walk takes half of
+ * search's calls). Held to the data limit, the list side makes ~4 calls per search.
  */
 export const LIST_CALLS_PER_SEARCH = 6;
 /** HubSpot's "Primary" contact-to-company association type. */
@@ -354,7 +354,7 @@ export function createHubSpotClient(config: HubSpotConnectionConfig): CrmClient 
       for (let calls = 0; calls < LIST_CALLS_PER_PAGE && !met && (searching || calls === 0); calls++) {
         for (;;) {
           if (!searching || met || calls < LIST_CALLS_PER_SEARCH * (answered + 1)) break;
-          const steadyMs = ((calls + 1) * 10_000) / dataPacer.limit - (Date.now() - startedAt);
+          const steadyMs = (calls + 1) * dataPacer.steadyIntervalMs - (Date.now() - startedAt);
           if (steadyMs <= 0) break;
           await new Promise<void>((resolve) => {
             progressed = resolve;
