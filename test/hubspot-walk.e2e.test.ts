@@ -1,6 +1,8 @@
 // The HubSpot client's search walk, through the SDK against the emulator: it pages by key (the last
 // time and ids read), so records sharing an instant across a page boundary are read once, and a
 // record modified while the walk runs cannot make it skip another one.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Client } from '@hubspot/api-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { API_BUDGET_RECHECK_MS } from '../activities/crm/budget.js';
@@ -283,5 +285,39 @@ describe('HubSpot full walk of contacts, from both ends of the id range', () => 
     }
     expect(reads).toHaveLength(expected.size);
     expect(new Set(reads)).toEqual(new Set(expected.keys()));
+  });
+});
+
+describe('HubSpot pacing', () => {
+  it('counts a search in its window from when the answer\'s headers arrive, not after its body', { timeout: 30_000 }, async () => {
+    // A server that sends status and headers at once and the body 2 s later; search allowed
+    // once a second, so the second of two searches waits for the first's place in the window.
+    const BODY_DELAY_MS = 2_000;
+    const arrivals: number[] = [];
+    const server = createServer((request, response) => {
+      arrivals.push(Date.now());
+      request.resume();
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.flushHeaders();
+      setTimeout(() => response.end(JSON.stringify({ total: 0, results: [] })), BODY_DELAY_MS);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const client = createHubSpotClient(connectionConfig.parse({
+        id: 'paced', system: 'hubspot', baseUrl: `http://127.0.0.1:${port}`, accessToken: TOKEN,
+        rateLimit: { requestsPerTenSeconds: 190, searchRequestsPerSecond: 1 },
+      }) as HubSpotConnectionConfig);
+      const found = await Promise.all([client.findContactsByEmail('a@example.com'), client.findContactsByEmail('b@example.com')]);
+      expect(found).toEqual([[], []]);
+      expect(arrivals).toHaveLength(2);
+      const apart = arrivals[1]! - arrivals[0]!;
+      // The window's second (and the pacer's margin) after the first answer's headers; counted
+      // from its body instead, the second search would have left at least 3 s after the first.
+      expect(apart).toBeGreaterThanOrEqual(1_000);
+      expect(apart).toBeLessThan(1_000 + BODY_DELAY_MS / 2);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });

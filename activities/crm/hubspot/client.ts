@@ -196,6 +196,29 @@ export function classifyHubSpotFailure(error: unknown): FailureVerdict {
   return { kind: 'fatal', message: `HubSpot refused the request (${status}: ${detail})` };
 }
 
+/**
+ * The SDK's per-call options (each API module has its own copy of the middleware types, all of
+ * this shape). Its middleware sees the answer once status and headers are in, before the body is
+ * read; "append" keeps the SDK's own middleware.
+ */
+type SdkCallOptions = {
+  middleware: { pre: <C>(context: C) => Promise<C>; post: <C>(context: C) => Promise<C> }[];
+  middlewareMergeStrategy: 'append';
+};
+
+function answeredAtHeaders(answered: () => void): SdkCallOptions {
+  return {
+    middleware: [{
+      pre: (context) => Promise.resolve(context),
+      post: (context) => {
+        answered();
+        return Promise.resolve(context);
+      },
+    }],
+    middlewareMergeStrategy: 'append',
+  };
+}
+
 export function createHubSpotClient(config: HubSpotConnectionConfig): CrmClient {
   // Retries and pacing are ours, so the SDK's own are switched off.
   const sdk = new Client({ accessToken: config.accessToken, basePath: config.baseUrl, numberOfApiCallRetries: 0 });
@@ -203,10 +226,11 @@ export function createHubSpotClient(config: HubSpotConnectionConfig): CrmClient 
   const dataPacer = new Pacer({ limit: config.rateLimit.requestsPerTenSeconds, windowMs: 10_000 });
   const searchPacer = new Pacer({ limit: config.rateLimit.searchRequestsPerSecond, windowMs: 1_000 });
   const budget = new ApiBudget(config.id, 'HubSpot account', config.maxApiUsagePercent);
-  const call = async <T>(what: string, pacer: Pacer, fn: () => Promise<T>, signal?: AbortSignal) => {
+  /** `fn` gets the SDK's per-call options, whose middleware tells the pacer when the answer's headers are in. */
+  const call = async <T>(what: string, pacer: Pacer, fn: (options: SdkCallOptions) => Promise<T>, signal?: AbortSignal) => {
     budget.check();
     try {
-      return await callWithRetry(fn, { connectionId: config.id, what, stats, classify: classifyHubSpotFailure, pacer, signal });
+      return await callWithRetry((answered) => fn(answeredAtHeaders(answered)), { connectionId: config.id, what, stats, classify: classifyHubSpotFailure, pacer, signal });
     } catch (error) {
       if (isDailyLimitAnswer(error)) budget.usedUp();
       throw error;
@@ -235,10 +259,12 @@ export function createHubSpotClient(config: HubSpotConnectionConfig): CrmClient 
   };
 
   /** A call under the ten-second limit; its answer (or error) says how the window and the day stand. */
-  function dataCall<T>(what: string, request: () => Promise<{ headers: Record<string, string>; data: T }>, signal?: AbortSignal): Promise<T> {
-    return call(what, dataPacer, async () => {
+  function dataCall<T>(
+    what: string, request: (options: SdkCallOptions) => Promise<{ headers: Record<string, string>; data: T }>, signal?: AbortSignal,
+  ): Promise<T> {
+    return call(what, dataPacer, async (options) => {
       try {
-        const answer = await request();
+        const answer = await request(options);
         observeLimits(answer.headers);
         return answer.data;
       } catch (error) {
@@ -249,9 +275,9 @@ export function createHubSpotClient(config: HubSpotConnectionConfig): CrmClient 
   }
 
   async function list(type: CrmObjectType, after: string | null, archived: boolean, signal?: AbortSignal): Promise<HubSpotPage> {
-    return dataCall(`list ${archived ? 'archived ' : ''}${type}`, () => api(type).basicApi.getPageWithHttpInfo(
+    return dataCall(`list ${archived ? 'archived ' : ''}${type}`, (options) => api(type).basicApi.getPageWithHttpInfo(
       LIST_PAGE_SIZE, after ?? undefined, archived ? ['hs_object_id'] : PROPERTIES[type], undefined,
-      type === 'contacts' && !archived ? ['companies'] : undefined, archived,
+      type === 'contacts' && !archived ? ['companies'] : undefined, archived, options,
     ), signal) as Promise<HubSpotPage>;
   }
 
@@ -267,8 +293,8 @@ export function createHubSpotClient(config: HubSpotConnectionConfig): CrmClient 
       limit: SEARCH_PAGE_SIZE,
       after: String(after),
     };
-    return call(`search ${type}`, searchPacer, () =>
-      api(type).searchApi.doSearch(request as Parameters<ReturnType<typeof api>['searchApi']['doSearch']>[0]),
+    return call(`search ${type}`, searchPacer, (options) =>
+      api(type).searchApi.doSearch(request as Parameters<ReturnType<typeof api>['searchApi']['doSearch']>[0], options),
     signal) as Promise<HubSpotPage>;
   }
 
@@ -279,8 +305,8 @@ export function createHubSpotClient(config: HubSpotConnectionConfig): CrmClient 
   async function companiesOf(contactIds: string[]): Promise<Map<string, string>> {
     const companies = new Map<string, string>();
     if (contactIds.length === 0) return companies;
-    const answer = await dataCall('read contacts\' companies', () => sdk.crm.associations.v4.batchApi.getPageWithHttpInfo(
-      'contacts', 'companies', { inputs: contactIds.map((id) => ({ id })) },
+    const answer = await dataCall('read contacts\' companies', (options) => sdk.crm.associations.v4.batchApi.getPageWithHttpInfo(
+      'contacts', 'companies', { inputs: contactIds.map((id) => ({ id })) }, options,
     ));
     for (const result of answer.results) {
       const primary = result.to.find((to) => to.associationTypes.some((t) => t.typeId === PRIMARY_COMPANY_TYPE_ID)) ?? result.to[0];
