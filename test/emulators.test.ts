@@ -491,6 +491,58 @@ describe('SOQL parser and engine', () => {
     expect(ids('SELECT Id FROM Contact ORDER BY Email ASC')).toEqual(['2AAA', '1AAA', '3AAA']);
   });
 
+  it('answers keyset queries from its SystemModstamp ordering exactly as a full scan would, across updates and deletions', () => {
+    // 300 contacts on 20 distinct stamps (many ties), some with no email, some deleted.
+    const keyed = new SalesforceStore();
+    const stamp = (i: number) => new Date(Date.UTC(2024, 0, 1) + (i % 20) * 60_000).toISOString();
+    keyed.load({
+      Account: [],
+      Contact: Array.from({ length: 300 }, (_, i) => ({
+        Id: `003${String(1000 + ((i * 7919) % 300)).padStart(12, '0')}AAA`, LastName: `n${i}`, Email: i % 9 === 0 ? null : `p${i}@example.com`,
+        LastModifiedDate: stamp(i), SystemModstamp: stamp(i), IsDeleted: i % 13 === 0,
+      })),
+    });
+    // The reference: every row, filtered and sorted, no ordering reused.
+    const reference = (where: (f: Record<string, unknown>) => boolean, includeDeleted: boolean, limit: number) =>
+      keyed.all('Contact')
+        .filter((r) => (includeDeleted || r.fields.IsDeleted !== true) && where(r.fields))
+        .sort((a, b) => Number(a.fields.SystemModstamp) - Number(b.fields.SystemModstamp) || (String(a.fields.Id) < String(b.fields.Id) ? -1 : 1))
+        .slice(0, limit)
+        .map((r) => String(r.fields.Id));
+    const walk = (includeDeleted: boolean, limit: number) => {
+      const read: string[] = [];
+      let after: { stamp: number; id: string } | null = null;
+      for (;;) {
+        const where: string = after
+          ? ` WHERE (SystemModstamp > ${new Date(after.stamp).toISOString()}) OR (SystemModstamp = ${new Date(after.stamp).toISOString()} AND Id > '${after.id}')`
+          : ` WHERE SystemModstamp >= ${stamp(0)}`;
+        const rows = executeSoql(keyed, `SELECT Id FROM Contact${where} ORDER BY SystemModstamp ASC, Id ASC LIMIT ${limit}`, { includeDeleted }).rows;
+        const at = after;
+        expect(rows.map((r) => String(r.fields.Id))).toEqual(reference(
+          (f) => !at || Number(f.SystemModstamp) > at.stamp || (Number(f.SystemModstamp) === at.stamp && String(f.Id) > at.id), includeDeleted, limit,
+        ));
+        if (rows.length < limit) return read;
+        read.push(...rows.map((r) => String(r.fields.Id)));
+        const last = rows.at(-1)!;
+        after = { stamp: Number(last.fields.SystemModstamp), id: String(last.fields.Id) };
+      }
+    };
+    walk(true, 7);
+    walk(false, 50);
+    // An update moves a row to the end of the order; a deletion stamps it too: the next queries see both.
+    const [first, second] = executeSoql(keyed, `SELECT Id FROM Contact WHERE SystemModstamp >= ${stamp(0)} ORDER BY SystemModstamp ASC, Id ASC LIMIT 2`, { includeDeleted: false }).rows;
+    keyed.update('Contact', String(first!.fields.Id), { LastName: 'moved' });
+    keyed.delete('Contact', String(second!.fields.Id));
+    const tail = executeSoql(keyed, `SELECT Id FROM Contact WHERE SystemModstamp > ${stamp(19)} ORDER BY SystemModstamp ASC, Id ASC LIMIT 10`, { includeDeleted: true }).rows.map((r) => String(r.fields.Id));
+    expect(tail.sort()).toEqual([String(first!.fields.Id), String(second!.fields.Id)].sort());
+    walk(true, 11);
+    // Bounds in other shapes: AND takes the tightest, a null value never matches, a DESC key scans.
+    expect(ids(`SELECT Id FROM Contact WHERE LastModifiedDate >= 2023-12-01T00:00:00Z AND LastModifiedDate > 2024-01-01T12:00:00Z ORDER BY LastModifiedDate ASC LIMIT 5`)).toEqual(['1AAA']);
+    expect(ids('SELECT Id FROM Contact WHERE Email > null ORDER BY Email LIMIT 5')).toEqual([]);
+    expect(ids('SELECT Id FROM Contact WHERE Email >= \'a\' ORDER BY Email NULLS LAST LIMIT 5')).toEqual(['1AAA', '3AAA']);
+    expect(ids('SELECT Id FROM Contact WHERE LastModifiedDate >= 2023-01-01T00:00:00Z ORDER BY LastModifiedDate DESC LIMIT 2')).toEqual(['1AAA', '3AAA']);
+  });
+
   it('names the unknown column, relationship or object in Salesforce wording', () => {
     const column = errorOf(() => executeSoql(store, 'SELECT Id, Foo FROM Contact', { includeDeleted: false }));
     expect(column.errorCode).toBe('INVALID_FIELD');

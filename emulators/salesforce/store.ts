@@ -20,6 +20,12 @@ export class SalesforceStore {
   private byId15 = new Map<string, StoredRecord>();
 
   private loads = 0;
+  private changes = 0;
+
+  /** Counts every change to the rows (loads, updates, deletions): what a cached ordering was built at. */
+  get revision(): number {
+    return this.changes;
+  }
 
   /**
    * Replaces the org's rows. On every load after the first, a row that is new or whose fields
@@ -28,6 +34,7 @@ export class SalesforceStore {
    */
   load(data: Fixture['salesforce']): void {
     const previous = this.loads++ === 0 ? null : new Map(this.byId15);
+    this.changes++;
     this.schemas = buildSchemas(data);
     this.byId15.clear();
     const loadedAt = Date.now();
@@ -68,6 +75,7 @@ export class SalesforceStore {
       typed[field.name] = toFieldValue(field, value, `${type}.${field.name}`);
     }
     Object.assign(record.fields, typed);
+    this.changes++;
     if (type === 'Contact') record.fields.Name = contactName(record.fields);
     const now = Date.now();
     record.fields.LastModifiedDate = now;
@@ -78,6 +86,7 @@ export class SalesforceStore {
   delete(type: SObjectName, id: string): void {
     const record = this.liveRecord(type, id);
     const now = Date.now();
+    this.changes++;
     record.fields.IsDeleted = true;
     record.fields.SystemModstamp = now;
     record.deletedAt = now;
