@@ -7,6 +7,7 @@ import { createEmulatorServer, listen, registerAdminRoutes, type CrmEmulator } f
 import { SalesforceApiError } from './salesforce/errors.js';
 import { TokenIssuer } from './salesforce/oauth.js';
 import { QueryCursors } from './salesforce/query-cursors.js';
+import { prepareKeysetOrderings } from './salesforce/query-engine.js';
 import { registerDataRoutes } from './salesforce/routes.js';
 import { SalesforceStore } from './salesforce/store.js';
 
@@ -52,6 +53,7 @@ const API_VERSION = /^v\d+\.\d+$/;
 export async function startSalesforceEmulator(opts: SalesforceEmulatorOptions): Promise<SalesforceEmulator> {
   const store = new SalesforceStore();
   store.load(opts.data);
+  prepareKeysetOrderings(store);
   const cursors = new QueryCursors();
   const tokens = new TokenIssuer(opts, opts.tokenTtlSeconds);
   const faults = new FaultInjector();
@@ -61,6 +63,7 @@ export async function startSalesforceEmulator(opts: SalesforceEmulatorOptions): 
 
   const load = (data: Fixture['salesforce']) => {
     store.load(data);
+    prepareKeysetOrderings(store);
     cursors.clear();
   };
 

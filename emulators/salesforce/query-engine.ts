@@ -93,6 +93,17 @@ function indexedSeek(
   return { rows, from: low };
 }
 
+/**
+ * Builds the ordering a keyset walk reads (SystemModstamp, Id) for each object of a freshly loaded
+ * store, as Salesforce has its index ready: otherwise the first such query after a load sorts the
+ * rows (a 500,000-contact org: ~3.5 s for one answer). Changes later rebuild it on the next query.
+ */
+export function prepareKeysetOrderings(store: SalesforceStore): void {
+  for (const sobject of SOBJECT_NAMES) {
+    executeSoql(store, `SELECT Id FROM ${sobject} WHERE SystemModstamp >= 1970-01-01T00:00:00Z ORDER BY SystemModstamp ASC, Id ASC LIMIT 1`, { includeDeleted: true });
+  }
+}
+
 /** A value the field is at least in every row `condition` accepts, if the condition says. */
 function lowerBound(condition: Condition, field: FieldDef, resolve: (path: FieldPath) => ResolvedPath, soql: string): FieldValue | undefined {
   switch (condition.kind) {
