@@ -55,7 +55,9 @@ export async function startSalesforceEmulator(opts: SalesforceEmulatorOptions): 
   store.load(opts.data);
   prepareKeysetOrderings(store);
   const cursors = new QueryCursors();
-  const tokens = new TokenIssuer(opts, opts.tokenTtlSeconds);
+  // Nothing below keeps `opts` (its data is a second copy of every row once loaded).
+  const tokens = new TokenIssuer({ clientId: opts.clientId, clientSecret: opts.clientSecret }, opts.tokenTtlSeconds);
+  const batchSize = opts.batchSize ?? 2000;
   const faults = new FaultInjector();
   const dailyApiLimit = opts.dailyApiLimit ?? DEFAULT_DAILY_API_LIMIT;
   const stats: SalesforceStats = { requests: 0, queries: 0, queryMores: 0, tokenRequests: 0, http401: 0, http429: 0, apiUsage: 0 };
@@ -134,7 +136,7 @@ export async function startSalesforceEmulator(opts: SalesforceEmulatorOptions): 
     registerDataRoutes(data, {
       store,
       cursors,
-      defaultBatchSize: opts.batchSize ?? 2000,
+      defaultBatchSize: batchSize,
       limits: () => ({ max: dailyApiLimit, remaining: Math.max(0, dailyApiLimit - stats.apiUsage) }),
       onQuery: (kind) => (kind === 'query' ? stats.queries++ : stats.queryMores++),
     });

@@ -1,13 +1,15 @@
 // The CRM emulators, proven with the real SDKs (@hubspot/api-client, jsforce) talking to them
 // unchanged, plus the pure parts (SOQL parser, demo data, fixture validation) tested directly.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { Client } from '@hubspot/api-client';
 import { FilterOperatorEnum } from '@hubspot/api-client/lib/codegen/crm/contacts/index.js';
 import jsforce from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoFixtureJson, generateDemoFixture } from '../emulators/demo-data.js';
-import { parseFixture, type HubSpotObject, type SObject } from '../emulators/fixture.js';
+import { parseFixture, type Fixture, type HubSpotObject, type SObject } from '../emulators/fixture.js';
 import { startHubSpotEmulator, type HubSpotEmulator } from '../emulators/hubspot.js';
-import { startEmulators } from '../emulators/main.js';
+import { emptyFixture, startEmulators } from '../emulators/main.js';
 import { startSalesforceEmulator, type SalesforceEmulator } from '../emulators/salesforce.js';
 import { executeSoql, firstInOrder } from '../emulators/salesforce/query-engine.js';
 import { parseSoql } from '../emulators/salesforce/soql-parser.js';
@@ -658,5 +660,32 @@ describe('firstInOrder (ORDER BY ... LIMIT without sorting every match)', () => 
   it('returns nothing for a limit of zero or an empty input', () => {
     expect(firstInOrder([3, 1, 2], () => true, byValue, 0)).toEqual([]);
     expect(firstInOrder([], () => true, byValue, 5)).toEqual([]);
+  });
+});
+
+describe('emulator memory', () => {
+  it('keeps no reference to the data it was started with, once loaded (the store holds its own copy)', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const fixture = generateDemoFixture({ contacts: 200, seed: 3 });
+    let hubspotData: object | undefined = fixture.hubspot;
+    let salesforceData: object | undefined = fixture.salesforce;
+    const hubspotRef = new WeakRef(hubspotData);
+    const salesforceRef = new WeakRef(salesforceData);
+    const hubspot = await startHubSpotEmulator({ data: hubspotData as Fixture['hubspot'], accessToken: 'memory-test' });
+    const salesforce = await startSalesforceEmulator({ data: salesforceData as Fixture['salesforce'], clientId: 'id', clientSecret: 'secret' });
+    try {
+      hubspotData = undefined;
+      salesforceData = undefined;
+      fixture.hubspot = emptyFixture().hubspot;
+      fixture.salesforce = emptyFixture().salesforce;
+      // WeakRefs are kept alive until the end of the job that created or read them.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      gc();
+      expect(hubspotRef.deref()).toBeUndefined();
+      expect(salesforceRef.deref()).toBeUndefined();
+    } finally {
+      await Promise.all([hubspot.close(), salesforce.close()]);
+    }
   });
 });
