@@ -43,8 +43,11 @@ export async function startHubSpotEmulator(opts: HubSpotEmulatorOptions): Promis
   // which holds every answer, 0.9 s instead of 1.1).
   const { accessToken } = opts;
   const store = new HubSpotStore();
-  store.load(opts.data);
-  prepareSearchIndexes(store);
+  const load = (data: Fixture['hubspot']) => {
+    store.load(data);
+    prepareSearchIndexes(store);
+  };
+  load(opts.data);
   const limiter = new HubSpotRateLimiter(opts.rateLimits);
   const faults = new FaultInjector();
   const stats: EmulatorStats = { requests: 0, searchRequests: 0, contactRequests: 0, http429: 0, lastRequestAt: null };
@@ -64,10 +67,6 @@ export async function startHubSpotEmulator(opts: HubSpotEmulatorOptions): Promis
     reply.code(status).send(hubSpotError(category, error.message));
   });
 
-  const load = (data: Fixture['hubspot']) => {
-    store.load(data);
-    prepareSearchIndexes(store);
-  };
   registerAdminRoutes(
     app,
     {

@@ -52,9 +52,13 @@ const API_VERSION = /^v\d+\.\d+$/;
 
 export async function startSalesforceEmulator(opts: SalesforceEmulatorOptions): Promise<SalesforceEmulator> {
   const store = new SalesforceStore();
-  store.load(opts.data);
-  prepareKeysetOrderings(store);
   const cursors = new QueryCursors();
+  const load = (data: Fixture['salesforce']) => {
+    store.load(data);
+    prepareKeysetOrderings(store);
+    cursors.clear();
+  };
+  load(opts.data);
   // Nothing below keeps `opts` (its data is a second copy of every row once loaded).
   const tokens = new TokenIssuer({ clientId: opts.clientId, clientSecret: opts.clientSecret }, opts.tokenTtlSeconds);
   const batchSize = opts.batchSize ?? 2000;
@@ -62,12 +66,6 @@ export async function startSalesforceEmulator(opts: SalesforceEmulatorOptions): 
   const dailyApiLimit = opts.dailyApiLimit ?? DEFAULT_DAILY_API_LIMIT;
   const stats: SalesforceStats = { requests: 0, queries: 0, queryMores: 0, tokenRequests: 0, http401: 0, http429: 0, apiUsage: 0 };
   let url = '';
-
-  const load = (data: Fixture['salesforce']) => {
-    store.load(data);
-    prepareKeysetOrderings(store);
-    cursors.clear();
-  };
 
   const app = createEmulatorServer();
   app.addHook('onRequest', async (_request, reply) => {
