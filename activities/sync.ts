@@ -10,6 +10,7 @@ import { CrmConfigurationError } from './crm/errors.js';
 import { createCrmClient } from './crm/registry.js';
 import type { CrmCallStats, CrmClient, CrmCompanyRecord, CrmContactRecord, CrmObjectType, CrmWalkPage } from './crm/types.js';
 import { bulkTransaction, type Db } from './db.js';
+import { walkRunning } from './give-way.js';
 import {
   companyRow, contactRow, isRejection, rejectDuplicateEmails, type CompanyRow, type ContactRow, type Rejection,
 } from './records.js';
@@ -308,6 +309,8 @@ export function createSyncActivities(deps: SyncActivityDeps) {
       const cancelled = () => Context.current().cancellationSignal.aborted;
       // Heartbeats also while one slow page is being fetched or retried.
       const beat = setInterval(() => heartbeat({ objectType, fetched: totals.fetched }), 5_000);
+      // A VIP derivation in this worker keeps to a share of the thread meanwhile (give-way.ts).
+      const walkEnded = walkRunning();
 
       // Pages are fetched ahead (in order: each needs the cursor of the one before) while earlier
       // ones are written; whatever has arrived by the time a write ends goes into the next one.
@@ -337,6 +340,7 @@ export function createSyncActivities(deps: SyncActivityDeps) {
         }
       } finally {
         clearInterval(beat);
+        walkEnded();
       }
       return { done: position === null, mode: walk.mode, counts: totals };
     },

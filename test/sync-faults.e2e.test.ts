@@ -3,6 +3,7 @@
 // the CRMs' truth, with every call, 429 and retry counted.
 import { Client as HubSpotClient } from '@hubspot/api-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { walksRunning } from '../activities/give-way.js';
 import type { Fixture } from '../emulators/fixture.js';
 import { emptyFixture, hubspotContact, salesforceContact, spreadTimes } from './fixtures/build.js';
 import { startHarness, type Harness } from './harness.js';
@@ -41,7 +42,14 @@ describe('sync under CRM faults', () => {
   it('rides out a storm of 429s (beyond the in-activity retries) and counts every one', async () => {
     // 8 in a row: more than one activity attempt retries, so Temporal's retry takes over.
     h.hubspot.faults({ status429Next: 8 });
+    // While it walks, a VIP derivation in this worker would give way; the attempts that failed and
+    // the one that succeeded all say when they end.
+    const running: number[] = [];
+    const sampler = setInterval(() => running.push(walksRunning()), 5);
     const summary = await h.sync(h.hubspotId);
+    clearInterval(sampler);
+    expect(Math.max(...running)).toBeGreaterThanOrEqual(1);
+    expect(walksRunning()).toBe(0);
     expect(summary).toMatchObject({ created: PER_CRM, http429: 8 });
     expect(summary.retries).toBeGreaterThanOrEqual(8);
     expect(summary.apiCalls).toBe(h.hubspot.stats().requests);

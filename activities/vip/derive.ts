@@ -5,6 +5,7 @@
 // per table writes back only what changed, so the cost grows with the number of contacts, not
 // with round trips.
 import { bulkTransaction, withSessionLock, type Db, type Sql } from '../db.js';
+import { giveWay } from '../give-way.js';
 import { levelDistribution, type LevelDistribution } from './distribution.js';
 import {
   derivePerson,
@@ -336,12 +337,14 @@ async function deriveBatch(sql: Sql, emails: string[], ctx: BatchContext): Promi
 
   const decisions: { email: string; decision: PersonDecision }[] = [];
   let sinceYield = 0;
+  let sliceStart = performance.now();
   for (const email of emails) {
     // Deciding a batch takes a few hundred milliseconds of CPU: let the other work of this worker
-    // (a sync's page requests, paced to the rate limit) go on in between.
+    // (a sync's page requests, paced to the rate limit) go on in between, and give way to walks.
     if (++sinceYield === YIELD_EVERY) {
       sinceYield = 0;
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await giveWay(performance.now() - sliceStart);
+      sliceStart = performance.now();
     }
     const personRecords = (recordsBy.get(email) ?? []).map(toRecord);
     const personRefs = refsBy.get(email) ?? [];
