@@ -14,7 +14,7 @@ const { startSyncRun, finishSyncRun } = proxyActivities<SyncActivities>({
 });
 
 const { syncObjects } = proxyActivities<SyncActivities>({
-  // The activity hands back after about a minute; a slow CRM page may add to that.
+  // The activity hands back after about three minutes; a slow CRM page may add to that.
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '30 seconds',
   retry: {
