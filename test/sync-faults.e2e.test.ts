@@ -2,8 +2,11 @@
 // connections, expired tokens, deletions and merges. Each time the database must end up equal to
 // the CRMs' truth, with every call, 429 and retry counted.
 import { Client as HubSpotClient } from '@hubspot/api-client';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CrmClient } from '../activities/crm/types.js';
 import { walksRunning } from '../activities/give-way.js';
+import { createSyncActivities } from '../activities/sync.js';
 import type { Fixture } from '../emulators/fixture.js';
 import { emptyFixture, hubspotContact, salesforceContact, spreadTimes } from './fixtures/build.js';
 import { startHarness, type Harness } from './harness.js';
@@ -42,8 +45,7 @@ describe('sync under CRM faults', () => {
   it('rides out a storm of 429s (beyond the in-activity retries) and counts every one', async () => {
     // 8 in a row: more than one activity attempt retries, so Temporal's retry takes over.
     h.hubspot.faults({ status429Next: 8 });
-    // While it walks, a VIP derivation in this worker would give way; the attempts that failed and
-    // the one that succeeded all say when they end.
+    // While it walks, a VIP derivation in this worker would give way; once it is over, no walk counts.
     const running: number[] = [];
     const sampler = setInterval(() => running.push(walksRunning()), 5);
     const summary = await h.sync(h.hubspotId);
@@ -54,6 +56,26 @@ describe('sync under CRM faults', () => {
     expect(summary.retries).toBeGreaterThanOrEqual(8);
     expect(summary.apiCalls).toBe(h.hubspot.stats().requests);
     expect(await stored(h.hubspotId)).toEqual(hubspotTruth(data));
+  });
+
+  it('no longer counts a walk as running once its activity attempt failed', async () => {
+    // The activity alone (Temporal's activity test environment) on a connection of its own, whose
+    // CRM fails every page: the attempt fails, and a derivation need not give way any more.
+    const config = { ...h.config.connections.find((c) => c.id === h.hubspotId)!, id: `${h.hubspotId}-down` };
+    const down: CrmClient = {
+      connectionId: config.id,
+      system: 'hubspot',
+      startWalk: () => 'start',
+      fetchPage: () => Promise.reject(new Error('the CRM is down')),
+      findContactsByEmail: () => Promise.resolve([]),
+      stats: () => ({ apiCalls: 0, tokenRequests: 0, http429: 0, retries: 0 }),
+    };
+    const activities = createSyncActivities({ db: h.db, connections: [config], crmClientFor: () => down });
+    const env = new MockActivityEnvironment();
+    const syncRunId: string = await env.run(activities.startSyncRun, { connectionId: config.id, workflowId: 'give-way', runId: 'give-way', mode: 'manual' });
+    const attempt = env.run(activities.syncObjects, { connectionId: config.id, objectType: 'contacts' as const, syncRunId });
+    await expect(attempt).rejects.toThrow('the CRM is down');
+    expect(walksRunning()).toBe(0);
   });
 
   it('survives 5xx answers and dropped connections from Salesforce', async () => {
