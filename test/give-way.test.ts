@@ -25,31 +25,28 @@ describe('giveWay', () => {
     expect(await settled(giveWay(40))).toBe(true);
   });
 
-  it('pauses three times the slice while a walk runs, keeping the work to a quarter of the thread', async () => {
-    expect(SHARE_BESIDE_WALKS).toBe(0.25);
+  /** While a walk runs, giveWay(sliceMs) is still pending `pauseMs` - 1 ms on, and over at `pauseMs`. */
+  async function expectPause(sliceMs: number, pauseMs: number) {
     const end = walkRunning();
     try {
-      const pause = giveWay(2);
+      const pause = giveWay(sliceMs);
       expect(await settled(pause)).toBe(false);
-      await vi.advanceTimersByTimeAsync(5);
+      await vi.advanceTimersByTimeAsync(pauseMs - 1);
       expect(await settled(pause)).toBe(false);
       await vi.advanceTimersByTimeAsync(1);
       expect(await settled(pause)).toBe(true);
     } finally {
       end();
     }
+  }
+
+  it('pauses three times the slice while a walk runs, keeping the work to a quarter of the thread', async () => {
+    expect(SHARE_BESIDE_WALKS).toBe(0.25);
+    await expectPause(2, 6);
   });
 
   it('pauses at least a millisecond after a slice too short to measure', async () => {
-    const end = walkRunning();
-    try {
-      const pause = giveWay(0);
-      expect(await settled(pause)).toBe(false);
-      await vi.advanceTimersByTimeAsync(1);
-      expect(await settled(pause)).toBe(true);
-    } finally {
-      end();
-    }
+    await expectPause(0, 1);
   });
 
   it('counts each walk until it ends, and an end said twice counts once', async () => {

@@ -12,14 +12,17 @@ const settle = async () => {
   for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 };
 
-/** A reader over pages of `sizes` records that records which positions it fetched. */
+/**
+ * A reader over pages of `sizes` records, each pointing to the next; the CRM fails at the page
+ * after the last. Records which positions it fetched.
+ */
 function readerOver(sizes: number[], mayContinue: () => boolean = () => true) {
   const fetched: string[] = [];
   const reader = new PageReader(async (position) => {
     fetched.push(position);
     const i = Number(position);
     if (sizes[i] === undefined) throw new Error(`the CRM failed at page ${i}`);
-    return page(sizes[i], i + 1 < sizes.length + 1 ? String(i + 1) : null);
+    return page(sizes[i], String(i + 1));
   }, '0', mayContinue);
   return { reader, fetched };
 }
