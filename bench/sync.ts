@@ -4,9 +4,11 @@
 //
 // Two phases, each with a fresh database, its own emulator processes (one per CRM) and its own worker process:
 // - limits on (the emulators' defaults): full sync of both connections, then a no-change run;
-// - limits off: a full sync end to end, then the raw COPY rate of the same rows.
+// - limits off: a full sync end to end, then the raw COPY rate of the rows it stored and the CRMs
+//   read once more by the clients alone (nothing written): what reading and storing cost by themselves.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -22,6 +24,7 @@ import type { connectionConfig } from '../worker/config.js';
 import { imageNodeOptions } from '../worker/image.js';
 import { triggerSync, waitForSync } from '../worker/schedules.js';
 import { syncScheduleId, type SyncSummary } from '../workflows/contract.js';
+import { readAll, UNLIMITED_HUBSPOT_RATE } from './read-all.js';
 import type { WorkerReadyMessage, WorkerStatsMessage } from './worker-process.js';
 
 const REPO_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -82,6 +85,8 @@ export interface EmulatorProcess {
   salesforceUrl: string;
   hubspotStats(): Promise<HubSpotStats>;
   salesforceStats(): Promise<SalesforceStats>;
+  /** The emulator processes' ids, to read their CPU time. */
+  pids: { hubspot: number; salesforce: number };
   stop(): Promise<void>;
 }
 
@@ -156,6 +161,7 @@ export async function startEmulatorProcess(contacts: number, rateLimits: boolean
       salesforceUrl,
       hubspotStats: () => getJson<HubSpotStats>(`${hubspotUrl}/__emulator/stats`),
       salesforceStats: () => getJson<SalesforceStats>(`${salesforceUrl}/__emulator/stats`),
+      pids: { hubspot: hubspot.child.pid!, salesforce: salesforce.child.pid! },
       stop: () => stopBoth('SIGTERM', 10_000),
     };
   } catch (error) {
@@ -294,7 +300,7 @@ async function withPhase<T>(
         id: hubspotId, system: 'hubspot', baseUrl: emulators.hubspotUrl, accessToken: DEFAULT_EMULATOR_CREDENTIALS.hubspotAccessToken, intervalSeconds: NEVER_SECONDS,
         // Limits off means off on both sides: the emulator refuses nothing, and the worker's pacer
         // is given the highest limits its configuration accepts instead of a Professional app's.
-        ...(rateLimits ? {} : { rateLimit: { requestsPerTenSeconds: 10_000, searchRequestsPerSecond: 100 } }),
+        ...(rateLimits ? {} : { rateLimit: UNLIMITED_HUBSPOT_RATE }),
       },
       {
         id: salesforceId, system: 'salesforce', loginUrl: emulators.salesforceUrl, apiVersion: '59.0', intervalSeconds: NEVER_SECONDS,
@@ -524,7 +530,15 @@ async function unthrottledPhase(stack: BenchStack, phase: Phase, contacts: numbe
   const after = await phase.worker.stats();
   const peakRssMb = phase.worker.peakRssMb();
   const fetched = [...full.summaries.values()].reduce((sum, s) => sum + s.fetched, 0);
-  const copy = await measureCopy(stack.postgres, phase, log);
+  const copies = await measureCopy(stack.postgres, phase, log);
+  const copy = copies.get('crm_contacts')!;
+  const copySeconds = [...copies.values()].reduce((sum, c) => sum + c.seconds, 0);
+  // What reading alone costs: the same emulators walked again from this process, nothing written.
+  log(`${phase.label}: both CRMs read again by the clients alone, nothing written`);
+  const read = await readAll(phase.emulators, { limitsOff: true, salesforce: true });
+  const readCpuSeconds = read.cpuSeconds.reader + read.cpuSeconds.hubspotEmulator + read.cpuSeconds.salesforceEmulator;
+  const readContacts = read.hubspotContacts + read.salesforceContacts;
+  log(`${phase.label}: read ${readContacts.toLocaleString('en-US')} contacts in ${read.seconds.toFixed(1)} s (${Math.round(readContacts / read.seconds).toLocaleString('en-US')}/s), ${readCpuSeconds.toFixed(1)} CPU s`);
   return {
     contactsPerSec: round(crmContacts / full.seconds, 0),
     copyRowsPerSec: round(copy.rows / copy.seconds, 0),
@@ -534,6 +548,14 @@ async function unthrottledPhase(stack: BenchStack, phase: Phase, contacts: numbe
       unthrottledRecordsPerSec: round(fetched / full.seconds, 0),
       copyRows: copy.rows,
       copySeconds: round(copy.seconds, 2),
+      copyAllTablesRows: [...copies.values()].reduce((sum, c) => sum + c.rows, 0),
+      copyAllTablesSeconds: round(copySeconds, 2),
+      readOnlySeconds: round(read.seconds, 1),
+      readOnlyContactsPerSec: round(readContacts / read.seconds, 0),
+      readOnlyCpuUsPerContact: round((readCpuSeconds * 1e6) / readContacts, 0),
+      // The most contacts a second these cores could sync if they did nothing but read the CRMs
+      // (client and emulators) and COPY the rows a sync stores, with no time lost between them.
+      cpuBoundContactsPerSec: round((crmContacts * cpus().length) / (readCpuSeconds * (crmContacts / readContacts) + copySeconds), 0),
       unthrottledWorkerPeakRssMb: round(peakRssMb ?? Number.NaN, 0),
       // The worker's own CPU per contact, and the share of its CPU time spent in GC pauses.
       unthrottledWorkerCpuUsPerContact: round(((after.cpuMs - before.cpuMs) * 1000) / crmContacts, 0),
@@ -542,33 +564,42 @@ async function unthrottledPhase(stack: BenchStack, phase: Phase, contacts: numbe
   };
 }
 
+/** The tables a full sync and its VIP derivation fill, a row per contact or company or person. */
+const STORED_TABLES = ['crm_companies', 'crm_contacts', 'vips', 'vip_crm_refs', 'vip_level_changes'] as const;
+
 /**
- * The raw COPY rate of the rows the sync just wrote: exported to a file, then loaded by the
- * server into an empty table with crm_contacts' columns, defaults and indexes. Server-side
- * (superuser, file in the data directory) so no client sits in the measured path.
+ * The raw COPY rate of the rows the sync just wrote: each table exported to a file, then loaded
+ * by the server into an empty table with the same columns, defaults and indexes. Server-side
+ * (superuser, file in the data directory) so no client sits in the measured path. Returns each
+ * table's rows and seconds; crm_contacts' is the copyRowsPerSec figure.
  */
-async function measureCopy(postgres: PostgresCluster, phase: Phase, log: Log): Promise<{ rows: number; seconds: number }> {
+async function measureCopy(postgres: PostgresCluster, phase: Phase, log: Log): Promise<Map<string, { rows: number; seconds: number }>> {
   const { db } = phase;
-  const { rows: columnRows } = await db.query<{ column_name: string }>(
-    `SELECT column_name FROM information_schema.columns
-     WHERE table_schema = 'public' AND table_name = 'crm_contacts' AND column_name <> 'id' ORDER BY ordinal_position`,
-  );
-  const columns = columnRows.map((r) => `"${r.column_name}"`).join(', ');
-  const file = join(postgres.dataDir, `bench-copy-${Date.now()}.tsv`);
-  try {
-    await db.query('DROP TABLE IF EXISTS bench_copy');
-    await db.query('CREATE TABLE bench_copy (LIKE crm_contacts INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)');
-    await db.query(`COPY (SELECT ${columns} FROM crm_contacts) TO '${file}'`);
-    const startedAt = process.hrtime.bigint();
-    const result = await db.query(`COPY bench_copy (${columns}) FROM '${file}'`);
-    const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
-    const rows = result.rowCount ?? 0;
-    log(`${phase.label}: COPY of ${rows.toLocaleString('en-US')} crm_contacts rows in ${seconds.toFixed(2)} s (${Math.round(rows / seconds).toLocaleString('en-US')} rows/s)`);
-    return { rows, seconds };
-  } finally {
-    await db.query('DROP TABLE IF EXISTS bench_copy').catch(() => {});
-    await rm(file, { force: true });
+  const results = new Map<string, { rows: number; seconds: number }>();
+  for (const table of STORED_TABLES) {
+    const { rows: columnRows } = await db.query<{ column_name: string }>(
+      `SELECT column_name FROM information_schema.columns
+       WHERE table_schema = 'public' AND table_name = $1 AND column_name <> 'id' ORDER BY ordinal_position`,
+      [table],
+    );
+    const columns = columnRows.map((r) => `"${r.column_name}"`).join(', ');
+    const file = join(postgres.dataDir, `bench-copy-${table}-${Date.now()}.tsv`);
+    try {
+      await db.query('DROP TABLE IF EXISTS bench_copy');
+      await db.query(`CREATE TABLE bench_copy (LIKE ${table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)`);
+      await db.query(`COPY (SELECT ${columns} FROM ${table}) TO '${file}'`);
+      const startedAt = process.hrtime.bigint();
+      const result = await db.query(`COPY bench_copy (${columns}) FROM '${file}'`);
+      const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+      const rows = result.rowCount ?? 0;
+      log(`${phase.label}: COPY of ${rows.toLocaleString('en-US')} ${table} rows in ${seconds.toFixed(2)} s (${Math.round(rows / seconds).toLocaleString('en-US')} rows/s)`);
+      results.set(table, { rows, seconds });
+    } finally {
+      await db.query('DROP TABLE IF EXISTS bench_copy').catch(() => {});
+      await rm(file, { force: true });
+    }
   }
+  return results;
 }
 
 // ---- helpers -----------------------------------------------------------------------------------
