@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Pacer } from '../activities/crm/pacer.js';
 
 /** A pacer on a fake clock: sleeping advances time instead of waiting. */
@@ -157,6 +157,23 @@ describe('Pacer', () => {
       (await pacer.acquire())();
       (await pacer.acquire())();
       expect(pacer.waitTime()).toBe(1000);
+    });
+
+    it('leaves no sleep timer running after a wait is given up (the default sleep)', async () => {
+      vi.useFakeTimers();
+      try {
+        const pacer = new Pacer({ limit: 1, windowMs: 60_000 }, 0);
+        (await pacer.acquire())();
+        const stop = new AbortController();
+        const waiting = pacer.acquire(stop.signal);
+        await vi.advanceTimersByTimeAsync(1_000);
+        expect(vi.getTimerCount()).toBe(1); // the wait for room in the window
+        stop.abort(new Error('given up'));
+        await expect(waiting).rejects.toThrow('given up');
+        expect(vi.getTimerCount()).toBe(0);
+      } finally {
+        vi.useRealTimers();
+      }
     });
 
     it('lets the callers behind a given-up turn go on', async () => {

@@ -9,6 +9,19 @@ export interface RateWindow {
   windowMs: number;
 }
 
+/** Resolves after `ms`, or at once when `signal` is aborted: then no timer is left running. */
+function sleepUntilAborted(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const end = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', end);
+      resolve();
+    };
+    const timer = setTimeout(end, ms);
+    signal?.addEventListener('abort', end, { once: true });
+  });
+}
+
 export class Pacer {
   /** When the answers of recent requests arrived, oldest first. */
   private readonly finished: number[] = [];
@@ -25,7 +38,8 @@ export class Pacer {
      */
     private readonly marginMs = 5,
     private readonly now: () => number = Date.now,
-    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+    /** Sleeps `ms`; may end early when `signal` is aborted (the default does, clearing its timer). */
+    private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void> = sleepUntilAborted,
   ) {
     this.window = { ...window };
   }
@@ -103,7 +117,7 @@ export class Pacer {
       signal.addEventListener('abort', onAbort, { once: true });
     });
     try {
-      await Promise.race([this.sleep(ms), aborted]);
+      await Promise.race([this.sleep(ms, signal), aborted]);
     } finally {
       signal.removeEventListener('abort', onAbort);
     }
