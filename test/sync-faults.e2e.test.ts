@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CrmClient } from '../activities/crm/types.js';
 import { walksRunning } from '../activities/give-way.js';
 import { createSyncActivities } from '../activities/sync.js';
+import { triggerSync, waitForSync } from '../worker/schedules.js';
 import type { Fixture } from '../emulators/fixture.js';
 import { emptyFixture, hubspotContact, salesforceContact, spreadTimes } from './fixtures/build.js';
 import { startHarness, type Harness } from './harness.js';
@@ -43,17 +44,26 @@ describe('sync under CRM faults', () => {
   });
 
   it('rides out a storm of 429s (beyond the in-activity retries) and counts every one', async () => {
-    // 8 in a row: more than one activity attempt retries, so Temporal's retry takes over.
-    h.hubspot.faults({ status429Next: 8 });
+    // No call succeeds while 429s are still due, so the storm falls on the three calls that start
+    // the walks (companies' search; contacts read from both ends, a search and a list), each tried
+    // 6 times (5 retries) inside the activity. The list side's last try may fail harmlessly when
+    // the search side then reads every contact, so it can take 6 and the others 5 each: with 17 in
+    // a row a search fails its last try, the activity attempt fails and Temporal's retry takes over.
+    h.hubspot.faults({ status429Next: 17 });
     // While it walks, a VIP derivation in this worker would give way; once it is over, no walk counts.
     const running: number[] = [];
     const sampler = setInterval(() => running.push(walksRunning()), 5);
-    const summary = await h.sync(h.hubspotId);
+    const workflowId = await triggerSync(h.client, h.hubspotId);
+    const summary = await waitForSync(h.client, workflowId);
     clearInterval(sampler);
     expect(Math.max(...running)).toBeGreaterThanOrEqual(1);
     expect(walksRunning()).toBe(0);
-    expect(summary).toMatchObject({ created: PER_CRM, http429: 8 });
-    expect(summary.retries).toBeGreaterThanOrEqual(8);
+    expect(summary).toMatchObject({ created: PER_CRM, http429: 17 });
+    expect(summary.retries).toBeGreaterThanOrEqual(17);
+    // History keeps the started event of an activity's last attempt: a walk needed a second one.
+    const { events } = await h.client.workflow.getHandle(workflowId).fetchHistory();
+    const attempts = (events ?? []).flatMap((e) => (e.activityTaskStartedEventAttributes ? [e.activityTaskStartedEventAttributes.attempt ?? 1] : []));
+    expect(Math.max(...attempts)).toBeGreaterThanOrEqual(2);
     expect(summary.apiCalls).toBe(h.hubspot.stats().requests);
     expect(await stored(h.hubspotId)).toEqual(hubspotTruth(data));
   });
