@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CrmClient } from '../activities/crm/types.js';
 import { walksRunning } from '../activities/give-way.js';
 import { createSyncActivities } from '../activities/sync.js';
-import { triggerSync, waitForSync } from '../worker/schedules.js';
 import type { Fixture } from '../emulators/fixture.js';
+import { triggerSync, waitForSync } from '../worker/schedules.js';
 import { emptyFixture, hubspotContact, salesforceContact, spreadTimes } from './fixtures/build.js';
 import { startHarness, type Harness } from './harness.js';
 
