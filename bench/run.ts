@@ -40,6 +40,7 @@ const FIGURES: { key: keyof SyncBenchResult | string; label: string; digits: num
   { key: 'readOnlyContactsPerSec', label: '  contacts/s reading the CRMs alone (limits off)', digits: 0 },
   { key: 'readOnlyCpuUsPerContact', label: '  ... CPU us per contact (client + emulators)', digits: 0 },
   { key: 'copyAllTablesSeconds', label: '  raw COPY seconds, all rows a sync stores', digits: 2 },
+  { key: 'copyAllTablesCpuSeconds', label: '  ... CPU seconds of the server process', digits: 2 },
   { key: 'cpuBoundContactsPerSec', label: '  contacts/s if the cores only read + COPY', digits: 0 },
   { key: 'unthrottledWorkerCpuUsPerContact', label: '  worker CPU us per contact (limits off)', digits: 0 },
   { key: 'unthrottledWorkerGcShare', label: '  ... share in GC pauses', digits: 3 },

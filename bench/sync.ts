@@ -24,7 +24,7 @@ import type { connectionConfig } from '../worker/config.js';
 import { imageNodeOptions } from '../worker/image.js';
 import { triggerSync, waitForSync } from '../worker/schedules.js';
 import { syncScheduleId, type SyncSummary } from '../workflows/contract.js';
-import { readAll, UNLIMITED_HUBSPOT_RATE } from './read-all.js';
+import { processCpuSeconds, readAll, UNLIMITED_HUBSPOT_RATE } from './read-all.js';
 import type { WorkerReadyMessage, WorkerStatsMessage } from './worker-process.js';
 
 const REPO_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -533,6 +533,7 @@ async function unthrottledPhase(stack: BenchStack, phase: Phase, contacts: numbe
   const copies = await measureCopy(stack.postgres, phase, log);
   const copy = copies.get('crm_contacts')!;
   const copySeconds = [...copies.values()].reduce((sum, c) => sum + c.seconds, 0);
+  const copyCpuSeconds = [...copies.values()].reduce((sum, c) => sum + c.cpuSeconds, 0);
   // What reading alone costs: the same emulators walked again from this process, nothing written.
   log(`${phase.label}: both CRMs read again by the clients alone, nothing written`);
   const read = await readAll(phase.emulators, { limitsOff: true, salesforce: true });
@@ -550,12 +551,14 @@ async function unthrottledPhase(stack: BenchStack, phase: Phase, contacts: numbe
       copySeconds: round(copy.seconds, 2),
       copyAllTablesRows: [...copies.values()].reduce((sum, c) => sum + c.rows, 0),
       copyAllTablesSeconds: round(copySeconds, 2),
+      copyAllTablesCpuSeconds: round(copyCpuSeconds, 2),
       readOnlySeconds: round(read.seconds, 1),
       readOnlyContactsPerSec: round(readContacts / read.seconds, 0),
       readOnlyCpuUsPerContact: round((readCpuSeconds * 1e6) / readContacts, 0),
       // The most contacts a second these cores could sync if they did nothing but read the CRMs
-      // (client and emulators) and COPY the rows a sync stores, with no time lost between them.
-      cpuBoundContactsPerSec: round((crmContacts * cpus().length) / (readCpuSeconds * (crmContacts / readContacts) + copySeconds), 0),
+      // (client and emulators) and COPY the rows a sync stores, with no time lost between them:
+      // CPU time only (the COPYing server process's; its WAL writer's and any wait left out).
+      cpuBoundContactsPerSec: round((crmContacts * cpus().length) / (readCpuSeconds * (crmContacts / readContacts) + copyCpuSeconds), 0),
       unthrottledWorkerPeakRssMb: round(peakRssMb ?? Number.NaN, 0),
       // The worker's own CPU per contact, and the share of its CPU time spent in GC pauses.
       unthrottledWorkerCpuUsPerContact: round(((after.cpuMs - before.cpuMs) * 1000) / crmContacts, 0),
@@ -565,17 +568,26 @@ async function unthrottledPhase(stack: BenchStack, phase: Phase, contacts: numbe
 }
 
 /** The tables a full sync and its VIP derivation fill, a row per contact or company or person. */
+interface CopyMeasure {
+  rows: number;
+  seconds: number;
+  /** CPU seconds of the server process that ran the COPY. */
+  cpuSeconds: number;
+}
+
 const STORED_TABLES = ['crm_companies', 'crm_contacts', 'vips', 'vip_crm_refs', 'vip_level_changes'] as const;
 
 /**
  * The raw COPY rate of the rows the sync just wrote: each table exported to a file, then loaded
  * by the server into an empty table with the same columns, defaults and indexes. Server-side
  * (superuser, file in the data directory) so no client sits in the measured path. Returns each
- * table's rows and seconds; crm_contacts' is the copyRowsPerSec figure.
+ * table's rows, seconds and the server process's CPU seconds; crm_contacts' is the copyRowsPerSec figure.
  */
-async function measureCopy(postgres: PostgresCluster, phase: Phase, log: Log): Promise<Map<string, { rows: number; seconds: number }>> {
+async function measureCopy(postgres: PostgresCluster, phase: Phase, log: Log): Promise<Map<string, CopyMeasure>> {
   const { db } = phase;
-  const results = new Map<string, { rows: number; seconds: number }>();
+  const results = new Map<string, CopyMeasure>();
+  // The server process serving this connection (PostgreSQL runs on this machine), for its CPU time.
+  const { rows: [backend] } = await db.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
   for (const table of STORED_TABLES) {
     const { rows: columnRows } = await db.query<{ column_name: string }>(
       `SELECT column_name FROM information_schema.columns
@@ -588,12 +600,14 @@ async function measureCopy(postgres: PostgresCluster, phase: Phase, log: Log): P
       await db.query('DROP TABLE IF EXISTS bench_copy');
       await db.query(`CREATE TABLE bench_copy (LIKE ${table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES)`);
       await db.query(`COPY (SELECT ${columns} FROM ${table}) TO '${file}'`);
+      const cpuBefore = processCpuSeconds(backend!.pid);
       const startedAt = process.hrtime.bigint();
       const result = await db.query(`COPY bench_copy (${columns}) FROM '${file}'`);
       const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+      const cpuSeconds = processCpuSeconds(backend!.pid) - cpuBefore;
       const rows = result.rowCount ?? 0;
-      log(`${phase.label}: COPY of ${rows.toLocaleString('en-US')} ${table} rows in ${seconds.toFixed(2)} s (${Math.round(rows / seconds).toLocaleString('en-US')} rows/s)`);
-      results.set(table, { rows, seconds });
+      log(`${phase.label}: COPY of ${rows.toLocaleString('en-US')} ${table} rows in ${seconds.toFixed(2)} s (${Math.round(rows / seconds).toLocaleString('en-US')} rows/s), ${cpuSeconds.toFixed(2)} CPU s`);
+      results.set(table, { rows, seconds, cpuSeconds });
     } finally {
       await db.query('DROP TABLE IF EXISTS bench_copy').catch(() => {});
       await rm(file, { force: true });
