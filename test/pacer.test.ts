@@ -135,7 +135,9 @@ describe('Pacer', () => {
 
   describe('giving up a turn (abort signal)', () => {
     /** A pacer whose sleeps never end by themselves: only an abort ends a wait. */
-    const stuckPacer = (limit: number) => new Pacer({ limit, windowMs: 1000 }, 0, () => 0, () => new Promise<void>(() => {}));
+    const stuckPacer = (limit: number) => new Pacer({ limit, windowMs: 1000 }, 0, () => 0, (_ms, signal) => new Promise<void>((resolve) => {
+      signal?.addEventListener('abort', () => resolve(), { once: true });
+    }));
 
     it('rejects with the reason when aborted while waiting for room, and takes no place in the window', async () => {
       const pacer = stuckPacer(1);

@@ -38,7 +38,7 @@ export class Pacer {
      */
     private readonly marginMs = 5,
     private readonly now: () => number = Date.now,
-    /** Sleeps `ms`; may end early when `signal` is aborted (the default does, clearing its timer). */
+    /** Sleeps `ms`, or until `signal` is aborted (the default clears its timer then). */
     private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void> = sleepUntilAborted,
   ) {
     this.window = { ...window };
@@ -89,7 +89,7 @@ export class Pacer {
   acquire(signal?: AbortSignal): Promise<() => void> {
     const turn = this.queue.then(async () => {
       for (let wait = this.waitTime(); wait > 0 && !signal?.aborted; wait = this.waitTime()) {
-        await this.pause(Number.isFinite(wait) ? wait : 10, signal);
+        await this.sleep(Number.isFinite(wait) ? wait : 10, signal);
       }
       if (signal?.aborted) return false;
       this.inFlight += 1;
@@ -106,20 +106,5 @@ export class Pacer {
         this.finished.push(this.now());
       };
     });
-  }
-
-  /** Sleeps `ms`, or until `signal` is aborted. */
-  private async pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-    if (!signal) return this.sleep(ms);
-    let onAbort: () => void = () => {};
-    const aborted = new Promise<void>((resolve) => {
-      onAbort = resolve;
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
-    try {
-      await Promise.race([this.sleep(ms, signal), aborted]);
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-    }
   }
 }
