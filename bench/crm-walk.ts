@@ -9,7 +9,7 @@
 // at once). Prints one JSON line: seconds, records, calls, CPU seconds of each process.
 import { parseArgs } from 'node:util';
 import { readAll } from './read-all.js';
-import { startEmulatorProcess } from './sync.js';
+import { round, startEmulatorProcess } from './sync.js';
 
 const { values } = parseArgs({
   options: {
@@ -27,7 +27,6 @@ try {
   const dataCalls = stats.requests - stats.searchRequests;
   const { rateLimit } = read.hubspotConfig;
   const boundSeconds = Math.max(dataCalls / (rateLimit.requestsPerTenSeconds / 10), stats.searchRequests / rateLimit.searchRequestsPerSecond);
-  const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
   const contacts = read.hubspotContacts + read.salesforceContacts;
   console.log(JSON.stringify({
     walk: values['list-only'] ? 'list-only' : 'both ends',

@@ -622,7 +622,7 @@ function seconds(ms: number): string {
   return (ms / 1000).toFixed(1);
 }
 
-function round(value: number, digits: number): number {
+export function round(value: number, digits: number): number {
   const factor = 10 ** digits;
   return Math.round(value * factor) / factor;
 }
