@@ -138,14 +138,46 @@ export async function recordSeen(sql: Sql, walkId: bigint, objectType: CrmObject
   );
 }
 
+/** How many records one full walk may mark vanished without review (the connection's vanishGuard). */
+export interface VanishGuard {
+  maxShare: number;
+  maxRecords: number;
+}
+
+/**
+ * Whether `vanishing` of `live` records is more than the guard lets a walk mark on its own. A CRM
+ * that answers a short listing (an integration user that lost access, a crash and a restart on
+ * older data) must not turn live people into "gone": that needs a person's review.
+ */
+export function exceedsVanishGuard(vanishing: number, live: number, guard: VanishGuard): boolean {
+  return vanishing > guard.maxRecords || vanishing > guard.maxShare * live;
+}
+
 /**
  * After a full walk: every live record of the connection the walk did not see has vanished from
- * the CRM without a deletion record. Returns how many were marked.
+ * the CRM without a deletion record. They are marked unless there are more than `guard` allows
+ * (null: accepted by an operator, any number): then none is, and `held` says how many.
  */
-export async function markVanished(sql: Sql, connectionId: string, objectType: CrmObjectType, walkId: bigint): Promise<number> {
+export async function markVanished(
+  sql: Sql, connectionId: string, objectType: CrmObjectType, walkId: bigint, guard: VanishGuard | null,
+): Promise<{ marked: number; held: number }> {
   // The seen set was filled moments ago: without fresh statistics the planner takes it for empty
   // and compares every stored record with every seen id.
   await sql.query('ANALYZE sync_seen_ids');
+  if (guard) {
+    const { rows: [count] } = await sql.query<{ live: string; unseen: string }>(
+      `SELECT count(*) AS live, count(*) FILTER (WHERE s.crm_id IS NULL) AS unseen
+       FROM ${TABLE[objectType]} r
+       LEFT JOIN sync_seen_ids s ON s.walk_id = $2 AND s.object_type = $3 AND s.crm_id = r.crm_id
+       WHERE r.connection_id = $1 AND r.deleted_at IS NULL`,
+      [connectionId, walkId.toString(), objectType],
+    );
+    const unseen = Number(count!.unseen);
+    if (exceedsVanishGuard(unseen, Number(count!.live), guard)) {
+      await sql.query(`DELETE FROM sync_seen_ids WHERE walk_id = $1 AND object_type = $2`, [walkId.toString(), objectType]);
+      return { marked: 0, held: unseen };
+    }
+  }
   const marked = await sql.query(
     `UPDATE ${TABLE[objectType]} AS t SET deleted_at = now(), deletion_kind = 'vanished', updated_at = now()
      FROM (
@@ -157,24 +189,38 @@ export async function markVanished(sql: Sql, connectionId: string, objectType: C
     [connectionId, walkId.toString(), objectType],
   );
   await sql.query(`DELETE FROM sync_seen_ids WHERE walk_id = $1 AND object_type = $2`, [walkId.toString(), objectType]);
-  return marked.rowCount ?? 0;
-}
-
-/** Makes the next sync of a connection walk everything (`vipsync sync now --full`). */
-export async function requestFullSync(db: Db, connectionId: string): Promise<void> {
-  for (const objectType of ['companies', 'contacts'] as const) {
-    const key = { connectionId, objectType };
-    await db.syncState.upsert({
-      where: { connectionId_objectType: key },
-      create: { ...key, fullRequestedAt: new Date() },
-      update: { fullRequestedAt: new Date() },
-    });
-  }
+  return { marked: marked.rowCount ?? 0, held: 0 };
 }
 
 /**
- * Moves a walk on to `next`; when the walk is complete (`next` null) sets the watermark (a full
- * walk saw everything as of its start; an incremental one up to the latest change it read).
+ * Makes the next sync of a connection walk everything (`vipsync sync now --full`); with
+ * `acceptVanished`, that walk marks what it does not see as vanished however many that is.
+ */
+export async function requestFullSync(db: Db, connectionId: string, opts: { acceptVanished?: boolean } = {}): Promise<void> {
+  const now = new Date();
+  const fields = { fullRequestedAt: now, ...(opts.acceptVanished ? { vanishAcceptedAt: now } : {}) };
+  for (const objectType of ['companies', 'contacts'] as const) {
+    const key = { connectionId, objectType };
+    await db.syncState.upsert({ where: { connectionId_objectType: key }, create: { ...key, ...fields }, update: fields });
+  }
+}
+
+/** Whether an operator accepted whatever the connection's next full walk finds vanished. */
+export async function vanishAccepted(sql: Sql, connectionId: string, objectType: CrmObjectType): Promise<boolean> {
+  const { rows } = await sql.query<{ accepted: boolean }>(
+    `SELECT vanish_accepted_at IS NOT NULL AS accepted FROM sync_states WHERE connection_id = $1 AND object_type = $2`,
+    [connectionId, objectType],
+  );
+  return rows[0]?.accepted === true;
+}
+
+/**
+ * Moves a walk on to `next`; when the walk is complete (`next` null) sets the watermark from the
+ * CRM's own clock: the latest modification time the walk read, never the worker's clock, which may
+ * run ahead of the CRM's by more than the overlap. An incremental walk reads in modification
+ * order, so that time is where it stopped. A full walk reads in id order and may have passed a
+ * record before it was changed: its watermark goes back by the walk's duration (measured on one
+ * clock, so skew-free), to no later than the CRM's time when the walk began.
  */
 export async function advanceWalk(sql: Sql, a: {
   connectionId: string;
@@ -191,11 +237,17 @@ export async function advanceWalk(sql: Sql, a: {
       [a.connectionId, a.objectType, a.next, highWater],
     );
   } else if (a.walk.mode === 'full') {
+    const walkMs = Math.max(0, Date.now() - a.walk.startedAt.getTime());
+    // A walk that read nothing (none there yet) leaves the watermark where it was, or at the start
+    // of time: incremental walks then read whatever appears, at the cost of a walk that finds nothing.
     await sql.query(
       `UPDATE sync_states SET cursor = NULL, walk_mode = NULL, walk_started_at = NULL, walk_high_water = NULL,
-         walk_sync_run_id = NULL, watermark = $3::timestamptz, full_synced_at = now(), full_requested_at = NULL, updated_at = now()
+         walk_sync_run_id = NULL, full_synced_at = now(), full_requested_at = NULL, vanish_accepted_at = NULL, updated_at = now(),
+         watermark = coalesce(
+           GREATEST(walk_high_water, $3::timestamptz) - make_interval(secs => $4::double precision / 1000),
+           watermark, 'epoch'::timestamptz)
        WHERE connection_id = $1 AND object_type = $2`,
-      [a.connectionId, a.objectType, a.walk.startedAt.toISOString()],
+      [a.connectionId, a.objectType, highWater, walkMs],
     );
   } else {
     await sql.query(
@@ -210,6 +262,7 @@ export async function advanceWalk(sql: Sql, a: {
 const RUN_COUNTERS = {
   fetched: 'fetched', created: 'created', updated: 'updated', unchanged: 'unchanged', deleted: 'deleted',
   quarantined: 'quarantined', apiCalls: 'api_calls', tokenRequests: 'token_requests', http429: 'http_429', retries: 'retries',
+  vanishedHeld: 'vanished_held',
 } as const;
 
 /** Adds a batch's counts to its sync run (in the batch's own transaction, so never twice). */

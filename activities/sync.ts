@@ -3,11 +3,11 @@
 // one is written), writes the page together with the new position, heartbeats, and returns after a
 // time budget so the workflow stays in charge. A killed worker resumes exactly where it stopped.
 import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
-import type { ConnectionConfig } from '../worker/config.js';
+import { logger } from '../worker/logger.js';
 import type { SyncCounts, SyncSummary } from '../workflows/contract.js';
 import { registerConnections } from './connections.js';
 import { CrmConfigurationError } from './crm/errors.js';
-import { createCrmClient } from './crm/registry.js';
+import type { CrmConnections } from './crm/connections.js';
 import type { CrmCallStats, CrmClient, CrmCompanyRecord, CrmContactRecord, CrmObjectType, CrmWalkPage } from './crm/types.js';
 import { bulkTransaction, type Db } from './db.js';
 import { walkRunning } from './give-way.js';
@@ -16,7 +16,7 @@ import {
 } from './records.js';
 import {
   addToRun, advanceWalk, emailHolders, markDeleted, markVanished, quarantine, recordSeen, releaseFromQuarantine, upsertCompanies,
-  upsertContacts,
+  upsertContacts, vanishAccepted,
 } from './sync-store.js';
 
 export interface SyncTuning {
@@ -41,9 +41,8 @@ export const DEFAULT_SYNC_TUNING: SyncTuning = {
 
 export interface SyncActivityDeps {
   db: Db;
-  connections: ConnectionConfig[];
-  /** Builds the CRM client of a connection; tests may hand in their own. */
-  crmClientFor?: (config: ConnectionConfig) => CrmClient;
+  /** The worker's connections, shared with every other activity that calls a CRM. */
+  crm: CrmConnections;
   tuning?: Partial<SyncTuning>;
 }
 
@@ -177,32 +176,10 @@ export const MAX_BATCH_RECORDS = 2_000;
 export function createSyncActivities(deps: SyncActivityDeps) {
   const { db } = deps;
   const tuning = { ...DEFAULT_SYNC_TUNING, ...deps.tuning };
-  const configs = new Map(deps.connections.map((c) => [c.id, c]));
-  const clients = new Map<string, CrmClient>();
+  const { crm } = deps;
   // Call counts already written to a sync run, per connection. Calls of an attempt that failed
   // before committing are counted with the next page that commits, so no call goes uncounted.
   const committedStats = new Map<string, CrmCallStats>();
-  const buildClient = deps.crmClientFor ?? createCrmClient;
-
-  function configFor(connectionId: string): ConnectionConfig {
-    const config = configs.get(connectionId);
-    if (!config) {
-      throw ApplicationFailure.nonRetryable(
-        `connection "${connectionId}" is not configured on this worker; configured: ${[...configs.keys()].join(', ') || 'none'}`,
-        'UnknownConnection',
-      );
-    }
-    return config;
-  }
-
-  function clientFor(connectionId: string): CrmClient {
-    let client = clients.get(connectionId);
-    if (!client) {
-      client = buildClient(configFor(connectionId));
-      clients.set(connectionId, client);
-    }
-    return client;
-  }
 
   async function fetchPage(client: CrmClient, objectType: CrmObjectType, position: string): Promise<CrmWalkPage> {
     try {
@@ -251,8 +228,21 @@ export function createSyncActivities(deps: SyncActivityDeps) {
       await releaseFromQuarantine(sql, connectionId, objectType, good);
       await quarantine(sql, connectionId, objectType, syncRunId, rejected);
       let deleted = await markDeleted(sql, connectionId, objectType, deletions);
+      let vanishedHeld = 0;
       if (walk.mode === 'full') await recordSeen(sql, walk.walkId, objectType, records.map((r) => r.crmId));
-      if (w.next === null && walk.mode === 'full') deleted += await markVanished(sql, connectionId, objectType, walk.walkId);
+      if (w.next === null && walk.mode === 'full') {
+        const accepted = await vanishAccepted(sql, connectionId, objectType);
+        const vanished = await markVanished(sql, connectionId, objectType, walk.walkId, accepted ? null : crm.config(connectionId).vanishGuard);
+        deleted += vanished.marked;
+        vanishedHeld = vanished.held;
+        if (vanishedHeld > 0) {
+          logger.warn(
+            { connectionId, objectType, vanishedHeld },
+            `full walk of ${objectType} did not see ${vanishedHeld} live records, more than the connection's vanish guard lets a sync mark gone; none marked. ` +
+              `If they really are gone: vipsync sync now --connection ${connectionId} --full --accept-vanished`,
+          );
+        }
+      }
       await advanceWalk(sql, { connectionId, objectType, next: w.next, highWater, walk });
 
       const created = written.filter((x) => x.inserted).length;
@@ -263,6 +253,7 @@ export function createSyncActivities(deps: SyncActivityDeps) {
         unchanged: fetched - rejected.length - written.length,
         deleted,
         quarantined: rejected.length,
+        vanishedHeld,
       };
       await addToRun(sql, syncRunId, { ...counts, ...w.calls });
       return counts;
@@ -279,7 +270,8 @@ export function createSyncActivities(deps: SyncActivityDeps) {
     const now = new Date();
     const full = !state?.fullSyncedAt || !state.watermark || state.fullRequestedAt !== null
       || now.getTime() - state.fullSyncedAt.getTime() > tuning.reconcileEveryMs;
-    const since = full ? null : new Date(state!.watermark!.getTime() - tuning.overlapMs);
+    // Never before the start of time: a watermark at the epoch (nothing read yet) means everything.
+    const since = full ? null : new Date(Math.max(0, state!.watermark!.getTime() - tuning.overlapMs));
     const walk = {
       cursor: client.startWalk(input.objectType, since),
       walkMode: full ? 'full' : 'incremental',
@@ -294,7 +286,7 @@ export function createSyncActivities(deps: SyncActivityDeps) {
   return {
     /** Records the connection in crm_connections and opens a sync run; returns the run's id. */
     async startSyncRun(input: { connectionId: string; workflowId: string; runId: string; mode: string }): Promise<string> {
-      await registerConnections(db, [configFor(input.connectionId)]);
+      await registerConnections(db, [crm.config(input.connectionId)]);
       const run = await db.syncRun.upsert({
         where: { workflowId_runId: { workflowId: input.workflowId, runId: input.runId } },
         create: { connectionId: input.connectionId, workflowId: input.workflowId, runId: input.runId, mode: input.mode },
@@ -306,10 +298,10 @@ export function createSyncActivities(deps: SyncActivityDeps) {
     async syncObjects(input: SyncObjectsInput): Promise<SyncObjectsResult> {
       const { connectionId, objectType } = input;
       const syncRunId = BigInt(input.syncRunId);
-      const client = clientFor(connectionId);
+      const client = crm.client(connectionId);
       const deadline = Date.now() + tuning.activityBudgetMs;
       const walk = await currentWalk(input, client);
-      const totals: Partial<SyncCounts> = { fetched: 0, created: 0, updated: 0, unchanged: 0, deleted: 0, quarantined: 0 };
+      const totals: Partial<SyncCounts> = { fetched: 0, created: 0, updated: 0, unchanged: 0, deleted: 0, quarantined: 0, vanishedHeld: 0 };
       const before = committedStats.get(connectionId) ?? { apiCalls: 0, tokenRequests: 0, http429: 0, retries: 0 };
       committedStats.set(connectionId, before);
       const cancelled = () => Context.current().cancellationSignal.aborted;
@@ -357,7 +349,8 @@ export function createSyncActivities(deps: SyncActivityDeps) {
       const done = await db.syncRun.update({
         where: { id: run.id },
         data: {
-          status: input.error ? 'failed' : 'succeeded',
+          // A run that held vanished records back still brought everything else in.
+          status: input.error ? 'failed' : run.vanishedHeld > 0 ? 'needs_review' : 'succeeded',
           error: input.error ?? null,
           ...(input.mode ? { mode: input.mode } : {}),
           finishedAt,
@@ -378,6 +371,8 @@ export function createSyncActivities(deps: SyncActivityDeps) {
         tokenRequests: done.tokenRequests,
         http429: done.http429,
         retries: done.retries,
+        vanishedHeld: done.vanishedHeld,
+        status: done.status === 'needs_review' ? 'needs-review' : 'succeeded',
         durationMs: done.durationMs ?? 0,
         vipsChanged: 0,
       };

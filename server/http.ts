@@ -267,17 +267,21 @@ export async function buildHttpServer(deps: ApiDeps): Promise<FastifyInstance> {
     schema: { summary: 'The latest sync run of each connection', security: secured, response: { 200: { type: 'array', items: { type: 'object', additionalProperties: true } }, ...errors(401, 403) } },
   }, async (request) => syncStatus(deps.db, requestActor(request)));
 
-  app.post<{ Querystring: { connection?: string; wait?: boolean } }>('/v1/sync', {
+  app.post<{ Querystring: { connection?: string; wait?: boolean; full?: boolean; acceptVanished?: boolean } }>('/v1/sync', {
     config: { scope: 'admin' },
     schema: {
-      summary: 'Start the sync of every connection (or one) now; with wait=true, return their counts', security: secured,
-      querystring: { type: 'object', additionalProperties: false, properties: { connection: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }, wait: { type: 'boolean' } } },
+      summary: 'Start the sync of every connection (or one) now; with wait=true, return their counts; full=true walks every record, acceptVanished=true (with full) marks what it does not see vanished past the vanish guard', security: secured,
+      querystring: {
+        type: 'object', additionalProperties: false,
+        properties: { connection: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }, wait: { type: 'boolean' }, full: { type: 'boolean' }, acceptVanished: { type: 'boolean' } },
+      },
       response: { 202: { type: 'array', items: { type: 'object', additionalProperties: true } }, 200: { type: 'array', items: { type: 'object', additionalProperties: true } }, ...errors(400, 401, 403, 404, 503) },
     },
   }, async (request, reply) => {
     const temporal = await connectTemporal(deps, reply);
     if (!temporal) return reply;
-    const started = await startSyncs(deps.db, temporal.client, requestActor(request), request.query.connection);
+    const { connection, full, acceptVanished } = request.query;
+    const started = await startSyncs(deps.db, temporal.client, requestActor(request), connection, { full, acceptVanished });
     if (!request.query.wait) return reply.code(202).send(started);
     return waitForSyncs(temporal.client, started);
   });

@@ -15,12 +15,12 @@ describe('loadConfig', () => {
     expect(config.temporalAddress).toBe('localhost:7233');
     expect(config.connections).toEqual([
       {
-        id: 'hubspot', system: 'hubspot', baseUrl: 'https://api.hubapi.com', accessToken: 'pat-na1-x', intervalSeconds: 300, maxApiUsagePercent: 90,
+        id: 'hubspot', system: 'hubspot', baseUrl: 'https://api.hubapi.com', accessToken: 'pat-na1-x', intervalSeconds: 300, maxApiUsagePercent: 90, vanishGuard: { maxShare: 0.05, maxRecords: 100 },
         rateLimit: { requestsPerTenSeconds: 190, searchRequestsPerSecond: 5 },
       },
       {
         id: 'salesforce', system: 'salesforce', loginUrl: 'https://login.salesforce.com', clientId: 'cid',
-        clientSecret: 'secret', apiVersion: '59.0', intervalSeconds: 300, maxApiUsagePercent: 90,
+        clientSecret: 'secret', apiVersion: '59.0', intervalSeconds: 300, maxApiUsagePercent: 90, vanishGuard: { maxShare: 0.05, maxRecords: 100 },
       },
     ]);
   });

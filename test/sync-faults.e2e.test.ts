@@ -6,6 +6,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CrmClient } from '../activities/crm/types.js';
 import { walksRunning } from '../activities/give-way.js';
+import { CrmConnections } from '../activities/crm/connections.js';
 import { createSyncActivities } from '../activities/sync.js';
 import type { Fixture } from '../emulators/fixture.js';
 import { triggerSync, waitForSync } from '../worker/schedules.js';
@@ -80,7 +81,7 @@ describe('sync under CRM faults', () => {
       findContactsByEmail: () => Promise.resolve([]),
       stats: () => ({ apiCalls: 0, tokenRequests: 0, http429: 0, retries: 0 }),
     };
-    const activities = createSyncActivities({ db: h.db, connections: [config], crmClientFor: () => down });
+    const activities = createSyncActivities({ db: h.db, crm: new CrmConnections([config], () => down) });
     const env = new MockActivityEnvironment();
     const syncRunId: string = await env.run(activities.startSyncRun, { connectionId: config.id, workflowId: 'give-way', runId: 'give-way', mode: 'manual' });
     const attempt = env.run(activities.syncObjects, { connectionId: config.id, objectType: 'contacts' as const, syncRunId });

@@ -26,6 +26,19 @@ export function syncIntervalFromEnv(env: Env = process.env): number | undefined 
  */
 const maxApiUsagePercent = z.number().min(1).max(100).default(90);
 
+/**
+ * How many records one full walk may mark vanished (gone without a deletion record) without a
+ * person's review: a CRM that answers a short listing (lost permissions, a half-restored org) must
+ * not turn live VIPs into "gone". More than either limit holds them all back.
+ */
+const vanishGuard = z
+  .object({
+    /** Share of the connection's live records of one object type. */
+    maxShare: z.number().min(0).max(1).default(0.05),
+    maxRecords: z.number().int().min(0).default(100),
+  })
+  .default({ maxShare: 0.05, maxRecords: 100 });
+
 const hubspotConnection = z.object({
   id: connectionId,
   system: z.literal('hubspot'),
@@ -41,6 +54,7 @@ const hubspotConnection = z.object({
     })
     .default({ requestsPerTenSeconds: 190, searchRequestsPerSecond: 5 }),
   maxApiUsagePercent,
+  vanishGuard,
 });
 
 const salesforceConnection = z.object({
@@ -53,6 +67,7 @@ const salesforceConnection = z.object({
   apiVersion: z.string().regex(/^\d{2,3}\.0$/, 'e.g. "59.0"').default('59.0'),
   intervalSeconds,
   maxApiUsagePercent,
+  vanishGuard,
 });
 
 export const connectionConfig = z.discriminatedUnion('system', [hubspotConnection, salesforceConnection]);

@@ -5,12 +5,14 @@ import { dirname } from 'node:path';
 import { type NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createAuditWriter } from '../activities/admin/audit.js';
 import { createLookupActivities, createLookupService, type LookupService } from '../activities/lookup.js';
+import { CrmConnections } from '../activities/crm/connections.js';
+import type { CrmClient } from '../activities/crm/types.js';
 import { createSyncActivities, type SyncActivityDeps } from '../activities/sync.js';
 import { createVipActivities } from '../activities/vip/activities.js';
 import { resolveVipSettings } from '../activities/vip/settings.js';
 import type { Db } from '../activities/db.js';
 import { bundleWorkflowsApart } from './bundle.js';
-import type { WorkerConfig } from './config.js';
+import type { ConnectionConfig, WorkerConfig } from './config.js';
 
 
 export interface VipsyncWorkerOptions {
@@ -20,7 +22,8 @@ export interface VipsyncWorkerOptions {
   db: Db;
   /** A pre-built workflow bundle (tests bundle once per file); otherwise bundled at start, apart. */
   workflowBundle?: WorkflowBundleWithSourceMap;
-  crmClientFor?: SyncActivityDeps['crmClientFor'];
+  /** Builds a connection's CRM client (one per connection, shared by every activity); tests may hand in their own. */
+  crmClientFor?: (config: ConnectionConfig) => CrmClient;
   /** Sync timing (overlap window, reconciliation period, activity budget); defaults otherwise. */
   syncTuning?: SyncActivityDeps['tuning'];
   /** The lookup behind the lookupVip activity; by default uncached, auditing in batches. */
@@ -31,6 +34,8 @@ export async function createVipsyncWorkers(opts: VipsyncWorkerOptions): Promise<
   const { connection, config, db } = opts;
   // Before anything polls: a broken rules file stops the worker naming the line and field.
   const vipSettings = resolveVipSettings(config);
+  // One client per connection for the sync and validation alike: they share its pacers.
+  const crm = new CrmConnections(config.connections, opts.crmClientFor);
   const bundled = opts.workflowBundle ? null : await bundleWorkflowsApart();
   const sync = await Worker.create({
     connection,
@@ -38,8 +43,8 @@ export async function createVipsyncWorkers(opts: VipsyncWorkerOptions): Promise<
     taskQueue: config.syncTaskQueue,
     workflowBundle: opts.workflowBundle ?? bundled!,
     activities: {
-      ...createSyncActivities({ db, connections: config.connections, crmClientFor: opts.crmClientFor, tuning: opts.syncTuning }),
-      ...createVipActivities({ db, connections: config.connections, crmClientFor: opts.crmClientFor, settings: vipSettings }),
+      ...createSyncActivities({ db, crm, tuning: opts.syncTuning }),
+      ...createVipActivities({ db, crm, settings: vipSettings }),
     },
   }).finally(() => bundled && rm(dirname(bundled.codePath), { recursive: true, force: true }));
   const lookup = await Worker.create({

@@ -30,6 +30,8 @@ export interface SyncCounts {
   tokenRequests: number;
   http429: number;
   retries: number;
+  /** Records full walks did not see but held back from marking vanished (more than the vanish guard allows). */
+  vanishedHeld: number;
 }
 
 export interface SyncSummary extends SyncCounts {
@@ -37,6 +39,8 @@ export interface SyncSummary extends SyncCounts {
   syncRunId: string;
   /** "full", "incremental" or both (per object type), e.g. "companies:full contacts:incremental". */
   mode: string;
+  /** needs-review: a full walk held vanished records back (vanishedHeld); everything else was synced. */
+  status: 'succeeded' | 'needs-review';
   durationMs: number;
   vipsChanged: number;
 }

@@ -1,12 +1,10 @@
 // Activities that maintain the VIP list (one row per person) from what the syncs brought in, and
 // validate one email against every connected CRM live.
 import { ApplicationFailure } from '@temporalio/activity';
-import type { ConnectionConfig } from '../../worker/config.js';
 import { logger } from '../../worker/logger.js';
 import type { CrmCheck, EmailValidationResult } from '../../workflows/contract.js';
 import { writeAudit } from '../admin/audit.js';
-import { createCrmClient } from '../crm/registry.js';
-import type { CrmClient } from '../crm/types.js';
+import { CrmConnections } from '../crm/connections.js';
 import type { Db } from '../db.js';
 import { deriveVips } from './derive.js';
 import { normalizeEmail } from './email.js';
@@ -14,27 +12,15 @@ import { resolveVipSettings, type VipSettings } from './settings.js';
 
 export interface VipActivityDeps {
   db: Db;
-  /** The CRM connections on-demand validation asks (default: none). */
-  connections?: ConnectionConfig[];
-  crmClientFor?: (config: ConnectionConfig) => CrmClient;
+  /** The CRM connections on-demand validation asks, shared with the sync's activities (default: none). */
+  crm?: CrmConnections;
   /** Rules, default phone country, grace period (default: the shipped rules and defaults). */
   settings?: VipSettings;
 }
 
 export function createVipActivities(deps: VipActivityDeps) {
   const settings = deps.settings ?? resolveVipSettings();
-  const configs = new Map((deps.connections ?? []).map((c) => [c.id, c]));
-  const clients = new Map<string, CrmClient>();
-  const clientFor = (connectionId: string): CrmClient => {
-    let client = clients.get(connectionId);
-    if (!client) {
-      const config = configs.get(connectionId);
-      if (!config) throw ApplicationFailure.nonRetryable(`connection "${connectionId}" is not configured on this worker`, 'UnknownConnection');
-      client = (deps.crmClientFor ?? createCrmClient)(config);
-      clients.set(connectionId, client);
-    }
-    return client;
-  };
+  const crm = deps.crm ?? new CrmConnections([]);
 
   return {
     /** Re-derives the people a sync of `connectionId` touched; returns how many people changed. */
@@ -52,13 +38,13 @@ export function createVipActivities(deps: VipActivityDeps) {
     async prepareValidation(input: { email: string }): Promise<{ email: string; connections: { connectionId: string; system: CrmCheck['system'] }[] }> {
       const check = normalizeEmail(input.email);
       if (!check.ok) throw ApplicationFailure.nonRetryable(`cannot validate: ${check.reason}`, 'InvalidEmail');
-      const connections = [...configs.values()].map((c) => ({ connectionId: c.id, system: c.system }));
-      return { email: check.email, connections: connections.sort((a, b) => a.connectionId.localeCompare(b.connectionId)) };
+      const connections = crm.list().map((c) => ({ connectionId: c.id, system: c.system }));
+      return { email: check.email, connections };
     },
 
     /** Asks one CRM now for live contacts with exactly this email. */
     async findEmailInCrm(input: { connectionId: string; email: string }): Promise<CrmCheck> {
-      const client = clientFor(input.connectionId);
+      const client = crm.client(input.connectionId);
       const found = await client.findContactsByEmail(input.email);
       // The CRMs match case-insensitively (and HubSpot may match secondary emails): keep exact ones.
       const exact = found.filter((r) => {

@@ -144,9 +144,14 @@ export async function runDoctor(): Promise<Check[]> {
         : { check: `connection ${c.id}: credentials`, verdict: 'warn', detail: 'not in this environment, so not checked (run doctor with the worker\'s variables)' });
       const [last, lastOk] = await Promise.all([
         db.syncRun.findFirst({ where: { connectionId: c.id }, orderBy: { startedAt: 'desc' } }),
-        db.syncRun.findFirst({ where: { connectionId: c.id, status: 'succeeded' }, orderBy: { startedAt: 'desc' } }),
+        db.syncRun.findFirst({ where: { connectionId: c.id, status: { in: ['succeeded', 'needs_review'] } }, orderBy: { startedAt: 'desc' } }),
       ]);
       const name = `connection ${c.id}: last sync`;
+      if (last?.status === 'needs_review') {
+        const { vanishReviewMessage } = await import('../../activities/admin/sync.js');
+        checks.push({ check: name, verdict: 'warn', detail: `needs review, ${ago(last.finishedAt ?? last.startedAt)}: ${vanishReviewMessage(c.id, last.vanishedHeld)}` });
+        continue;
+      }
       if (!last) checks.push({ check: name, verdict: 'fail', detail: 'never synced; is the worker running? `vipsync sync now --wait`' });
       else if (last.status === 'failed') checks.push({ check: name, verdict: 'fail', detail: `failed ${ago(last.startedAt)}: ${last.error ?? 'no error recorded'}` });
       else if (last.status === 'running') checks.push({ check: name, verdict: 'ok', detail: `running since ${ago(last.startedAt)}${lastOk?.finishedAt ? `; last success ${ago(lastOk.finishedAt)}` : ''}` });

@@ -14,25 +14,27 @@ export function registerSync(program: Command): void {
     .description('Start the sync of every connection (or one) immediately; joins a sync already running')
     .option('--connection <id>', 'only this connection')
     .option('--full', 'walk every record instead of only the changes (also finds records that vanished)')
+    .option('--accept-vanished', 'with --full: mark every record the walk does not see vanished, even more than the vanish guard allows (after a needs-review run)')
     .option('--wait', 'wait for the syncs to finish and print their counts')
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { connection?: string; full?: boolean; wait?: boolean; json?: boolean }) => {
-      const { startSyncs, waitForSyncs } = await syncAdmin();
+    .action(async (opts: { connection?: string; full?: boolean; acceptVanished?: boolean; wait?: boolean; json?: boolean }) => {
+      const { startSyncs, waitForSyncs, vanishReviewMessage } = await syncAdmin();
       const results = await withDb((db) => withTemporal(async (client) => {
-        const started = await startSyncs(db, client, osActor(), opts.connection, { full: opts.full });
+        const started = await startSyncs(db, client, osActor(), opts.connection, { full: opts.full, acceptVanished: opts.acceptVanished });
         for (const s of started) progress(`sync of ${s.connectionId} started (workflow ${s.workflowId})`);
         if (!opts.wait) return started;
         const done = await waitForSyncs(client, started);
         for (const s of done) {
           progress(`sync of ${s.connectionId} finished (${s.mode}): ${s.fetched} fetched, ${s.created} created, ${s.updated} updated, ` +
             `${s.deleted} deleted, ${s.quarantined} quarantined, ${s.apiCalls} API calls in ${(s.durationMs / 1000).toFixed(1)} s`);
+          if (s.status === 'needs-review') progress(`sync of ${s.connectionId} needs review: ${vanishReviewMessage(s.connectionId, s.vanishedHeld)}`);
         }
         return done;
       }));
       if (opts.json) printJson(results);
       else if (opts.wait) {
         printTable(results as unknown as Record<string, unknown>[], [
-          'connectionId', 'mode', 'fetched', 'created', 'updated', 'unchanged', 'deleted', 'quarantined', 'apiCalls', 'http429', 'vipsChanged',
+          'connectionId', 'status', 'mode', 'fetched', 'created', 'updated', 'unchanged', 'deleted', 'quarantined', 'vanishedHeld', 'apiCalls', 'http429', 'vipsChanged',
         ]);
       }
     });
@@ -64,7 +66,7 @@ export function registerSync(program: Command): void {
       if (opts.json) printJson(full);
       else {
         printTable(full as unknown as Record<string, unknown>[], [
-          'connection', 'system', 'paused', 'lastRun', 'status', 'fetched', 'created', 'updated', 'quarantined', 'durationMs', 'error',
+          'connection', 'system', 'paused', 'lastRun', 'status', 'fetched', 'created', 'updated', 'quarantined', 'vanishedHeld', 'durationMs', 'error',
         ]);
       }
     });

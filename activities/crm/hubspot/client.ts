@@ -49,6 +49,23 @@ export const LIST_CALLS_PER_PAGE = 45;
 export const LIST_CALLS_PER_SEARCH = 6;
 /** HubSpot's "Primary" contact-to-company association type. */
 const PRIMARY_COMPANY_TYPE_ID = 1;
+/**
+ * How a v3 answer's inline associations label a contact's primary company. The answer lists a
+ * company once per label: the primary as `contact_to_company` and again as
+ * `contact_to_company_unlabeled`, other companies only unlabeled, in no documented order
+ * (recorded real answers, NangoHQ/integration-templates).
+ */
+const PRIMARY_COMPANY_LABEL = 'contact_to_company';
+
+/**
+ * The contact's primary company: the inline association labelled primary, else the
+ * `associatedcompanyid` property (HubSpot keeps the primary company's id there), else the only
+ * or first company linked.
+ */
+export function primaryCompanyId(o: HubSpotObject): string | null {
+  const links = o.associations?.companies?.results ?? [];
+  return links.find((link) => link.type === PRIMARY_COMPANY_LABEL)?.id ?? text(o.properties.associatedcompanyid) ?? links[0]?.id ?? null;
+}
 
 export const COMPANY_PROPERTIES = [
   'name', 'domain', 'industry', 'numberofemployees', 'annualrevenue', 'type', 'hubspot_owner_id',
@@ -78,7 +95,7 @@ export type HubSpotPosition =
    * client makes (older versions paged by offset; their stored positions still resume).
    */
   | { phase: 'search'; from: number; after: number; seen?: string[] }
-  | { phase: 'tie'; at: number; afterId: string }
+  | { phase: 'tie'; at: number; afterId: string; after?: number }
   | { phase: 'archived'; after: string | null };
 
 interface SearchFilter {
@@ -93,7 +110,7 @@ interface HubSpotObject {
   properties: Record<string, string | null>;
   updatedAt?: Date;
   archivedAt?: Date;
-  associations?: Record<string, { results: { id: string }[] }>;
+  associations?: Record<string, { results: { id: string; type?: string }[] }>;
 }
 
 interface HubSpotPage {
@@ -133,7 +150,7 @@ export function toContact(o: HubSpotObject): CrmContactRecord {
     lastName: text(p.lastname),
     title: text(p.jobtitle),
     phone: text(p.phone) ?? text(p.mobilephone),
-    companyCrmId: o.associations?.companies?.results[0]?.id ?? text(p.associatedcompanyid),
+    companyCrmId: primaryCompanyId(o),
     ownerId: text(p.hubspot_owner_id),
     explicitVipLevel: p.vip_level ?? null,
     modifiedAt: modifiedAt(o, 'lastmodifieddate'),
@@ -302,15 +319,16 @@ export function createHubSpotClient(config: HubSpotConnectionConfig): CrmClient 
    * Each contact's primary company (else its first), up to 1,000 contacts a call. Contacts without
    * one come back as errors (NO_ASSOCIATIONS_FOUND) in a 207 answer: they have none.
    */
-  async function companiesOf(contactIds: string[]): Promise<Map<string, string>> {
-    const companies = new Map<string, string>();
+  async function companiesOf(contactIds: string[]): Promise<Map<string, { id: string; primary: boolean }>> {
+    const companies = new Map<string, { id: string; primary: boolean }>();
     if (contactIds.length === 0) return companies;
     const answer = await dataCall('read contacts\' companies', (options) => sdk.crm.associations.v4.batchApi.getPageWithHttpInfo(
       'contacts', 'companies', { inputs: contactIds.map((id) => ({ id })) }, options,
     ));
     for (const result of answer.results) {
-      const primary = result.to.find((to) => to.associationTypes.some((t) => t.typeId === PRIMARY_COMPANY_TYPE_ID)) ?? result.to[0];
-      if (primary) companies.set(result._from.id, String(primary.toObjectId));
+      const primary = result.to.find((to) => to.associationTypes.some((t) => t.typeId === PRIMARY_COMPANY_TYPE_ID));
+      const company = primary ?? result.to[0];
+      if (company) companies.set(result._from.id, { id: String(company.toObjectId), primary: primary !== undefined });
     }
     return companies;
   }
@@ -326,7 +344,7 @@ export function createHubSpotClient(config: HubSpotConnectionConfig): CrmClient 
     const listed: HubSpotObject[] = [];
     const searched: HubSpotObject[] = [];
     const reached = () => low !== null && high !== null && !idBefore(low, high);
-    let companies = new Map<string, string>();
+    let companies = new Map<string, { id: string; primary: boolean }>();
     // Once the ends meet (or one fails), a call still waiting for room in its window is given up.
     const stop = new AbortController();
     const meet = () => {
@@ -342,13 +360,15 @@ export function createHubSpotClient(config: HubSpotConnectionConfig): CrmClient 
     };
 
     const searchSide = async () => {
+      // An offset only while following an empty page's cursor; a page with results moves `high`.
+      let offset = 0;
       for (let i = 0; i < SPLIT_SEARCHES_PER_PAGE && !met; i++) {
         const filters: SearchFilter[] = [];
         if (at.low !== null) filters.push({ propertyName: 'hs_object_id', operator: 'GT', value: at.low });
         if (high !== null) filters.push({ propertyName: 'hs_object_id', operator: 'LT', value: high });
         let page: HubSpotPage;
         try {
-          page = await search('contacts', filters.length > 0 ? [filters] : [], 'hs_object_id', 0, 'DESCENDING', stop.signal);
+          page = await search('contacts', filters.length > 0 ? [filters] : [], 'hs_object_id', offset, 'DESCENDING', stop.signal);
         } catch (error) {
           if (stop.signal.aborted) break;
           throw error;
@@ -357,6 +377,8 @@ export function createHubSpotClient(config: HubSpotConnectionConfig): CrmClient 
         answered += 1;
         progress();
         if (page.results.length > 0) high = page.results.at(-1)!.id;
+        // HubSpot may answer an empty page that still has a next one: only a missing cursor ends a walk.
+        offset = page.results.length === 0 ? Number(page.paging?.next?.after ?? 0) : 0;
         // Nothing left between the list's end and this one's, or the list has come this far.
         if (!page.paging?.next?.after || reached()) meet();
       }
@@ -414,7 +436,9 @@ export function createHubSpotClient(config: HubSpotConnectionConfig): CrmClient 
     const fromSearch = searched.filter((o) => low === null || idBefore(low, o.id));
     for (const o of fromSearch) {
       const company = companies.get(o.id);
-      o.associations = company ? { companies: { results: [{ id: company }] } } : undefined;
+      o.associations = company
+        ? { companies: { results: [{ id: company.id, type: company.primary ? PRIMARY_COMPANY_LABEL : `${PRIMARY_COMPANY_LABEL}_unlabeled` }] } }
+        : undefined;
     }
     const next: HubSpotPosition = met ? { phase: 'archived', after: null } : { phase: 'split', after, low, high };
     return { objects: [...fromList, ...fromSearch], next };
@@ -479,8 +503,12 @@ export function createHubSpotClient(config: HubSpotConnectionConfig): CrmClient 
           : [[{ propertyName: lastModified, operator: 'GTE', value: String(at.from) }]];
         page = await search(type, groups, lastModified, at.after);
         const last = page.results.at(-1);
-        if (!page.paging?.next?.after || !last) {
+        const cursor = page.paging?.next?.after;
+        if (!cursor) {
           next = { phase: 'archived', after: null };
+        } else if (!last) {
+          // An empty page with a cursor (HubSpot answers them): the same query goes on from it.
+          next = { ...at, after: Number(cursor) };
         } else {
           // Results come in time order, so every record before the last one's instant has been
           // read; the next query starts at that instant, leaving out the ids read at it.
@@ -495,11 +523,12 @@ export function createHubSpotClient(config: HubSpotConnectionConfig): CrmClient 
         page = await search(type, [[
           { propertyName: lastModified, operator: 'EQ', value: String(at.at) },
           { propertyName: 'hs_object_id', operator: 'GT', value: at.afterId },
-        ]], 'hs_object_id', 0);
+        ]], 'hs_object_id', at.after ?? 0);
         const last = page.results.at(-1);
-        next = page.paging?.next?.after && last
-          ? { phase: 'tie', at: at.at, afterId: last.id }
-          : { phase: 'search', from: at.at + 1, after: 0 };
+        const cursor = page.paging?.next?.after;
+        if (!cursor) next = { phase: 'search', from: at.at + 1, after: 0 };
+        else if (!last) next = { phase: 'tie', at: at.at, afterId: at.afterId, after: Number(cursor) };
+        else next = { phase: 'tie', at: at.at, afterId: last.id };
       }
       const records = convert(type, page.results);
       return { records, deletions: mergedAway(page.results, type), next: encode(next), highWater: highWater(records) };

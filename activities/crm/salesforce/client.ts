@@ -1,8 +1,13 @@
 // Salesforce through the official SDK (jsforce), REST query API, OAuth 2.0 client credentials.
 //
-// Every walk is a keyset walk over (SystemModstamp, Id) with queryAll, 2,000 rows a query: no
-// query locators to expire, any position resumable, and deleted or merged rows (IsDeleted,
-// MasterRecordId) arrive in the same pages as the live ones.
+// Every walk is a keyset walk over (SystemModstamp, Id) with queryAll, up to 2,000 rows a query:
+// any position resumable, and deleted or merged rows (IsDeleted, MasterRecordId) arrive in the same
+// pages as the live ones. Salesforce may answer a query in batches smaller than asked for, with
+// `done: false` ("no guarantee that the requested batch size is the actual batch size", REST API
+// Developer Guide, Query Options Header): the walk follows `nextRecordsUrl` until `done`, and only a
+// query whose whole result (`totalSize`, the CRM's count) is below its LIMIT ends the walk.
+// A locator that expired (it lives 15 minutes) is not needed: the walk goes on by key from the
+// last row read.
 import jsforce from 'jsforce';
 import type { SalesforceConnectionConfig } from '../../../worker/config.js';
 import { ApiBudget } from '../budget.js';
@@ -29,10 +34,14 @@ const OBJECTS: Record<CrmObjectType, { sobject: string; fields: string[] }> = {
   contacts: { sobject: 'Contact', fields: CONTACT_FIELDS },
 };
 
-/** Where a walk stands: after the last (SystemModstamp, Id) read, or from an instant on. */
+/**
+ * Where a walk stands: after the last (SystemModstamp, Id) read, or from an instant on; with
+ * `locator`, inside a query whose next batch that locator reads.
+ */
 export interface SalesforcePosition {
   from: string | null;
   after: { stamp: string; id: string } | null;
+  locator?: string;
 }
 
 type SObjectRow = { Id: string; attributes?: unknown; [field: string]: unknown };
@@ -50,9 +59,13 @@ function timestamp(value: unknown): Date | null {
   return Number.isNaN(date.getTime()) ? null : date;
 }
 
-/** A SOQL datetime literal (unquoted), e.g. 2024-05-20T20:49:32.000Z. */
+/**
+ * A SOQL datetime literal (unquoted) in the documented form, whole seconds: 2024-05-20T20:49:32Z.
+ * Rounded down, so a bound never leaves out a record of its own second (Salesforce's audit
+ * stamps are whole seconds anyway).
+ */
 export function soqlDateTime(date: Date): string {
-  return date.toISOString();
+  return `${new Date(Math.floor(date.getTime() / 1000) * 1000).toISOString().slice(0, 19)}Z`;
 }
 
 /** The SOQL of one keyset page. Only values we produced (validated ids, formatted dates) go in. */
@@ -200,11 +213,27 @@ export function createSalesforceClient(config: SalesforceConnectionConfig): CrmC
       const at = JSON.parse(position) as SalesforcePosition;
       await ensureAuthorized();
       checkApiBudget();
-      const soql = keysetQuery(type, at);
-      const result = await callWithRetry(
-        async () => conn.query(soql, { scanAll: true, autoFetch: false }),
-        { connectionId: config.id, what: `query ${OBJECTS[type].sobject}`, stats, classify },
+      const what = `query ${OBJECTS[type].sobject}`;
+      const byKey = () => callWithRetry(
+        async () => conn.query(keysetQuery(type, at), { scanAll: true, autoFetch: false }),
+        { connectionId: config.id, what, stats, classify },
       );
+      let result: { records: unknown[]; totalSize: number; done: boolean; nextRecordsUrl?: string };
+      if (at.locator) {
+        const locator = at.locator;
+        try {
+          result = await callWithRetry(async () => conn.queryMore(locator, { autoFetch: false } as Parameters<typeof conn.queryMore>[1]), {
+            connectionId: config.id, what: `${what} (next batch)`, stats, classify,
+          });
+        } catch (error) {
+          if ((error as { errorCode?: string; name?: string }).errorCode !== 'INVALID_QUERY_LOCATOR'
+            && (error as { name?: string }).name !== 'INVALID_QUERY_LOCATOR') throw error;
+          // The locator expired (a worker down for a while): the key of the last row read is enough.
+          result = await byKey();
+        }
+      } else {
+        result = await byKey();
+      }
       refreshesWithoutSuccess = 0;
       const rows = result.records as SObjectRow[];
       const live = rows.filter((row) => row.IsDeleted !== true);
@@ -217,16 +246,24 @@ export function createSalesforceClient(config: SalesforceConnectionConfig): CrmC
             : { crmId: row.Id, kind: 'deleted', at: timestamp(row.SystemModstamp) };
         });
       const records = live.map((row) => (type === 'contacts' ? toContact(row) : toCompany(row))) as CrmRecord<T>[];
-      const last = rows.at(-1);
-      const lastStamp = last ? timestamp(last.SystemModstamp) : null;
       let highWater: Date | null = null;
       for (const row of rows) {
         const stamp = timestamp(row.SystemModstamp);
         if (stamp && (!highWater || stamp > highWater)) highWater = stamp;
       }
-      const next: SalesforcePosition | null = rows.length < QUERY_PAGE_SIZE || !last || !lastStamp
-        ? null
-        : { from: at.from, after: { stamp: lastStamp.toISOString(), id: last.Id } };
+      const last = rows.at(-1);
+      const lastStamp = last ? timestamp(last.SystemModstamp) : null;
+      const after = last && lastStamp ? { stamp: lastStamp.toISOString(), id: last.Id } : at.after;
+      let next: SalesforcePosition | null;
+      if (!result.done && result.nextRecordsUrl) {
+        // A short batch of a query with more to come: its next batch, however few rows this one had.
+        next = { from: at.from, after, locator: result.nextRecordsUrl.split('/').pop()! };
+      } else if (result.totalSize >= QUERY_PAGE_SIZE && after) {
+        // The query was cut by its LIMIT: the next one starts after the last row read.
+        next = { from: at.from, after };
+      } else {
+        next = null;
+      }
       return { records, deletions, next: next && JSON.stringify(next), highWater };
     },
   };
