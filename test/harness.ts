@@ -8,8 +8,8 @@ import { inject } from 'vitest';
 import { createDb, type Db } from '../activities/db.js';
 import { requestFullSync } from '../activities/sync-store.js';
 import type { Fixture } from '../emulators/fixture.js';
-import { startHubSpotEmulator, type HubSpotEmulator } from '../emulators/hubspot.js';
-import { startSalesforceEmulator, type SalesforceEmulator } from '../emulators/salesforce.js';
+import { startHubSpotEmulator, type HubSpotEmulator, type HubSpotEmulatorOptions } from '../emulators/hubspot.js';
+import { startSalesforceEmulator, type SalesforceEmulator, type SalesforceEmulatorOptions } from '../emulators/salesforce.js';
 import { applyMigrations } from '../prisma/migrate.js';
 import { connectionConfig, type ConnectionConfig, type WorkerConfig } from '../worker/config.js';
 import { ensureSyncSchedules, triggerSync, waitForSync } from '../worker/schedules.js';
@@ -42,6 +42,11 @@ export interface HarnessOptions {
   databaseUrl?: string;
   /** Run no worker in this process (the test runs its own, e.g. in a child process). */
   noWorker?: boolean;
+  /** More options for the emulators (quirks of the real services). */
+  hubspotEmulator?: Partial<HubSpotEmulatorOptions>;
+  salesforceEmulator?: Partial<SalesforceEmulatorOptions>;
+  /** More settings for both connections (e.g. their vanishGuard). */
+  connectionSettings?: Record<string, unknown>;
 }
 
 export async function startHarness(name: string, fixture: Fixture, opts: HarnessOptions = {}): Promise<Harness> {
@@ -55,14 +60,17 @@ export async function startHarness(name: string, fixture: Fixture, opts: Harness
   const db = createDb(databaseUrl);
   const hubspot = await startHubSpotEmulator({
     data: fixture.hubspot, accessToken: 'test-hubspot-token', ...(opts.emulatorRateLimits === false ? { rateLimits: false } : {}),
+    ...opts.hubspotEmulator,
   });
-  const salesforce = await startSalesforceEmulator({ data: fixture.salesforce, clientId: 'test-client', clientSecret: 'test-secret' });
+  const salesforce = await startSalesforceEmulator({
+    data: fixture.salesforce, clientId: 'test-client', clientSecret: 'test-secret', ...opts.salesforceEmulator,
+  });
   const hubspotId = `hubspot-${suffix}`;
   const salesforceId = `salesforce-${suffix}`;
   const connections: ConnectionConfig[] = ([
     { id: hubspotId, system: 'hubspot', baseUrl: hubspot.url, accessToken: 'test-hubspot-token', intervalSeconds: 3600, rateLimit: opts.hubspotRateLimit },
     { id: salesforceId, system: 'salesforce', loginUrl: salesforce.url, clientId: 'test-client', clientSecret: 'test-secret', apiVersion: '59.0', intervalSeconds: 3600 },
-  ] as const).map((c) => connectionConfig.parse(c));
+  ] as const).map((c) => connectionConfig.parse({ ...c, ...opts.connectionSettings }));
   const address = inject('temporalAddress');
   const config: WorkerConfig = {
     databaseUrl,
