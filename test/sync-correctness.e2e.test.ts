@@ -3,6 +3,7 @@
 // PostgreSQL and the real SDKs against the emulators.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Fixture } from '../emulators/fixture.js';
+import { validateWorkflowId, type EmailValidationResult } from '../workflows/contract.js';
 import { runVipsync } from './cli-process.js';
 import { emptyFixture, hubspotContact, salesforceContact } from './fixtures/build.js';
 import { startHarness, type Harness } from './harness.js';
@@ -155,5 +156,48 @@ describe('vanishing is a claim that needs evidence', { timeout: 300_000 }, () =>
   it('a few vanished records, within the guard, are marked without review', async () => {
     h.salesforce.load({ ...data.salesforce, Contact: data.salesforce.Contact.slice(1) });
     expect(await h.sync(h.salesforceId, { full: true })).toMatchObject({ status: 'succeeded', deleted: 1, vanishedHeld: 0 });
+  });
+});
+
+describe('one pacer per connection in a worker', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    // Enough companies that their walk alone searches for ~4 s at HubSpot's 5 searches a second.
+    const data = emptyFixture();
+    const times = timesEndingBefore(3600, 4_000);
+    data.hubspot.companies = times.map((t, i) => ({
+      id: String(100_000 + i), properties: { name: `Company ${i}`, domain: `c${i}.example`, hs_lastmodifieddate: t },
+      createdAt: t, updatedAt: t, archived: false,
+    }));
+    data.hubspot.contacts = times.slice(0, 1_000).map((t, i) => hubspotContact(9000 + i, t));
+    // The emulators enforce HubSpot's limits (a Professional app's, the harness's default).
+    h = await startHarness('sync_pacer', data);
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('validations during a rate-limited sync wait their turn in the sync\'s search pacer: no 429 for anyone', async () => {
+    const before = h.hubspot.stats();
+    const sync = h.sync(h.hubspotId);
+    const validations: Promise<EmailValidationResult>[] = [];
+    for (let i = 0; i < 12; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      const email = `person${9000 + i}@example.com`;
+      validations.push(h.client.workflow.execute('validateEmailWorkflow', {
+        taskQueue: h.config.syncTaskQueue, workflowId: `${validateWorkflowId(email)}-${h.hubspotId}`, args: [email],
+      }) as Promise<EmailValidationResult>);
+    }
+    const results = await Promise.all(validations);
+    const summary = await sync;
+    const after = h.hubspot.stats();
+    // The validations' searches ran while the sync searched (it was not over before they were).
+    expect(after.searchRequests - before.searchRequests).toBeGreaterThanOrEqual(20 + 12);
+    expect(summary).toMatchObject({ http429: 0, created: 5_000 });
+    expect(after.http429 - before.http429).toBe(0);
+    for (const [i, result] of results.entries()) {
+      expect(result.checks.find((c) => c.connectionId === h.hubspotId)).toMatchObject({ crmIds: [String(9000 + i)], error: null });
+    }
   });
 });
