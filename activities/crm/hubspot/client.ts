@@ -79,7 +79,7 @@ export const CONTACT_PROPERTIES = [
 ];
 
 const PROPERTIES: Record<CrmObjectType, string[]> = { companies: COMPANY_PROPERTIES, contacts: CONTACT_PROPERTIES };
-const LAST_MODIFIED: Record<CrmObjectType, string> = { companies: 'hs_lastmodifieddate', contacts: 'lastmodifieddate' };
+export const LAST_MODIFIED: Record<CrmObjectType, string> = { companies: 'hs_lastmodifieddate', contacts: 'lastmodifieddate' };
 
 /** Where a walk stands; serialised into the opaque position string. */
 export type HubSpotPosition =
@@ -98,7 +98,7 @@ export type HubSpotPosition =
   | { phase: 'tie'; at: number; afterId: string; after?: number }
   | { phase: 'archived'; after: string | null };
 
-interface SearchFilter {
+export interface SearchFilter {
   propertyName: string;
   operator: 'EQ' | 'GT' | 'GTE' | 'LT' | 'NOT_IN';
   value?: string;
@@ -116,6 +116,37 @@ interface HubSpotObject {
 interface HubSpotPage {
   results: HubSpotObject[];
   paging?: { next?: { after?: string } };
+}
+
+/**
+ * The body of one search. HubSpot's search reference (2026) allows at most 6 filters a group, 18
+ * in all, one sort and 3,000 characters of body; the largest this client sends is the keyset
+ * query that leaves out MAX_EXCLUDED_IDS ids already read at one instant (test/hubspot-search-body.test.ts).
+ */
+export function searchRequest(
+  type: CrmObjectType, groups: SearchFilter[][], sortProperty: string, after: number, direction: 'ASCENDING' | 'DESCENDING' = 'ASCENDING',
+) {
+  return {
+    filterGroups: groups.map((filters) => ({ filters })),
+    // HubSpot takes sort objects; the SDK's type says string[].
+    sorts: [{ propertyName: sortProperty, direction }] as unknown as string[],
+    properties: PROPERTIES[type],
+    limit: SEARCH_PAGE_SIZE,
+    after: String(after),
+  };
+}
+
+/** The keyset query's filter groups: after `from`, or at `from` but not one of `seen`. */
+export function keysetGroups(lastModified: string, from: number, seen: string[] | undefined): SearchFilter[][] {
+  return seen
+    ? [
+      [{ propertyName: lastModified, operator: 'GT', value: String(from) }],
+      [
+        { propertyName: lastModified, operator: 'EQ', value: String(from) },
+        { propertyName: 'hs_object_id', operator: 'NOT_IN', values: seen },
+      ],
+    ]
+    : [[{ propertyName: lastModified, operator: 'GTE', value: String(from) }]];
 }
 
 function text(value: string | null | undefined): string | null {
@@ -302,14 +333,7 @@ export function createHubSpotClient(config: HubSpotConnectionConfig): CrmClient 
     type: CrmObjectType, groups: SearchFilter[][], sortProperty: string, after: number,
     direction: 'ASCENDING' | 'DESCENDING' = 'ASCENDING', signal?: AbortSignal,
   ): Promise<HubSpotPage> {
-    const request = {
-      filterGroups: groups.map((filters) => ({ filters })),
-      // HubSpot takes sort objects; the SDK's type says string[].
-      sorts: [{ propertyName: sortProperty, direction }] as unknown as string[],
-      properties: PROPERTIES[type],
-      limit: SEARCH_PAGE_SIZE,
-      after: String(after),
-    };
+    const request = searchRequest(type, groups, sortProperty, after, direction);
     return call(`search ${type}`, searchPacer, (options) =>
       api(type).searchApi.doSearch(request as Parameters<ReturnType<typeof api>['searchApi']['doSearch']>[0], options),
     signal) as Promise<HubSpotPage>;
@@ -492,16 +516,7 @@ export function createHubSpotClient(config: HubSpotConnectionConfig): CrmClient 
         const after = page.paging?.next?.after;
         next = after ? { phase: 'list', after } : { phase: 'archived', after: null };
       } else if (at.phase === 'search') {
-        const groups: SearchFilter[][] = at.seen
-          ? [
-            [{ propertyName: lastModified, operator: 'GT', value: String(at.from) }],
-            [
-              { propertyName: lastModified, operator: 'EQ', value: String(at.from) },
-              { propertyName: 'hs_object_id', operator: 'NOT_IN', values: at.seen },
-            ],
-          ]
-          : [[{ propertyName: lastModified, operator: 'GTE', value: String(at.from) }]];
-        page = await search(type, groups, lastModified, at.after);
+        page = await search(type, keysetGroups(lastModified, at.from, at.seen), lastModified, at.after);
         const last = page.results.at(-1);
         const cursor = page.paging?.next?.after;
         if (!cursor) {
