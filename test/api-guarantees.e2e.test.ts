@@ -192,6 +192,20 @@ describe('HTTP API guarantees', () => {
     });
   });
 
+  describe('email identity', () => {
+    it('treats the punycode, Unicode and decomposed forms of one address as one person', async () => {
+      const added = await call('POST', '/v1/vips', { token: tokens.writer, body: { email: 'Jose\u0301@xn--bcher-kva.ch', level: 4 } });
+      expect(added.status, added.text).toBe(201);
+      expect(added.json).toMatchObject({ email: 'josé@bücher.ch' });
+      for (const form of ['josé@bücher.ch', 'JOSÉ@XN--BCHER-KVA.CH', 'jose\u0301@bu\u0308cher.ch']) {
+        const found = await call('GET', `/v1/lookup?email=${encodeURIComponent(form)}`, { token: tokens.lookup });
+        expect(found.json, form).toMatchObject({ email: 'josé@bücher.ch', isVip: true, level: 4 });
+      }
+      const again = await call('POST', '/v1/vips', { token: tokens.writer, body: { email: 'josé@BÜCHER.ch', level: 2 } });
+      expect(again.status).toBe(409);
+    });
+  });
+
   describe('concurrent edits', () => {
     it('leaves a level history that chains: each change starts where the previous one ended (20 PATCHes at once)', async () => {
       const email = 'contended@example.com';
