@@ -5,7 +5,7 @@ import swagger from '@fastify/swagger';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { writeAudit } from '../activities/admin/audit.js';
-import { importVips, exportVipsCsv, parseColumnMap, parseVipCsv } from '../activities/admin/csv.js';
+import { decodeCsv, importVips, exportVipsCsv, parseColumnMap, parseVipCsv } from '../activities/admin/csv.js';
 import { AdminError } from '../activities/admin/errors.js';
 import { syncStatus, startSyncs, waitForSyncs } from '../activities/admin/sync.js';
 import { SCOPE_MEANINGS, type TokenVerifier } from '../activities/admin/tokens.js';
@@ -144,7 +144,15 @@ export async function buildHttpServer(deps: ApiDeps): Promise<FastifyInstance> {
     },
   });
 
-  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  // CSV arrives as bytes and is decoded strictly: a file that is not UTF-8 is refused (400) with
+  // the lines at fault, not stored with U+FFFD in place of what it meant.
+  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'buffer' }, (_req, body, done) => {
+    try {
+      done(null, decodeCsv(body as Buffer));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
   app.addHook('onRequest', createAuthHook(deps.tokens));
   app.addHook('preValidation', async (request) => readQueryText(request));
   // The notes rule for every answer of every route: without notes:read, no `notes` field leaves

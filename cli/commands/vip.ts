@@ -172,10 +172,10 @@ export function registerVip(program: Command): void {
     .option('--strict', 'import nothing if any row is rejected')
     .option('--json', 'print the report as JSON')
     .action(async (file: string, opts: { map?: string[]; dryRun?: boolean; strict?: boolean; json?: boolean }) => {
-      const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
         throw new UsageError(error.code === 'ENOENT' ? `file not found: ${file}` : `cannot read ${file}: ${error.message}`);
       });
-      const parsed = parseVipCsv(text, { map: parseColumnMap(opts.map ?? []) });
+      const parsed = parseVipCsv(bytes, { map: parseColumnMap(opts.map ?? []) });
       const dryRun = opts.dryRun || (opts.strict && parsed.errors.length > 0);
       const bar = parsed.rows.length >= PROGRESS_BAR_FROM_ROWS
         ? new cliProgress.SingleBar({ stream: process.stderr, format: 'importing [{bar}] {value}/{total} rows' }, cliProgress.Presets.shades_classic)
