@@ -5,19 +5,25 @@ import swagger from '@fastify/swagger';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { writeAudit } from '../activities/admin/audit.js';
-import { importVips, exportVipsCsv, parseColumnMap, parseVipCsv } from '../activities/admin/csv.js';
+import { decodeCsv, importVips, exportVipsCsv, parseColumnMap, parseVipCsv } from '../activities/admin/csv.js';
 import { AdminError } from '../activities/admin/errors.js';
 import { syncStatus, startSyncs, waitForSyncs } from '../activities/admin/sync.js';
 import { SCOPE_MEANINGS, type TokenVerifier } from '../activities/admin/tokens.js';
 import { listAudit, vipActivityReport } from '../activities/admin/audit.js';
-import { addVip, checkEmail, editVip, listVips, removeVips, showVip, type VipView } from '../activities/admin/vips.js';
+import { addVip, checkEmail, editVip, listVips, MAX_OFFSET, MAX_PAGE_SIZE, removeVips, showVip, type VipView } from '../activities/admin/vips.js';
 import type { Db } from '../activities/db.js';
 import { InvalidEmailError, type LookupService } from '../activities/lookup.js';
 import { VALIDATE_WORKFLOW_TYPE, validateWorkflowId } from '../workflows/contract.js';
+import { logger } from '../worker/logger.js';
 import { canReadNotes, createAuthHook, requestActor } from './auth.js';
+import { describeValidationError, unexpectedFailure } from './errors.js';
 import { handleMcpHttp } from './mcp.js';
 
 const VALIDATE_WAIT_MS = 60_000;
+// Every route's body fits in 64 KB (a VIP's fields: notes are at most 2,000 characters of up to 4
+// bytes; an MCP tool call is a few hundred bytes) except a CSV import, which may hold the whole list.
+const JSON_BODY_LIMIT = 64 * 1024;
+const CSV_BODY_LIMIT = 50 * 1024 * 1024;
 
 export interface ApiDeps {
   db: Db;
@@ -89,10 +95,28 @@ const vipFields = {
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, errorBody]));
 const secured = [{ bearer: [] }];
 
-function withoutNotes<T extends { notes?: string | null }>(request: FastifyRequest, value: T): T {
-  if (canReadNotes(request)) return value;
-  const { notes: _omitted, ...rest } = value;
-  return rest as T;
+/** A copy of an answer without any `notes` field, however deep (a person, a list, a history). */
+function withoutNotes(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNotes);
+  if (value === null || typeof value !== 'object' || value instanceof Date) return value;
+  return Object.fromEntries(Object.entries(value).filter(([key]) => key !== 'notes').map(([key, v]) => [key, withoutNotes(v)]));
+}
+
+/**
+ * Query strings are text: a parameter its route declares an integer or a boolean is read from its
+ * text here ("5", "true"/"false"), so the schema can check it. Bodies are JSON and are not coerced:
+ * `"level": "3"` or `"name": false` are wrong types, answered 400.
+ */
+function readQueryText(request: FastifyRequest): void {
+  const properties = (request.routeOptions.schema?.querystring as { properties?: Record<string, { type?: unknown }> } | undefined)?.properties;
+  const query = request.query as Record<string, unknown> | undefined;
+  if (!properties || !query) return;
+  for (const [name, value] of Object.entries(query)) {
+    if (typeof value !== 'string') continue;
+    const type = properties[name]?.type;
+    if (type === 'integer' && /^-?\d{1,30}$/.test(value)) query[name] = Number(value);
+    else if (type === 'boolean' && (value === 'true' || value === 'false')) query[name] = value === 'true';
+  }
 }
 
 function sendError(reply: FastifyReply, status: number, error: string, message: string) {
@@ -103,9 +127,10 @@ export async function buildHttpServer(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger ?? false,
     routerOptions: { maxParamLength: 400 },
-    bodyLimit: 50 * 1024 * 1024,
-    // Reject what the schemas do not describe instead of silently dropping it.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
+    bodyLimit: JSON_BODY_LIMIT,
+    // Reject what the schemas do not describe instead of silently dropping it; never coerce a
+    // wrong type into a right one (query strings: readQueryText).
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
 
   await app.register(swagger, {
@@ -119,8 +144,21 @@ export async function buildHttpServer(deps: ApiDeps): Promise<FastifyInstance> {
     },
   });
 
-  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  // CSV arrives as bytes and is decoded strictly: a file that is not UTF-8 is refused (400) with
+  // the lines at fault, not stored with U+FFFD in place of what it meant.
+  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'buffer' }, (_req, body, done) => {
+    try {
+      done(null, decodeCsv(body as Buffer));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
   app.addHook('onRequest', createAuthHook(deps.tokens));
+  app.addHook('preValidation', async (request) => readQueryText(request));
+  // The notes rule for every answer of every route: without notes:read, no `notes` field leaves
+  // the server (routes need not remember it). Public routes (/health, /openapi.json) hold none.
+  app.addHook('preSerialization', async (request, _reply, payload: unknown) =>
+    request.routeOptions.config.scope === undefined || canReadNotes(request) ? payload : withoutNotes(payload));
   // A change made through this server is seen by its very next lookup, before the database's
   // notification of it has arrived. Routes the read-only `lookup` scope opens (POST /mcp: every MCP
   // tool call) change nothing, and must not empty the cache on each call.
@@ -133,15 +171,19 @@ export async function buildHttpServer(deps: ApiDeps): Promise<FastifyInstance> {
     return payload;
   });
 
-  app.setErrorHandler((error: FastifyError, _request, reply) => {
-    if (error.validation) return sendError(reply, 400, 'bad_request', `${error.validationContext ?? 'request'} ${error.validation[0]?.instancePath ?? ''} ${error.message}`.replace(/\s+/g, ' '));
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error.validation) return sendError(reply, 400, 'bad_request', describeValidationError(error.validationContext, error.validation));
     if (error instanceof AdminError) {
       return sendError(reply, error.kind === 'invalid' ? 400 : error.kind === 'not_found' ? 404 : 409, error.kind, error.message);
     }
     if (error instanceof InvalidEmailError) return sendError(reply, 400, 'invalid_email', error.message);
+    if (error.statusCode === 413) return sendError(reply, 413, 'too_large', `the body is larger than this route takes (${request.routeOptions.bodyLimit ?? JSON_BODY_LIMIT} bytes)`);
     if (error.statusCode && error.statusCode < 500) return sendError(reply, error.statusCode, 'bad_request', error.message);
-    app.log.error(error);
-    return sendError(reply, 500, 'internal', `the server failed: ${error.message}`);
+    // Whatever else failed: the details (query text, source lines, database address) go to the
+    // log with the request id; the caller gets the id and what to do.
+    const answer = unexpectedFailure(error, request.id);
+    logger.error({ err: error, requestId: request.id, method: request.method, route: request.routeOptions.url, status: answer.status }, `${request.method} ${request.routeOptions.url ?? ''}: ${answer.error}`);
+    return sendError(reply, answer.status, answer.error, answer.message);
   });
   app.setNotFoundHandler((request, reply) => sendError(reply, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}; see /openapi.json`));
 
@@ -158,7 +200,7 @@ export async function buildHttpServer(deps: ApiDeps): Promise<FastifyInstance> {
       querystring: { type: 'object', additionalProperties: false, required: ['email'], properties: { email } },
       response: { 200: lookupAnswer, ...errors(400, 401, 403) },
     },
-  }, async (request) => withoutNotes(request, await deps.lookup.lookup(request.query.email, requestActor(request))));
+  }, async (request) => deps.lookup.lookup(request.query.email, requestActor(request)));
 
   // ---- VIP management ----------------------------------------------------------------------
 
@@ -172,14 +214,13 @@ export async function buildHttpServer(deps: ApiDeps): Promise<FastifyInstance> {
           search: { type: 'string', maxLength: 200 }, level: { type: 'integer', minimum: 1, maximum: 5 },
           all: { type: 'boolean', description: 'also people without a level' },
           sort: { type: 'string', enum: ['name', 'level', 'added'] }, desc: { type: 'boolean' },
-          limit: { type: 'integer', minimum: 1, maximum: 1000 }, offset: { type: 'integer', minimum: 0 },
+          limit: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE }, offset: { type: 'integer', minimum: 0, maximum: MAX_OFFSET },
         },
       },
       response: { 200: { type: 'object', properties: { total: { type: 'integer' }, items: { type: 'array', items: vipView } } }, ...errors(400, 401, 403) },
     },
   }, async (request) => {
-    const result = await listVips(deps.db, request.query, requestActor(request));
-    return { total: result.total, items: result.items.map((v) => withoutNotes(request, v)) };
+    return listVips(deps.db, request.query, requestActor(request));
   });
 
   app.get<{ Querystring: { level?: number } }>('/v1/vips/export', {
@@ -201,7 +242,7 @@ export async function buildHttpServer(deps: ApiDeps): Promise<FastifyInstance> {
       params: { type: 'object', properties: { email } },
       response: { 200: { ...vipView, properties: { ...vipView.properties, levelChanges: { type: 'array', items: { type: 'object', additionalProperties: true } } } }, ...errors(400, 401, 403, 404) },
     },
-  }, async (request) => withoutNotes(request, await showVip(deps.db, request.params.email, requestActor(request))));
+  }, async (request) => showVip(deps.db, request.params.email, requestActor(request)));
 
   app.post<{ Body: { email: string; level: number } & Record<string, string | null> }>('/v1/vips', {
     config: { scope: 'vips:write' },
@@ -241,6 +282,7 @@ export async function buildHttpServer(deps: ApiDeps): Promise<FastifyInstance> {
 
   app.post<{ Querystring: { dryRun?: boolean; map?: string | string[]; file?: string }; Body: string }>('/v1/vips/import', {
     config: { scope: 'vips:write' },
+    bodyLimit: CSV_BODY_LIMIT,
     schema: {
       summary: 'Import a CSV (text/csv body): valid rows in one transaction, errors per row', security: secured,
       consumes: ['text/csv'],
@@ -375,7 +417,8 @@ async function connectTemporal(deps: ApiDeps, reply: FastifyReply) {
   try {
     return await deps.temporal();
   } catch (error) {
-    await sendError(reply, 503, 'temporal_unavailable', `cannot reach Temporal: ${(error as Error).message}`);
+    logger.error({ err: error }, 'cannot reach Temporal');
+    await sendError(reply, 503, 'temporal_unavailable', 'cannot reach Temporal right now (lookups and the VIP list keep working); try again shortly');
     return null;
   }
 }

@@ -8,6 +8,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Actor } from '../activities/admin/audit.js';
 import { InvalidEmailError, type LookupService } from '../activities/lookup.js';
+import { logger } from '../worker/logger.js';
+import { isDatabaseUnavailable } from './errors.js';
 
 export const LOOKUP_TOOL = 'lookup_vip';
 
@@ -60,7 +62,10 @@ export function createMcpServer(deps: McpDeps): McpServer {
         return { content: [{ type: 'text', text: JSON.stringify(shown) }], structuredContent: shown };
       } catch (error) {
         if (error instanceof InvalidEmailError) return { isError: true, content: [{ type: 'text', text: error.message }] };
-        throw error;
+        // The SDK would hand the error's own text (query text, database address) to the client.
+        logger.error({ err: error }, `MCP ${LOOKUP_TOOL} failed`);
+        const text = isDatabaseUnavailable(error) ? 'the VIP list cannot be reached right now; try again shortly' : 'the lookup failed on the server; its log has the details';
+        return { isError: true, content: [{ type: 'text', text }] };
       }
     },
   );

@@ -9,13 +9,67 @@
 // equal, is "unchanged" (it does not pin a CRM level as a manual override).
 //
 // Export writes the columns import reads, so `export | import` round-trips.
+//
+// Files are UTF-8 (a BOM is fine): anything else is refused with the lines at fault rather than
+// stored as U+FFFD. A row is checked by the same rules as an edit (checkFields): a NUL or another
+// control character in a cell rejects that row, not the file.
+//
+// Formula injection (OWASP "CSV Injection"): a spreadsheet runs a cell that starts with =, +, -,
+// @, tab or carriage return. Export writes such a cell with a single quote in front ('=1+1), and
+// import takes the quote off again. So that every value round-trips, a value that itself starts
+// with a quote followed by one of those characters or by another quote ('=x, ''x) is exported
+// with one more quote, and import removes exactly one quote, only before one of those characters
+// or a quote: a hand-written 'Til stays 'Til; a hand-written '=x is read as =x.
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import type { Db } from '../db.js';
 import { normalizeEmail } from '../vip/email.js';
 import { writeAudit, type Actor } from './audit.js';
 import { AdminError } from './errors.js';
-import { applyAdminChange, checkLevel, MAX_NOTES_LENGTH, MAX_TEXT_LENGTH, type VipFields } from './vips.js';
+import { applyAdminChange, checkFields, checkLevel, lockVips, type VipFields } from './vips.js';
+
+const FORMULA_START = /^[=+\-@\t\r]/;
+const QUOTED = /^'[=+\-@\t\r']/;
+
+/** A cell as export writes it: a spreadsheet shows it as text, never runs it. */
+export function csvCellOut(value: string): string {
+  return FORMULA_START.test(value) || QUOTED.test(value) ? `'${value}` : value;
+}
+
+/** A cell as import reads it: the quote export put in front taken off. */
+export function csvCellIn(cell: string): string {
+  return QUOTED.test(cell) ? cell.slice(1) : cell;
+}
+
+/** The text of a CSV file: UTF-8 (with or without a BOM), or an error naming the lines that are not. */
+export function decodeCsv(bytes: Uint8Array): string {
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
+    throw new AdminError('invalid', 'the file is UTF-16, not UTF-8; save it as UTF-8 (in Excel: "CSV UTF-8") and import it again');
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const bad: number[] = [];
+    const strict = new TextDecoder('utf-8', { fatal: true });
+    let line = 1;
+    for (let start = 0; start <= bytes.length; line++) {
+      let end = bytes.indexOf(0x0a, start);
+      if (end === -1) end = bytes.length;
+      try {
+        strict.decode(bytes.subarray(start, end));
+      } catch {
+        bad.push(line);
+      }
+      start = end + 1;
+    }
+    const shown = bad.slice(0, 10).join(', ') + (bad.length > 10 ? ` and ${bad.length - 10} more` : '');
+    throw new AdminError(
+      'invalid',
+      `the file is not UTF-8: line${bad.length === 1 ? '' : 's'} ${shown} hold${bad.length === 1 ? 's' : ''} bytes that are not UTF-8 text ` +
+        '(Latin-1 or Windows-1252, perhaps); save it as UTF-8 (in Excel: "CSV UTF-8") and import it again; nothing was imported',
+    );
+  }
+}
 
 export const CSV_FIELDS = ['email', 'name', 'company', 'level', 'notes', 'phone'] as const;
 export type CsvField = (typeof CSV_FIELDS)[number];
@@ -69,8 +123,12 @@ export function parseColumnMap(specs: readonly string[]): Record<string, CsvFiel
   return map;
 }
 
-/** Reads and checks a CSV; pure (no database). Throws AdminError when the header cannot be mapped. */
-export function parseVipCsv(text: string, opts: { map?: Record<string, CsvField | null> } = {}): ParsedCsv {
+/**
+ * Reads and checks a CSV (its bytes, or text already decoded); pure (no database). Throws
+ * AdminError when the file is not UTF-8 or its header cannot be mapped.
+ */
+export function parseVipCsv(file: string | Uint8Array, opts: { map?: Record<string, CsvField | null> } = {}): ParsedCsv {
+  const text = typeof file === 'string' ? file : decodeCsv(file);
   let records: { info: { lines: number }; record: string[] }[];
   try {
     records = parse(text, { bom: true, skip_empty_lines: true, relax_column_count: true, info: true, trim: false }) as never;
@@ -107,7 +165,7 @@ export function parseVipCsv(text: string, opts: { map?: Record<string, CsvField 
     const cell = (field: CsvField): string | undefined => {
       const i = columns.findIndex((c) => c.field === field);
       const value = i === -1 ? undefined : record[i];
-      return value === undefined ? undefined : value.trim();
+      return value === undefined ? undefined : csvCellIn(value.trim());
     };
     const rawEmail = cell('email') ?? '';
     const email = normalizeEmail(rawEmail);
@@ -123,14 +181,13 @@ export function parseVipCsv(text: string, opts: { map?: Record<string, CsvField 
       fail((error as Error).message);
       continue;
     }
-    const notes = cell('notes');
-    if (notes && notes.length > MAX_NOTES_LENGTH) {
-      fail(`notes are ${notes.length} characters; at most ${MAX_NOTES_LENGTH} are allowed`);
-      continue;
-    }
-    const long = (['name', 'company', 'phone'] as const).find((f) => (cell(f)?.length ?? 0) > MAX_TEXT_LENGTH);
-    if (long) {
-      fail(`${long} is longer than ${MAX_TEXT_LENGTH} characters`);
+    let fields: VipFields;
+    try {
+      // Empty cells leave a field as it is (undefined), never clear it.
+      fields = checkFields({ name: cell('name') || undefined, company: cell('company') || undefined, phone: cell('phone') || undefined, notes: cell('notes') || undefined });
+    } catch (error) {
+      if (!(error instanceof AdminError)) throw error;
+      fail(error.message);
       continue;
     }
     const first = firstRowOf.get(email.email);
@@ -141,7 +198,7 @@ export function parseVipCsv(text: string, opts: { map?: Record<string, CsvField 
     firstRowOf.set(email.email, row);
     rows.push({
       row, email: email.email, level,
-      name: cell('name') || undefined, company: cell('company') || undefined, phone: cell('phone') || undefined, notes: notes || undefined,
+      name: fields.name ?? undefined, company: fields.company ?? undefined, phone: fields.phone ?? undefined, notes: fields.notes ?? undefined,
     });
   }
   return { columns, rows, errors, total: records.length };
@@ -179,6 +236,8 @@ export async function importVips(
   const run = async (tx: Parameters<Parameters<Db['$transaction']>[0]>[0] | Db, write: boolean) => {
     for (let start = 0; start < parsed.rows.length; start += BATCH) {
       const batch = parsed.rows.slice(start, start + BATCH);
+      // Edits of these people made meanwhile wait for the import, so its level changes chain.
+      if (write) await lockVips(tx as never, batch.map((r) => r.email));
       const existing = new Map(
         (await tx.vip.findMany({ where: { email: { in: batch.map((r) => r.email) } } })).map((v) => [v.email, v]),
       );
@@ -249,7 +308,12 @@ export async function exportVipsCsv(db: Db, q: { level?: number | string }, acto
     orderBy: [{ level: 'desc' }, { email: 'asc' }],
   });
   await writeAudit(db, { actor, action: 'vip.export', details: { level: level ?? null, count: rows.length } });
-  const csv = stringify(rows.map((v) => EXPORT_COLUMNS.map((c) => (v[c] ?? '') as string | number)), { header: true, columns: EXPORT_COLUMNS });
-  return { csv, count: rows.length };
+  return { csv: vipsToCsv(rows), count: rows.length };
+}
+
+/** People as the CSV export writes them (EXPORT_COLUMNS; formula-like cells quoted, see the top of this file). */
+export function vipsToCsv(rows: readonly Partial<Record<CsvField, string | number | null>>[]): string {
+  const cell = (value: string | number | null | undefined) => (typeof value === 'string' ? csvCellOut(value) : value ?? '');
+  return stringify(rows.map((v) => EXPORT_COLUMNS.map((c) => cell(v[c]))), { header: true, columns: EXPORT_COLUMNS });
 }
 

@@ -4,14 +4,22 @@
 // 'csv'), a level_reason naming who, and a vip_level_changes row. The sync's derivation never
 // overwrites manual_level and keeps the CRM's level beside it (crm_level), so `edit
 // --clear-override` can return to it. Every read and change is audited.
-import type { Db } from '../db.js';
+import { Prisma, type Db } from '../db.js';
 import { MAX_VIP_LEVEL, MIN_VIP_LEVEL } from '../vip/level.js';
 import { normalizeEmail } from '../vip/email.js';
+import { DEFAULT_PHONE_COUNTRY, normalizePhone } from '../vip/phone.js';
 import { writeAudit, type Actor } from './audit.js';
 import { AdminError } from './errors.js';
 
+/** Lengths are counted in characters (Unicode code points), the way people and JSON Schema count. */
 export const MAX_NOTES_LENGTH = 2000;
 export const MAX_TEXT_LENGTH = 200;
+export const MAX_PAGE_SIZE = 1000;
+/**
+ * The largest offset a page of the VIP list takes. Postgres would take more, but Prisma's query
+ * layer wraps a larger one round (offset 2^32 answered the first page); nobody has 2 billion VIPs.
+ */
+export const MAX_OFFSET = 2_147_483_647;
 
 type Tx = Parameters<Parameters<Db['$transaction']>[0]>[0];
 type VipRow = NonNullable<Awaited<ReturnType<Db['vip']['findUnique']>>>;
@@ -64,19 +72,72 @@ export function checkLevel(raw: unknown): number {
   return level;
 }
 
+/** Characters as people count them: "😀" is one (two UTF-16 units in a JS string). */
+export function characterCount(text: string): number {
+  let count = 0;
+  for (const _ of text) count += 1;
+  return count;
+}
+
+// C0 controls, DEL and C1 controls: terminal escapes, NUL (which Postgres cannot store) and the
+// like. Notes may hold line breaks and tabs; one-line fields may not.
+const CONTROL = /[\u0000-\u001F\u007F-\u009F]/u;
+const CONTROL_BUT_LINES = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/u;
+
+function checkNoControl(field: string, value: string, pattern: RegExp): void {
+  const found = pattern.exec(value);
+  if (found) {
+    const code = found[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+    throw new AdminError('invalid', `${field} contains a control character (U+${code}); remove it`);
+  }
+}
+
 export function checkNotes(notes: string | null | undefined): string | null | undefined {
   if (notes === undefined || notes === null) return notes;
-  if (notes.length > MAX_NOTES_LENGTH) {
-    throw new AdminError('invalid', `notes are ${notes.length} characters; at most ${MAX_NOTES_LENGTH} are allowed`);
+  const length = characterCount(notes);
+  if (length > MAX_NOTES_LENGTH) {
+    throw new AdminError('invalid', `notes are ${length} characters; at most ${MAX_NOTES_LENGTH} are allowed`);
   }
+  checkNoControl('notes', notes, CONTROL_BUT_LINES);
   return notes;
 }
 
 function checkText(field: string, value: string | null | undefined): string | null | undefined {
   if (value === undefined || value === null) return value;
   const trimmed = value.trim();
-  if (trimmed.length > MAX_TEXT_LENGTH) throw new AdminError('invalid', `${field} is longer than ${MAX_TEXT_LENGTH} characters`);
+  if (characterCount(trimmed) > MAX_TEXT_LENGTH) throw new AdminError('invalid', `${field} is longer than ${MAX_TEXT_LENGTH} characters`);
+  checkNoControl(field, trimmed, CONTROL);
   return trimmed === '' ? null : trimmed;
+}
+
+/**
+ * How an admin's phone number without a +prefix is read: VIPSYNC_DEFAULT_COUNTRY, as the sync
+ * reads the CRMs' numbers, so one number typed two ways is one value.
+ */
+export function adminPhoneCountry(env: NodeJS.ProcessEnv = process.env): string {
+  return env.VIPSYNC_DEFAULT_COUNTRY?.trim().toUpperCase() || DEFAULT_PHONE_COUNTRY;
+}
+
+/** A phone number in E.164, as the sync stores the CRMs' ones; anything that is not one is an error. */
+export function checkPhone(value: string | null | undefined, defaultCountry = adminPhoneCountry()): string | null | undefined {
+  const text = checkText('phone', value);
+  if (text === undefined || text === null) return text;
+  const check = normalizePhone(text, defaultCountry);
+  if (!check.ok) throw new AdminError('invalid', check.reason);
+  return check.e164;
+}
+
+/** A search as itself: % and _ are not wildcards, and \ is not an escape (ILIKE's escape character). */
+export function likePattern(search: string): string {
+  return search.replace(/[\\%_]/g, '\\$&');
+}
+
+function checkPaging(q: { limit?: number; offset?: number }): { limit: number; offset: number } {
+  const limit = q.limit ?? 50;
+  const offset = q.offset ?? 0;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) throw new AdminError('invalid', `limit ${limit} is outside 1-${MAX_PAGE_SIZE}`);
+  if (!Number.isInteger(offset) || offset < 0 || offset > MAX_OFFSET) throw new AdminError('invalid', `offset ${offset} is outside 0-${MAX_OFFSET}`);
+  return { limit, offset };
 }
 
 export function setByReason(actor: Actor, how = 'set'): string {
@@ -84,6 +145,20 @@ export function setByReason(actor: Actor, how = 'set'): string {
 }
 
 // ---- shared write path -------------------------------------------------------------------------
+
+/**
+ * The person's row, locked until the transaction ends. Concurrent changes of one person queue here,
+ * so each level change starts from the level the previous one left (the history chains).
+ */
+export async function lockedVip(tx: Tx, email: string): Promise<VipRow | null> {
+  await tx.$queryRaw`SELECT 1 FROM vips WHERE email = ${email} FOR UPDATE`;
+  return tx.vip.findUnique({ where: { email } });
+}
+
+/** Locks the rows of these people (in id order, so two lockers never wait on each other). */
+export async function lockVips(tx: Tx, emails: string[]): Promise<void> {
+  if (emails.length > 0) await tx.$queryRaw`SELECT 1 FROM vips WHERE email = ANY(${emails}) ORDER BY id FOR UPDATE`;
+}
 
 export interface VipFields {
   name?: string | null;
@@ -147,10 +222,12 @@ export interface ListVipsQuery {
 
 export async function listVips(db: Db, q: ListVipsQuery, actor: Actor): Promise<{ total: number; items: VipView[] }> {
   const search = q.search?.trim();
+  if (search) checkNoControl('search', search, CONTROL);
+  const { limit, offset } = checkPaging(q);
   const where = {
     ...(q.level !== undefined ? { level: checkLevel(q.level) } : q.all ? {} : { level: { not: null } }),
     ...(search
-      ? { OR: (['name', 'email', 'company'] as const).map((f) => ({ [f]: { contains: search, mode: 'insensitive' as const } })) }
+      ? { OR: (['name', 'email', 'company'] as const).map((f) => ({ [f]: { contains: likePattern(search), mode: 'insensitive' as const } })) }
       : {}),
   };
   const direction = q.desc ? 'desc' : 'asc';
@@ -160,8 +237,6 @@ export async function listVips(db: Db, q: ListVipsQuery, actor: Actor): Promise<
       : q.sort === 'added'
         ? [{ createdAt: direction } as const, { id: direction } as const]
         : [{ name: { sort: direction, nulls: 'last' } } as const, { email: 'asc' } as const];
-  const limit = Math.min(Math.max(q.limit ?? 50, 1), 1000);
-  const offset = Math.max(q.offset ?? 0, 0);
   const [total, rows] = await Promise.all([
     db.vip.count({ where }),
     db.vip.findMany({ where, orderBy, take: limit, skip: offset }),
@@ -193,7 +268,7 @@ export async function addVip(db: Db, input: AddVipInput, actor: Actor): Promise<
   const fields = checkFields(input);
   const reason = setByReason(actor);
   return db.$transaction(async (tx) => {
-    const existing = await tx.vip.findUnique({ where: { email } });
+    const existing = await lockedVip(tx, email);
     if (existing?.level != null) {
       throw new AdminError('conflict', `${email} is already a VIP (level ${existing.level}, ${existing.levelSource}); change it with \`vipsync vip edit\``);
     }
@@ -202,6 +277,12 @@ export async function addVip(db: Db, input: AddVipInput, actor: Actor): Promise<
       : await createAdminVip(tx, { email, level, fields, source: 'manual', reason, actor });
     await writeAudit(tx, { actor, action: 'vip.add', subject: email, details: { level, ...fieldSummary(fields) } });
     return toVipView(vip);
+  }).catch((error: unknown) => {
+    // Two adds of one new person at once: the second finds no row to lock and fails on the key.
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+      throw new AdminError('conflict', `${email} is already a VIP (added just now); change it with \`vipsync vip edit\``);
+    }
+    throw error;
   });
 }
 
@@ -220,7 +301,7 @@ export async function editVip(db: Db, rawEmail: string, input: EditVipInput, act
     throw new AdminError('invalid', 'nothing to change: give a level, name, company, phone, notes or clear the override');
   }
   return db.$transaction(async (tx) => {
-    const existing = await tx.vip.findUnique({ where: { email } });
+    const existing = await lockedVip(tx, email);
     if (!existing) throw new AdminError('not_found', `${email} is not on the VIP list (add it with \`vipsync vip add\`)`);
     let vip = await applyAdminChange(tx, existing, { level, fields, source: 'manual', reason: setByReason(actor), actor });
     if (input.clearOverride && vip.manualLevel !== null) {
@@ -257,6 +338,7 @@ export async function removeVips(db: Db, rawEmails: string[], actor: Actor): Pro
   const emails = [...new Set(rawEmails.map(checkEmail))];
   if (emails.length === 0) throw new AdminError('invalid', 'give at least one email to remove');
   return db.$transaction(async (tx) => {
+    await lockVips(tx, emails);
     const rows = await tx.vip.findMany({ where: { email: { in: emails } } });
     const byEmail = new Map(rows.map((r) => [r.email, r]));
     const result: RemoveResult = { removed: [], notFound: [], refused: [] };
@@ -279,11 +361,12 @@ export async function removeVips(db: Db, rawEmails: string[], actor: Actor): Pro
   });
 }
 
-function checkFields(input: VipFields): VipFields {
+/** The one check of an admin's name, company, phone and notes (CLI, HTTP and CSV rows alike). */
+export function checkFields(input: VipFields): VipFields {
   return {
     name: checkText('name', input.name),
     company: checkText('company', input.company),
-    phone: checkText('phone', input.phone),
+    phone: checkPhone(input.phone),
     notes: checkNotes(input.notes === '' ? null : input.notes),
   };
 }
@@ -293,7 +376,7 @@ function fieldSummary(fields: VipFields): Record<string, unknown> {
   const summary: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(fields)) {
     if (v === undefined) continue;
-    summary[k] = k === 'notes' ? (v === null ? 'cleared' : `${(v as string).length} characters`) : v;
+    summary[k] = k === 'notes' ? (v === null ? 'cleared' : `${characterCount(v as string)} characters`) : v;
   }
   return summary;
 }

@@ -3,31 +3,32 @@ import { createAuditWriter, osActor } from '../../activities/admin/audit.js';
 import { createLookupService, InvalidEmailError } from '../../activities/lookup.js';
 import { loadLookupConfig } from '../../worker/config.js';
 import type { VipLookupResult } from '../../workflows/contract.js';
-import { printJson, UsageError } from '../output.js';
+import { printJson, terminalLines, terminalText as t, UsageError } from '../output.js';
 import { withDb } from '../targets.js';
 
+/** The answer for eyes; every value from a CRM or an admin is shown, never obeyed (terminalText). */
 export function describeLookup(r: VipLookupResult): string {
   if (!r.isVip) {
-    const head = `${r.email}: not a VIP${r.name ? ` (${r.name}${r.company ? `, ${r.company}` : ''})` : ''}`;
+    const head = `${t(r.email)}: not a VIP${r.name ? ` (${t(r.name)}${r.company ? `, ${t(r.company)}` : ''})` : ''}`;
     if (!r.levelReason && !r.validated && !r.stale) return head;
-    return [head, `  reason:    ${r.levelReason ?? '-'}`, `  validated: ${r.validated ? 'yes' : 'no'}`,
-      `  stale:     ${r.stale ? `yes (${r.staleReason ?? 'no reason recorded'})` : 'no'}`].join('\n');
+    return [head, `  reason:    ${t(r.levelReason ?? '-')}`, `  validated: ${r.validated ? 'yes' : 'no'}`,
+      `  stale:     ${r.stale ? `yes (${t(r.staleReason ?? 'no reason recorded')})` : 'no'}`].join('\n');
   }
-  const owner = r.owner ? `${r.owner.name ?? r.owner.email ?? r.owner.id} (${r.owner.connectionId})` : '-';
+  const owner = r.owner ? `${t(r.owner.name ?? r.owner.email ?? r.owner.id)} (${t(r.owner.connectionId)})` : '-';
   const lines = [
-    `${r.email}: VIP level ${r.level}`,
-    `  reason:    ${r.levelReason ?? '-'}`,
-    `  name:      ${r.name ?? '-'}`,
-    `  company:   ${r.company ?? '-'}`,
+    `${t(r.email)}: VIP level ${r.level}`,
+    `  reason:    ${t(r.levelReason ?? '-')}`,
+    `  name:      ${t(r.name ?? '-')}`,
+    `  company:   ${t(r.company ?? '-')}`,
     `  validated: ${r.validated ? 'yes' : 'no'}`,
-    `  stale:     ${r.stale ? `yes (${r.staleReason ?? 'no reason recorded'})` : 'no'}`,
+    `  stale:     ${r.stale ? `yes (${t(r.staleReason ?? 'no reason recorded')})` : 'no'}`,
     `  owner:     ${owner}`,
   ];
   if (r.handling) {
     const h = r.handling;
-    lines.push(`  handling:  ${h.priority}, answer within ${h.responseTimeMinutes} min${h.escalationTeam ? `, escalate to ${h.escalationTeam}` : ''}: ${h.guidance}`);
+    lines.push(`  handling:  ${t(`${h.priority}, answer within ${h.responseTimeMinutes} min${h.escalationTeam ? `, escalate to ${h.escalationTeam}` : ''}: ${h.guidance}`)}`);
   }
-  if (r.notes) lines.push(`  notes:     ${r.notes}`);
+  if (r.notes) lines.push(`  notes:     ${terminalLines(r.notes, '             ')}`);
   return lines.join('\n');
 }
 

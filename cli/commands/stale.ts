@@ -2,10 +2,11 @@
 // `vipsync stale confirm EMAIL` for the ones who are still VIPs (no demotion after the grace period).
 import type { Command } from 'commander';
 import { osActor, writeAudit } from '../../activities/admin/audit.js';
+import { lockedVip } from '../../activities/admin/vips.js';
 import { normalizeEmail } from '../../activities/vip/email.js';
 import { DEFAULT_STALE_GRACE_DAYS } from '../../activities/vip/settings.js';
 import type { StaleSignal } from '../../activities/vip/stale.js';
-import { printJson, printTable, UsageError } from '../output.js';
+import { printJson, printTable, terminalText, UsageError } from '../output.js';
 import { withDb } from '../targets.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -67,7 +68,8 @@ export function registerStale(program: Command): void {
       if (!check.ok) throw new UsageError(`cannot confirm: ${check.reason}`);
       const actor = osActor('cli');
       const vip = await withDb((db) => db.$transaction(async (tx) => {
-        const current = await tx.vip.findUnique({ where: { email: check.email } });
+        // Locked like an admin edit, so a level restored here chains with concurrent changes.
+        const current = await lockedVip(tx, check.email);
         if (!current) throw new UsageError(`${check.email} is not in the VIP list`);
         if (!current.stale) throw new UsageError(`${check.email} is not stale; nothing to confirm`);
         const now = new Date();
@@ -89,6 +91,6 @@ export function registerStale(program: Command): void {
         return updated;
       }));
       if (opts.json) printJson(vip);
-      else process.stdout.write(`${vip.email}: confirmed as still a VIP (level ${vip.level ?? '-'}); it will not be demoted while these signals last\n`);
+      else process.stdout.write(`${terminalText(vip.email)}: confirmed as still a VIP (level ${vip.level ?? '-'}); it will not be demoted while these signals last\n`);
     });
 }

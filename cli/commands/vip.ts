@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { osActor } from '../../activities/admin/audit.js';
 import { exportVipsCsv, importVips, parseColumnMap, parseVipCsv, type ImportReport } from '../../activities/admin/csv.js';
 import { addVip, editVip, listVips, removeVips, showVip, type VipSort, type VipView } from '../../activities/admin/vips.js';
-import { printJson, printTable, progress, UsageError } from '../output.js';
+import { printJson, printTable, progress, terminalLines, terminalText as t, UsageError } from '../output.js';
 import { withDb } from '../targets.js';
 
 const PROGRESS_BAR_FROM_ROWS = 2000;
@@ -22,19 +22,20 @@ function positiveInt(name: string) {
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+/** A person for eyes; every value from a CRM or an admin is shown, never obeyed (terminalText). */
 function describeVip(v: VipView): string {
   const lines = [
-    `${v.email}: ${v.level === null ? 'not a VIP' : `VIP level ${v.level}`}`,
-    `  name:       ${v.name ?? '-'}`,
-    `  company:    ${v.company ?? '-'}`,
-    `  phone:      ${v.phone ?? '-'}`,
-    `  level from: ${v.levelSource ?? '-'}${v.levelReason ? ` (${v.levelReason})` : ''}`,
+    `${t(v.email)}: ${v.level === null ? 'not a VIP' : `VIP level ${v.level}`}`,
+    `  name:       ${t(v.name ?? '-')}`,
+    `  company:    ${t(v.company ?? '-')}`,
+    `  phone:      ${t(v.phone ?? '-')}`,
+    `  level from: ${v.levelSource ?? '-'}${v.levelReason ? ` (${t(v.levelReason)})` : ''}`,
     `  crm level:  ${v.crmLevel ?? '-'}${v.manualLevel !== null ? `   manual override: ${v.manualLevel}` : ''}`,
-    `  source:     ${v.source}; validated: ${v.validated ? `yes (${v.validatedBy.join(', ')})` : 'no'}`,
-    `  stale:      ${v.stale ? `yes (${v.staleReason ?? 'no reason recorded'})` : 'no'}`,
+    `  source:     ${v.source}; validated: ${v.validated ? `yes (${t(v.validatedBy.join(', '))})` : 'no'}`,
+    `  stale:      ${v.stale ? `yes (${t(v.staleReason ?? 'no reason recorded')})` : 'no'}`,
     `  added:      ${v.createdAt.toISOString()}`,
   ];
-  if (v.notes) lines.push(`  notes:      ${v.notes}`);
+  if (v.notes) lines.push(`  notes:      ${terminalLines(v.notes, '              ')}`);
   return lines.join('\n');
 }
 
@@ -99,7 +100,7 @@ export function registerVip(program: Command): void {
       if (opts.json) return printJson(v);
       process.stdout.write(`${describeVip(v)}\n  history:\n`);
       for (const c of v.levelChanges) {
-        process.stdout.write(`    ${c.at.toISOString()}  ${c.oldLevel ?? '-'} -> ${c.newLevel ?? '-'}  ${c.source}  ${c.reason}\n`);
+        process.stdout.write(`    ${c.at.toISOString()}  ${c.oldLevel ?? '-'} -> ${c.newLevel ?? '-'}  ${c.source}  ${t(c.reason)}\n`);
       }
     });
 
@@ -120,7 +121,7 @@ export function registerVip(program: Command): void {
   ).action(async (email: string, opts: { level: string; name?: string; company?: string; phone?: string; notes?: string; json?: boolean }) => {
     const v = await withDb((db) => addVip(db, { email, level: opts.level, name: opts.name, company: opts.company, phone: opts.phone, notes: opts.notes }, osActor()));
     if (opts.json) printJson(v);
-    else process.stdout.write(`added ${v.email} at level ${v.level}\n`);
+    else process.stdout.write(`added ${t(v.email)} at level ${v.level}\n`);
   });
 
   fieldOptions(
@@ -156,7 +157,7 @@ export function registerVip(program: Command): void {
       const result = await withDb((db) => removeVips(db, emails, osActor()));
       if (opts.json) printJson(result);
       else {
-        for (const e of result.removed) process.stdout.write(`removed ${e}\n`);
+        for (const e of result.removed) process.stdout.write(`removed ${t(e)}\n`);
         for (const e of result.notFound) progress(`not on the list: ${e}`);
         for (const r of result.refused) progress(`not removed: ${r.email} ${r.reason}`);
       }
@@ -172,10 +173,10 @@ export function registerVip(program: Command): void {
     .option('--strict', 'import nothing if any row is rejected')
     .option('--json', 'print the report as JSON')
     .action(async (file: string, opts: { map?: string[]; dryRun?: boolean; strict?: boolean; json?: boolean }) => {
-      const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
         throw new UsageError(error.code === 'ENOENT' ? `file not found: ${file}` : `cannot read ${file}: ${error.message}`);
       });
-      const parsed = parseVipCsv(text, { map: parseColumnMap(opts.map ?? []) });
+      const parsed = parseVipCsv(bytes, { map: parseColumnMap(opts.map ?? []) });
       const dryRun = opts.dryRun || (opts.strict && parsed.errors.length > 0);
       const bar = parsed.rows.length >= PROGRESS_BAR_FROM_ROWS
         ? new cliProgress.SingleBar({ stream: process.stderr, format: 'importing [{bar}] {value}/{total} rows' }, cliProgress.Presets.shades_classic)
