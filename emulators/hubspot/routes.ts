@@ -1,8 +1,8 @@
 // The CRM object endpoints (v3 objects, search, merge, batch read, v4 association pages and batch reads).
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hubSpotError } from './errors.js';
 import { presentObject, type PresentOptions } from './present.js';
-import { runSearch, SearchValidationError } from './search.js';
+import { checkRequestBodyLength, runSearch, SearchValidationError } from './search.js';
 import { OBJECT_TYPES, type HubSpotStore, type ObjectType, type StoredObject } from './store.js';
 
 const MAX_LIST_PAGE_SIZE = 100;
@@ -52,27 +52,40 @@ export function registerObjectRoutes(app: FastifyInstance, ctx: RouteContext): v
     return presentObject(store, type, object, presentOptions(request.query));
   });
 
-  app.post<{ Params: { objectType: string } }>(
-    '/crm/v3/objects/:objectType/search',
-    { config: ctx.searchRouteConfig },
-    async (request, reply) => {
-      const type = objectTypeOrReply(request.params.objectType, reply);
-      if (!type) return reply;
-      try {
-        const result = runSearch(store, type, request.body);
-        const options: PresentOptions = { properties: result.properties, associations: [] };
-        const body: Record<string, unknown> = {
-          total: result.total,
-          results: result.objects.map((object) => presentObject(store, type, object, options)),
-        };
-        if (result.nextAfter !== undefined) body.paging = { next: { after: result.nextAfter } };
-        return body;
-      } catch (error) {
-        if (error instanceof SearchValidationError) return reply.code(400).send(hubSpotError('VALIDATION_ERROR', error.message));
-        throw error;
-      }
-    },
-  );
+  // The search body's limit counts its raw characters, which only the body parser sees; a parser
+  // of this route's own keeps the other routes on fastify's default one.
+  app.register(async (searchScope) => {
+    const parseJson = searchScope.getDefaultJsonParser('error', 'ignore');
+    const bodyChars = new WeakMap<FastifyRequest, number>();
+    searchScope.removeContentTypeParser('application/json');
+    searchScope.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+      const text = String(body);
+      bodyChars.set(request, text.length);
+      parseJson(request, text, done);
+    });
+    searchScope.post<{ Params: { objectType: string } }>(
+      '/crm/v3/objects/:objectType/search',
+      { config: ctx.searchRouteConfig },
+      async (request, reply) => {
+        const type = objectTypeOrReply(request.params.objectType, reply);
+        if (!type) return reply;
+        try {
+          checkRequestBodyLength(bodyChars.get(request) ?? 0);
+          const result = runSearch(store, type, request.body);
+          const options: PresentOptions = { properties: result.properties, associations: [] };
+          const body: Record<string, unknown> = {
+            total: result.total,
+            results: result.objects.map((object) => presentObject(store, type, object, options)),
+          };
+          if (result.nextAfter !== undefined) body.paging = { next: { after: result.nextAfter } };
+          return body;
+        } catch (error) {
+          if (error instanceof SearchValidationError) return reply.code(400).send(hubSpotError('VALIDATION_ERROR', error.message));
+          throw error;
+        }
+      },
+    );
+  });
 
   app.patch<{ Params: { objectType: string; id: string }; Body: { properties?: Record<string, unknown> } }>(
     '/crm/v3/objects/:objectType/:id',

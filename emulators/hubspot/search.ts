@@ -3,14 +3,24 @@
 import { z } from 'zod';
 import { compareIds, LAST_MODIFIED_PROPERTY, type HubSpotStore, type ObjectType, type StoredObject } from './store.js';
 
+/**
+ * The current "Search the CRM" reference (https://developers.hubspot.com/docs/api-reference/2026-03/crm/search-the-crm,
+ * modified 2026-03) allows fewer filters than the 2024-08 changelog's 10 per group and 25 in all,
+ * one sort rule, and a body of 3,000 characters: a sync designed against the looser figures breaks
+ * on a real portal (/work/shared/crm-apis/hubspot.md, "Behaviours a sync must survive"). The five
+ * groups are the changelog's; the reference names no other figure for them.
+ */
 export const SEARCH_LIMITS = {
   maxPageSize: 200,
   defaultPageSize: 10,
   /** HubSpot never pages a single search past this many results. */
   maxReachableResults: 10_000,
   maxFilterGroups: 5,
-  maxFiltersPerGroup: 10,
-  maxFilters: 25,
+  maxFiltersPerGroup: 6,
+  maxFilters: 18,
+  maxSorts: 1,
+  /** Characters of the raw JSON request body. */
+  maxRequestBodyChars: 3000,
 } as const;
 
 /** A request HubSpot would reject with 400 VALIDATION_ERROR. */
@@ -109,20 +119,32 @@ function parseOffset(after: string | undefined): number {
 function checkFilterLimits(request: SearchRequest): void {
   const groups = request.filterGroups;
   if (groups.length > SEARCH_LIMITS.maxFilterGroups) {
-    throw new SearchValidationError(`Too many filter groups (${groups.length}); the maximum is ${SEARCH_LIMITS.maxFilterGroups}.`);
+    throw new SearchValidationError(`Too many filter groups (${groups.length}); the maximum is ${SEARCH_LIMITS.maxFilterGroups} filter groups.`);
   }
   let total = 0;
   for (const group of groups) {
     if (group.filters.length > SEARCH_LIMITS.maxFiltersPerGroup) {
       throw new SearchValidationError(
-        `Too many filters in a filter group (${group.filters.length}); the maximum is ${SEARCH_LIMITS.maxFiltersPerGroup}.`,
+        `Too many filters in a filter group (${group.filters.length}); the maximum is ${SEARCH_LIMITS.maxFiltersPerGroup} filters per filter group.`,
       );
     }
     total += group.filters.length;
     for (const filter of group.filters) checkOperator(filter);
   }
   if (total > SEARCH_LIMITS.maxFilters) {
-    throw new SearchValidationError(`Too many filters (${total}); the maximum across all groups is ${SEARCH_LIMITS.maxFilters}.`);
+    throw new SearchValidationError(`Too many filters (${total}); the maximum is ${SEARCH_LIMITS.maxFilters} filters across all filter groups.`);
+  }
+  if (request.sorts.length > SEARCH_LIMITS.maxSorts) {
+    throw new SearchValidationError(`Too many sorts (${request.sorts.length}); the maximum is ${SEARCH_LIMITS.maxSorts} sort rule.`);
+  }
+}
+
+/** The body limit counts the raw JSON text, so it is checked before the body is parsed. */
+export function checkRequestBodyLength(chars: number): void {
+  if (chars > SEARCH_LIMITS.maxRequestBodyChars) {
+    throw new SearchValidationError(
+      `Search request body too long (${chars} characters); the maximum is ${SEARCH_LIMITS.maxRequestBodyChars} characters.`,
+    );
   }
 }
 

@@ -1,0 +1,103 @@
+// The HubSpot emulator's answers in the shapes real portals give and a sync must survive
+// (/work/shared/crm-apis/hubspot.md, "Behaviours a sync must survive"), proven through
+// @hubspot/api-client talking to it unchanged.
+import { Client } from '@hubspot/api-client';
+import { FilterOperatorEnum } from '@hubspot/api-client/lib/codegen/crm/contacts/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HubSpotObject } from '../emulators/fixture.js';
+import { startHubSpotEmulator, type HubSpotEmulator } from '../emulators/hubspot.js';
+
+const TOKEN = 'behaviours-token';
+const BASE_MS = Date.UTC(2025, 0, 1);
+
+function contact(n: number, companies?: { id: string; type?: string }[]): HubSpotObject {
+  return {
+    id: String(n),
+    properties: { email: `person${n}@example.com` },
+    createdAt: new Date(BASE_MS).toISOString(),
+    updatedAt: new Date(BASE_MS + n * 60_000).toISOString(),
+    ...(companies ? { associations: { companies: { results: companies } } } : {}),
+  };
+}
+
+function company(n: number): HubSpotObject {
+  return { id: String(n), properties: { name: `Company ${n}` }, createdAt: new Date(BASE_MS).toISOString(), updatedAt: new Date(BASE_MS).toISOString() };
+}
+
+async function failure(promise: Promise<unknown>): Promise<{ code: number; body: any; headers: Record<string, string> }> {
+  const error = await promise.then(() => undefined, (caught: unknown) => caught);
+  expect(error, 'the call should have failed').toBeDefined();
+  return error as { code: number; body: any; headers: Record<string, string> };
+}
+
+describe('HubSpot emulator search limits (the current "Search the CRM" reference)', () => {
+  let emulator: HubSpotEmulator;
+  let client: Client;
+
+  beforeAll(async () => {
+    emulator = await startHubSpotEmulator({
+      data: { companies: [], contacts: Array.from({ length: 30 }, (_, i) => contact(i + 1)) },
+      accessToken: TOKEN,
+      rateLimits: false,
+    });
+    client = new Client({ accessToken: TOKEN, basePath: emulator.url });
+  });
+  afterAll(() => emulator.close());
+
+  const filter = (i: number) => ({ propertyName: 'hs_object_id', operator: FilterOperatorEnum.Neq, value: String(1000 + i) });
+  const filters = (count: number, from = 0) => Array.from({ length: count }, (_, i) => filter(from + i));
+  const search = (request: { filterGroups: { filters: ReturnType<typeof filter>[] }[]; sorts?: unknown[]; properties?: string[] }) =>
+    client.crm.contacts.searchApi.doSearch({ sorts: [], properties: [], limit: 100, after: '0', ...request } as never);
+
+  async function expectRefused(promise: Promise<unknown>, limit: RegExp): Promise<void> {
+    const error = await failure(promise);
+    expect(error.code).toBe(400);
+    expect(error.body).toMatchObject({ status: 'error', category: 'VALIDATION_ERROR' });
+    expect(error.body.correlationId).toEqual(expect.any(String));
+    expect(error.body.message).toMatch(limit);
+  }
+
+  it('accepts 6 filters in a group and refuses 7, naming the per-group maximum', async () => {
+    expect((await search({ filterGroups: [{ filters: filters(6) }] })).total).toBe(30);
+    await expectRefused(search({ filterGroups: [{ filters: filters(7) }] }), /maximum is 6 filters per filter group/);
+  });
+
+  it('accepts 18 filters across groups and refuses 19, naming the total maximum', async () => {
+    const groups = (sizes: number[]) => sizes.map((size, g) => ({ filters: filters(size, g * 10) }));
+    expect((await search({ filterGroups: groups([6, 6, 6]) })).total).toBe(30);
+    await expectRefused(search({ filterGroups: groups([6, 6, 6, 1]) }), /maximum is 18 filters across all filter groups/);
+  });
+
+  it('still refuses a sixth filter group', async () => {
+    await expectRefused(search({ filterGroups: Array.from({ length: 6 }, (_, g) => ({ filters: [filter(g)] })) }), /maximum is 5 filter groups/);
+  });
+
+  it('accepts one sort rule and refuses two', async () => {
+    const byId = { propertyName: 'hs_object_id', direction: 'DESCENDING' };
+    const one = await search({ filterGroups: [], sorts: [byId] });
+    expect(one.results[0]!.id).toBe('30');
+    await expectRefused(search({ filterGroups: [], sorts: [byId, { propertyName: 'email', direction: 'ASCENDING' }] }), /maximum is 1 sort rule/);
+  });
+
+  it('accepts a body of 3,000 characters and refuses one of 3,001, counting the raw JSON', async () => {
+    // Padded with a property name whose length sets the body's to the character.
+    const bodyOf = (chars: number) => {
+      const base = JSON.stringify({ filterGroups: [], sorts: [], properties: [''], limit: 10, after: '0' });
+      return JSON.stringify({ filterGroups: [], sorts: [], properties: ['x'.repeat(chars - base.length)], limit: 10, after: '0' });
+    };
+    const post = (body: string) =>
+      fetch(`${emulator.url}/crm/v3/objects/contacts/search`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body,
+      });
+    expect(bodyOf(3000)).toHaveLength(3000);
+    expect((await post(bodyOf(3000))).status).toBe(200);
+    const refused = await post(bodyOf(3001));
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ category: 'VALIDATION_ERROR', message: expect.stringMatching(/maximum is 3000 characters/) });
+    // The SDK sends the same JSON text, so it meets the same limit.
+    const properties = JSON.parse(bodyOf(3001)).properties as string[];
+    await expectRefused(client.crm.contacts.searchApi.doSearch({ filterGroups: [], sorts: [], properties, limit: 10, after: '0' }), /3000 characters/);
+  });
+});
