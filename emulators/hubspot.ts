@@ -21,6 +21,17 @@ export interface HubSpotEmulatorOptions {
   rateLimits?: HubSpotRateLimits | false;
   /** Let non-loopback clients use the unauthenticated /__emulator routes. */
   allowRemoteAdmin?: boolean;
+  /**
+   * Ten-secondly, secondly and injected 429s carry Retry-After and policyName, for tests of clients
+   * that use them. Off by default: recorded real 429s often have neither. The daily 429 always
+   * names its policy.
+   */
+  rateLimitAnswerDetail?: boolean;
+}
+
+/** The behaviours `setQuirks` changes while the emulator runs; a key left out keeps its value. */
+export interface HubSpotQuirks {
+  rateLimitAnswerDetail?: boolean;
 }
 
 export interface EmulatorStats {
@@ -33,7 +44,9 @@ export interface EmulatorStats {
   lastRequestAt: number | null;
 }
 
-export type HubSpotEmulator = CrmEmulator<Fixture['hubspot'], EmulatorStats>;
+export interface HubSpotEmulator extends CrmEmulator<Fixture['hubspot'], EmulatorStats> {
+  setQuirks(quirks: HubSpotQuirks): void;
+}
 
 const JSON_CONTENT_TYPE = 'application/json;charset=utf-8';
 
@@ -49,6 +62,7 @@ export async function startHubSpotEmulator(opts: HubSpotEmulatorOptions): Promis
   };
   load(opts.data);
   const limiter = new HubSpotRateLimiter(opts.rateLimits);
+  const quirks = { rateLimitAnswerDetail: opts.rateLimitAnswerDetail ?? false };
   const faults = new FaultInjector();
   const stats: EmulatorStats = { requests: 0, searchRequests: 0, contactRequests: 0, http429: 0, lastRequestAt: null };
   let url = '';
@@ -89,14 +103,16 @@ export async function startHubSpotEmulator(opts: HubSpotEmulatorOptions): Promis
       }
       const failure = await faults.apply(request, reply);
       if (failure?.kind === 'handled') return reply;
+      const answerDetail = quirks.rateLimitAnswerDetail;
       if (failure?.kind === 'status429') {
         stats.http429++;
-        return reply.code(429).header('retry-after', '1').send(tenSecondlyLimitBody());
+        if (answerDetail) reply.header('retry-after', '1');
+        return reply.code(429).send(tenSecondlyLimitBody({ answerDetail }));
       }
       if (failure?.kind === 'status5xx') {
         return reply.code(failure.statusCode).send(hubSpotError('INTERNAL_ERROR', 'Internal error (injected by the emulator).'));
       }
-      const decision = isSearch ? limiter.admitSearch() : limiter.admitData();
+      const decision = isSearch ? limiter.admitSearch({ answerDetail }) : limiter.admitData({ answerDetail });
       reply.headers(decision.headers);
       if (!decision.allowed) {
         stats.http429++;
@@ -113,5 +129,8 @@ export async function startHubSpotEmulator(opts: HubSpotEmulatorOptions): Promis
     close: () => app.close(),
     stats: () => ({ ...stats }),
     faults: (spec) => faults.set(spec),
+    setQuirks: (changes) => {
+      if ('rateLimitAnswerDetail' in changes) quirks.rateLimitAnswerDetail = changes.rateLimitAnswerDetail ?? false;
+    },
   };
 }

@@ -101,3 +101,77 @@ describe('HubSpot emulator search limits (the current "Search the CRM" reference
     await expectRefused(client.crm.contacts.searchApi.doSearch({ filterGroups: [], sorts: [], properties, limit: 10, after: '0' }), /3000 characters/);
   });
 });
+
+describe('HubSpot emulator 429 answers', () => {
+  let emulator: HubSpotEmulator;
+  let client: Client;
+
+  beforeAll(async () => {
+    emulator = await startHubSpotEmulator({
+      data: { companies: [], contacts: [contact(1)] },
+      accessToken: TOKEN,
+      rateLimits: { perTenSeconds: 2, searchPerSecond: 1 },
+    });
+    client = new Client({ accessToken: TOKEN, basePath: emulator.url });
+  });
+  afterAll(() => emulator.close());
+
+  const search = () => client.crm.contacts.searchApi.doSearch({ filterGroups: [], sorts: [], properties: [], limit: 1, after: '0' });
+
+  it('answers the ten-secondly limit bare, as real 429s often come: no Retry-After, no policyName, rate-limit headers kept', async () => {
+    await client.crm.contacts.basicApi.getPage(1);
+    await client.crm.contacts.basicApi.getPage(1);
+    const error = await failure(client.crm.contacts.basicApi.getPage(1));
+    expect(error.code).toBe(429);
+    expect(error.headers['retry-after']).toBeUndefined();
+    expect(error.body).not.toHaveProperty('policyName');
+    expect(error.body).toMatchObject({ status: 'error', category: 'RATE_LIMITS', message: 'You have reached your ten_secondly_rolling limit.' });
+    expect(error.headers['x-hubspot-ratelimit-max']).toBe('2');
+    expect(error.headers['x-hubspot-ratelimit-remaining']).toBe('0');
+  });
+
+  it('answers the secondly search limit and injected 429s bare too', async () => {
+    await search();
+    const secondly = await failure(search());
+    expect(secondly.code).toBe(429);
+    expect(secondly.headers['retry-after']).toBeUndefined();
+    expect(secondly.body).not.toHaveProperty('policyName');
+    expect(secondly.body.message).toBe('You have reached your secondly limit.');
+
+    emulator.faults({ status429Next: 1 });
+    const injected = await failure(search());
+    expect(injected.code).toBe(429);
+    expect(injected.headers['retry-after']).toBeUndefined();
+    expect(injected.body).not.toHaveProperty('policyName');
+  });
+
+  it('puts Retry-After and policyName back when asked (setQuirks at run time)', async () => {
+    emulator.setQuirks({ rateLimitAnswerDetail: true });
+    try {
+      emulator.faults({ status429Next: 1 });
+      const injected = await failure(client.crm.contacts.basicApi.getPage(1));
+      expect(Number(injected.headers['retry-after'])).toBeGreaterThan(0);
+      expect(injected.body.policyName).toBe('TEN_SECONDLY_ROLLING');
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      await search();
+      const secondly = await failure(search());
+      expect(Number(secondly.headers['retry-after'])).toBeGreaterThan(0);
+      expect(secondly.body.policyName).toBe('SECONDLY');
+    } finally {
+      emulator.setQuirks({ rateLimitAnswerDetail: false });
+    }
+  });
+
+  it('always names the DAILY policy: a client needs it to tell that the day is used up', async () => {
+    const daily = await startHubSpotEmulator({ data: { companies: [], contacts: [contact(1)] }, accessToken: TOKEN, rateLimits: { perDay: 1 } });
+    try {
+      const dailyClient = new Client({ accessToken: TOKEN, basePath: daily.url });
+      await dailyClient.crm.contacts.basicApi.getPage(1);
+      const error = await failure(dailyClient.crm.contacts.basicApi.getPage(1));
+      expect(error.code).toBe(429);
+      expect(error.body).toMatchObject({ policyName: 'DAILY', message: 'You have reached your daily limit.' });
+    } finally {
+      await daily.close();
+    }
+  });
+});

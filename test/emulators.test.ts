@@ -240,12 +240,14 @@ describe('HubSpot emulator rate limits', () => {
       data: { companies: [], contacts: [hubSpotContact(1)] },
       accessToken: TOKEN,
       rateLimits: { perTenSeconds: 3, searchPerSecond: 2 },
+      // The detail real 429s often lack (their default shape is tested in emulator-hubspot-behaviours).
+      rateLimitAnswerDetail: true,
     });
     client = new Client({ accessToken: TOKEN, basePath: emulator.url });
   });
   afterAll(() => emulator.close());
 
-  it('counts down X-HubSpot-RateLimit-Remaining and answers 429 TEN_SECONDLY_ROLLING with Retry-After', async () => {
+  it('counts down X-HubSpot-RateLimit-Remaining and, asked for the detail, answers 429 TEN_SECONDLY_ROLLING with Retry-After', async () => {
     const remaining: string[] = [];
     for (let i = 0; i < 3; i++) {
       const info = await client.crm.contacts.basicApi.getPageWithHttpInfo(10);
