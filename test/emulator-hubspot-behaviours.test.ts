@@ -175,3 +175,56 @@ describe('HubSpot emulator 429 answers', () => {
     }
   });
 });
+
+describe('HubSpot emulator records and cursors in real shapes', () => {
+  let emulator: HubSpotEmulator;
+  let client: Client;
+
+  beforeAll(async () => {
+    emulator = await startHubSpotEmulator({
+      data: { companies: [company(9001), company(9002)], contacts: Array.from({ length: 25 }, (_, i) => contact(i + 1, [{ id: '9001' }])) },
+      accessToken: TOKEN,
+      rateLimits: false,
+    });
+    client = new Client({ accessToken: TOKEN, basePath: emulator.url });
+  });
+  afterAll(() => emulator.close());
+
+  /** The raw JSON: the SDK's models drop fields they do not declare, `url` among them. */
+  async function raw(method: 'GET' | 'POST', path: string, body?: object): Promise<any> {
+    const response = await client.apiRequest({ method, path, body });
+    expect(response.status).toBe(200);
+    return response.json();
+  }
+
+  it('gives every object of list, get, search and batch answers its record URL', async () => {
+    const contactUrl = (id: string) => `https://app.hubspot.com/contacts/24681357/record/0-1/${id}`;
+    const list = await raw('GET', '/crm/v3/objects/contacts?limit=3');
+    expect(list.results.map((o: { url: string }) => o.url)).toEqual(['1', '2', '3'].map(contactUrl));
+    expect((await raw('GET', '/crm/v3/objects/contacts/7')).url).toBe(contactUrl('7'));
+    const search = await raw('POST', '/crm/v3/objects/contacts/search', { filterGroups: [], sorts: [], properties: [], limit: 2, after: '0' });
+    expect(search.results.map((o: { url: string }) => o.url)).toEqual(['1', '2'].map(contactUrl));
+    const batch = await raw('POST', '/crm/v3/objects/contacts/batch/read', { inputs: [{ id: '4' }], properties: [] });
+    expect(batch.results[0].url).toBe(contactUrl('4'));
+    const companies = await raw('GET', '/crm/v3/objects/companies');
+    expect(companies.results[0].url).toBe('https://app.hubspot.com/contacts/24681357/record/0-2/9001');
+  });
+
+  it('pages a list with numeric-looking cursors, and resumes from any cursor it gave', async () => {
+    const cursors: string[] = [];
+    const seen: string[] = [];
+    let after: string | undefined;
+    do {
+      const page = await client.crm.contacts.basicApi.getPage(10, after);
+      seen.push(...page.results.map((o) => o.id));
+      after = page.paging?.next?.after;
+      if (after) cursors.push(after);
+    } while (after);
+    expect(seen).toEqual(Array.from({ length: 25 }, (_, i) => String(i + 1)));
+    expect(cursors).toHaveLength(2);
+    for (const cursor of cursors) expect(cursor).toMatch(/^\d+$/);
+    // A cursor read earlier still leads to the same page (a client resuming after a crash).
+    const again = await client.crm.contacts.basicApi.getPage(10, cursors[1]);
+    expect(again.results.map((o) => o.id)).toEqual(seen.slice(20));
+  });
+});

@@ -13,6 +13,12 @@ const ASSOCIATION_TYPE_LABEL: Record<ObjectType, Record<ObjectType, string>> = {
   companies: { contacts: 'company_to_contact', companies: 'company_to_company' },
 };
 
+/** The emulated portal's id: real answers link each record into the portal it belongs to. */
+export const PORTAL_ID = '24681357';
+
+/** HubSpot's object type ids, the form record URLs use. */
+const OBJECT_TYPE_ID: Record<ObjectType, string> = { contacts: '0-1', companies: '0-2' };
+
 export interface PresentOptions {
   properties: string[];
   associations: ObjectType[];
@@ -20,6 +26,8 @@ export interface PresentOptions {
 
 export interface PresentedObject {
   id: string;
+  /** The record's page in HubSpot; real objects carry it (hubspot.md, "Behaviours a sync must survive"). */
+  url: string;
   properties: Record<string, string | null>;
   createdAt: string;
   updatedAt: string;
@@ -39,6 +47,7 @@ export function presentObject(store: HubSpotStore, type: ObjectType, object: Sto
   for (const name of propertyNamesFor(type, opts.properties)) properties[name] = object.properties[name] ?? null;
   const presented: PresentedObject = {
     id: object.id,
+    url: `https://app.hubspot.com/contacts/${PORTAL_ID}/record/${OBJECT_TYPE_ID[type]}/${object.id}`,
     properties,
     createdAt: object.createdAt,
     updatedAt: object.updatedAt,

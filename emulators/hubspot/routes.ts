@@ -28,18 +28,16 @@ export function registerObjectRoutes(app: FastifyInstance, ctx: RouteContext): v
     if (!type) return reply;
     const query = request.query;
     const limit = Math.min(MAX_LIST_PAGE_SIZE, positiveInt(first(query.limit)) ?? DEFAULT_LIST_PAGE_SIZE);
-    const after = first(query.after);
-    const startId = after ? decodeCursor(after) : undefined;
-    if (after && startId === undefined) {
-      return reply.code(400).send(hubSpotError('VALIDATION_ERROR', `Invalid 'after' cursor: ${after}`));
-    }
+    // The cursor is the id of the next record to list: numeric-looking like real ones ("394"),
+    // and a position that survives edits and archiving between pages.
+    const startId = first(query.after) || undefined;
     const archived = first(query.archived) === 'true';
     const page = store.listPage(type, { startId, limit, archived });
     const options = presentOptions(query);
     const body: Record<string, unknown> = { results: page.objects.map((object) => presentObject(store, type, object, options)) };
     if (page.nextStartId !== undefined) {
-      const cursor = encodeCursor(page.nextStartId);
-      body.paging = { next: { after: cursor, link: `${ctx.baseUrl()}/crm/v3/objects/${type}?after=${cursor}&limit=${limit}` } };
+      const after = page.nextStartId;
+      body.paging = { next: { after, link: `${ctx.baseUrl()}/crm/v3/objects/${type}?after=${encodeURIComponent(after)}&limit=${limit}` } };
     }
     return body;
   });
@@ -283,15 +281,4 @@ function stringProperties(raw: Record<string, unknown> | undefined): Record<stri
   const out: Record<string, string | null> = {};
   for (const [name, value] of Object.entries(raw)) out[name] = value === null || value === undefined ? null : String(value);
   return out;
-}
-
-// List cursors are opaque to clients (base64 of the next id, as HubSpot's look), so nobody can
-// mistake them for offsets.
-function encodeCursor(id: string): string {
-  return Buffer.from(id, 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): string | undefined {
-  const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  return id && encodeCursor(id) === cursor ? id : undefined;
 }
