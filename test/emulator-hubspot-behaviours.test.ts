@@ -228,3 +228,90 @@ describe('HubSpot emulator records and cursors in real shapes', () => {
     expect(again.results.map((o) => o.id)).toEqual(seen.slice(20));
   });
 });
+
+describe('HubSpot emulator company links with labels', () => {
+  // Contacts 1-12 link to 9001, 9002 and 9003 with 9002 typed as the primary; 13-16 link to 9003
+  // and 9001 untyped, so the first listed (9003) is theirs; 17 has no company.
+  const contacts = [
+    ...Array.from({ length: 12 }, (_, i) => contact(i + 1, [{ id: '9001' }, { id: '9002', type: 'contact_to_company' }, { id: '9003' }])),
+    ...Array.from({ length: 4 }, (_, i) => contact(i + 13, [{ id: '9003' }, { id: '9001' }])),
+    contact(17),
+  ];
+  const primaryOf = (id: string) => (Number(id) <= 12 ? '9002' : '9003');
+  let emulator: HubSpotEmulator;
+  let client: Client;
+
+  beforeAll(async () => {
+    emulator = await startHubSpotEmulator({
+      data: { companies: [company(9001), company(9002), company(9003)], contacts },
+      accessToken: TOKEN,
+      rateLimits: false,
+    });
+    client = new Client({ accessToken: TOKEN, basePath: emulator.url });
+  });
+  afterAll(() => emulator.close());
+
+  it('lists the primary company once labelled and once unlabeled, the others unlabeled, and the primary not always first', async () => {
+    const page = await client.crm.contacts.basicApi.getPage(100, undefined, ['associatedcompanyid'], undefined, ['companies']);
+    expect(page.results).toHaveLength(17);
+    let primaryLast = 0;
+    let primaryFirst = 0;
+    for (const record of page.results) {
+      if (record.id === '17') {
+        expect(record.associations).toBeUndefined();
+        continue;
+      }
+      const links = record.associations!.companies!.results.map((link) => `${link.id}:${link.type}`);
+      const primary = primaryOf(record.id);
+      const others = (Number(record.id) <= 12 ? ['9001', '9002', '9003'] : ['9001', '9003']).filter((id) => id !== primary);
+      expect([...links].sort()).toEqual([
+        `${primary}:contact_to_company`, `${primary}:contact_to_company_unlabeled`, ...others.map((id) => `${id}:contact_to_company_unlabeled`),
+      ].sort());
+      expect(record.properties.associatedcompanyid).toBe(primary);
+      if (links[0] === `${primary}:contact_to_company`) primaryFirst++;
+      // Last: every other company before it, and its unlabeled copy before the labelled one.
+      if (links.at(-1) === `${primary}:contact_to_company` && links.at(-2) === `${primary}:contact_to_company_unlabeled`) primaryLast++;
+    }
+    expect(primaryLast).toBeGreaterThan(0);
+    expect(primaryFirst).toBeGreaterThan(0);
+    expect(primaryLast + primaryFirst).toBe(16);
+    // The same contact always reads the same.
+    const again = await client.crm.contacts.basicApi.getPage(100, undefined, undefined, undefined, ['companies']);
+    expect(again.results.map((r) => r.associations)).toEqual(page.results.map((r) => r.associations));
+  });
+
+  it('gives the primary company typeIds 1 (Primary) and 279 in v4 answers, the others only 279', async () => {
+    const primaryTypes = [{ category: 'HUBSPOT_DEFINED', typeId: 1, label: 'Primary' }, { category: 'HUBSPOT_DEFINED', typeId: 279, label: null }];
+    const unlabeled = [{ category: 'HUBSPOT_DEFINED', typeId: 279, label: null }];
+    const batch = await client.crm.associations.v4.batchApi.getPage('contacts', 'companies', { inputs: [{ id: '1' }, { id: '13' }] });
+    const byContact = new Map(batch.results.map((r) => [r._from.id, new Map(r.to.map((to) => [to.toObjectId, to.associationTypes]))]));
+    expect(byContact.get('1')).toEqual(new Map([['9001', unlabeled], ['9002', primaryTypes], ['9003', unlabeled]]));
+    expect(byContact.get('13')).toEqual(new Map([['9003', primaryTypes], ['9001', unlabeled]]));
+    const perObject = await client.crm.associations.v4.basicApi.getPage('contacts', '2', 'companies');
+    expect(new Map(perObject.results.map((to) => [to.toObjectId, to.associationTypes]))).toEqual(
+      new Map([['9001', unlabeled], ['9002', primaryTypes], ['9003', unlabeled]]),
+    );
+  });
+
+  it('reads a fixture copied from a real answer (the primary listed under both labels) as one link per company', async () => {
+    const copied = await startHubSpotEmulator({
+      data: {
+        companies: [company(9001), company(9002)],
+        contacts: [contact(1, [
+          { id: '9001', type: 'contact_to_company_unlabeled' }, { id: '9002', type: 'contact_to_company_unlabeled' }, { id: '9002', type: 'contact_to_company' },
+        ])],
+      },
+      accessToken: TOKEN,
+      rateLimits: false,
+    });
+    try {
+      const copiedClient = new Client({ accessToken: TOKEN, basePath: copied.url });
+      const record = await copiedClient.crm.contacts.basicApi.getById('1', ['associatedcompanyid'], undefined, ['companies']);
+      expect(record.properties.associatedcompanyid).toBe('9002');
+      expect(record.associations!.companies!.results).toHaveLength(3);
+      expect(record.associations!.companies!.results.filter((link) => link.type === 'contact_to_company')).toEqual([{ id: '9002', type: 'contact_to_company' }]);
+    } finally {
+      await copied.close();
+    }
+  });
+});

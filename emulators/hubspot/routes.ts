@@ -216,14 +216,18 @@ const PRIMARY_TYPE_ID: Partial<Record<ObjectType, Partial<Record<ObjectType, num
   companies: { contacts: 2 },
 };
 
-/** v4's shape: each associated record with its types; a contact's first company is its primary one. */
+/**
+ * v4's shape: each associated record with its types. A contact's primary company has the Primary
+ * type (typeId 1) besides the unlabeled one (279), as hubspot.md's recorded answer shows; its
+ * other companies only the unlabeled one.
+ */
 function associationsOf(store: HubSpotStore, type: ObjectType, object: StoredObject, toType: ObjectType) {
   const typeId = ASSOCIATION_TYPE_ID[type]?.[toType];
   const primaryTypeId = PRIMARY_TYPE_ID[type]?.[toType];
-  return store.associatedIds(type, object, toType).map((toObjectId, index) => ({
+  return store.associatedIds(type, object, toType).map((toObjectId) => ({
     toObjectId,
     associationTypes: [
-      ...(index === 0 && type === 'contacts' && primaryTypeId !== undefined
+      ...(type === 'contacts' && toObjectId === object.primaryCompanyId && primaryTypeId !== undefined
         ? [{ category: 'HUBSPOT_DEFINED', typeId: primaryTypeId, label: 'Primary' }]
         : []),
       { category: 'HUBSPOT_DEFINED', typeId, label: null },
