@@ -27,11 +27,21 @@ export interface HubSpotEmulatorOptions {
    * names its policy.
    */
   rateLimitAnswerDetail?: boolean;
+  /**
+   * Every Nth list or search answer (counting from 1) is an empty page with a cursor, as real
+   * portals sometimes answer (hubspot.md, "Behaviours a sync must survive"); following the cursor
+   * gives the page the client would otherwise have had. At least 2, or a walk never ends.
+   */
+  emptyPageEvery?: number;
 }
 
-/** The behaviours `setQuirks` changes while the emulator runs; a key left out keeps its value. */
+/**
+ * The behaviours `setQuirks` changes while the emulator runs. A key left out keeps its value;
+ * `emptyPageEvery: undefined` (or null) switches empty pages off, and setting it counts afresh.
+ */
 export interface HubSpotQuirks {
   rateLimitAnswerDetail?: boolean;
+  emptyPageEvery?: number | null;
 }
 
 export interface EmulatorStats {
@@ -62,7 +72,13 @@ export async function startHubSpotEmulator(opts: HubSpotEmulatorOptions): Promis
   };
   load(opts.data);
   const limiter = new HubSpotRateLimiter(opts.rateLimits);
-  const quirks = { rateLimitAnswerDetail: opts.rateLimitAnswerDetail ?? false };
+  const quirks = { rateLimitAnswerDetail: opts.rateLimitAnswerDetail ?? false, emptyPageEvery: checkedEmptyPageEvery(opts.emptyPageEvery) };
+  let listAndSearchAnswers = 0;
+  const answerEmptyPage = () => {
+    listAndSearchAnswers++;
+    const injected = faults.takeEmptyPage();
+    return injected || (quirks.emptyPageEvery !== undefined && listAndSearchAnswers % quirks.emptyPageEvery === 0);
+  };
   const faults = new FaultInjector();
   const stats: EmulatorStats = { requests: 0, searchRequests: 0, contactRequests: 0, http429: 0, lastRequestAt: null };
   let url = '';
@@ -119,7 +135,7 @@ export async function startHubSpotEmulator(opts: HubSpotEmulatorOptions): Promis
         return reply.code(429).send(decision.body);
       }
     });
-    registerObjectRoutes(crm, { store, baseUrl: () => url, searchRouteConfig: { search: true } });
+    registerObjectRoutes(crm, { store, baseUrl: () => url, searchRouteConfig: { search: true }, answerEmptyPage });
   });
 
   url = await listen(app, opts.host, opts.port);
@@ -131,6 +147,18 @@ export async function startHubSpotEmulator(opts: HubSpotEmulatorOptions): Promis
     faults: (spec) => faults.set(spec),
     setQuirks: (changes) => {
       if ('rateLimitAnswerDetail' in changes) quirks.rateLimitAnswerDetail = changes.rateLimitAnswerDetail ?? false;
+      if ('emptyPageEvery' in changes) {
+        quirks.emptyPageEvery = checkedEmptyPageEvery(changes.emptyPageEvery);
+        listAndSearchAnswers = 0;
+      }
     },
   };
+}
+
+function checkedEmptyPageEvery(every: number | null | undefined): number | undefined {
+  if (every === undefined || every === null) return undefined;
+  if (!Number.isInteger(every) || every < 2) {
+    throw new Error(`emptyPageEvery must be a whole number of at least 2 (1 would make every page empty), got ${every}`);
+  }
+  return every;
 }

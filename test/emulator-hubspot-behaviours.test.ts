@@ -315,3 +315,116 @@ describe('HubSpot emulator company links with labels', () => {
     }
   });
 });
+
+describe('HubSpot emulator empty pages that carry a cursor', () => {
+  // 45 live contacts and 3 archived ones.
+  const contacts = [
+    ...Array.from({ length: 45 }, (_, i) => contact(i + 1)),
+    ...[46, 47, 48].map((n) => ({ ...contact(n), archived: true })),
+  ];
+  let emulator: HubSpotEmulator;
+  let client: Client;
+
+  beforeAll(async () => {
+    emulator = await startHubSpotEmulator({ data: { companies: [], contacts }, accessToken: TOKEN, rateLimits: false });
+    client = new Client({ accessToken: TOKEN, basePath: emulator.url });
+  });
+  afterAll(() => emulator.close());
+
+  const list = (after?: string, archived = false) => client.crm.contacts.basicApi.getPage(10, after, undefined, undefined, undefined, archived);
+  const search = (after: string) =>
+    client.crm.contacts.searchApi.doSearch({
+      filterGroups: [{ filters: [{ propertyName: 'email', operator: FilterOperatorEnum.HasProperty }] }],
+      sorts: [{ propertyName: 'hs_object_id', direction: 'ASCENDING' } as unknown as string],
+      properties: [],
+      limit: 10,
+      after,
+    });
+  const ids = (page: { results: { id: string }[] }) => page.results.map((o) => o.id);
+
+  /** Follows cursors until there is none, as a walk must: an empty page is not the end. */
+  async function walk(read: (after: string | undefined) => Promise<{ results: { id: string }[]; paging?: { next?: { after: string } } }>) {
+    const seen: string[] = [];
+    let empty = 0;
+    let after: string | undefined;
+    do {
+      const page = await read(after);
+      if (page.results.length === 0) empty++;
+      seen.push(...ids(page));
+      after = page.paging?.next?.after;
+    } while (after !== undefined);
+    return { seen, empty };
+  }
+
+  it('answers the next N list pages empty with a cursor that gives the page the client would have had', async () => {
+    const firstPage = await list();
+    const secondPage = await list(firstPage.paging!.next!.after);
+    emulator.faults({ emptyPagesNext: 2 });
+    const empty = await list();
+    expect(empty.results).toEqual([]);
+    const cursor = empty.paging!.next!.after;
+    expect(cursor).toMatch(/^\d+$/);
+    const stillEmpty = await list(cursor);
+    expect(stillEmpty.results).toEqual([]);
+    expect(ids(await list(stillEmpty.paging!.next!.after))).toEqual(ids(firstPage));
+    // With a cursor, the empty page hands the same cursor back.
+    emulator.faults({ emptyPagesNext: 1 });
+    const emptyLater = await list(firstPage.paging!.next!.after);
+    expect(emptyLater.results).toEqual([]);
+    expect(emptyLater.paging!.next!.after).toBe(firstPage.paging!.next!.after);
+    expect(ids(await list(emptyLater.paging!.next!.after))).toEqual(ids(secondPage));
+  });
+
+  it('does so for archived lists and searches too, keeping the search total, and counts them as requests', async () => {
+    const archived = await list(undefined, true);
+    const searched = await search('20');
+    const before = emulator.stats().requests;
+    emulator.faults({ emptyPagesNext: 1 });
+    const emptyArchived = await list(undefined, true);
+    expect(emptyArchived.results).toEqual([]);
+    expect(ids(await list(emptyArchived.paging!.next!.after, true))).toEqual(ids(archived));
+    emulator.faults({ emptyPagesNext: 1 });
+    const emptySearch = await search('20');
+    expect(emptySearch.results).toEqual([]);
+    expect(emptySearch.total).toBe(45);
+    expect(emptySearch.paging!.next!.after).toBe('20');
+    expect(ids(await search(emptySearch.paging!.next!.after))).toEqual(ids(searched));
+    expect(emulator.stats().requests - before).toBe(4);
+    // A get by id is no list: it never comes back empty.
+    emulator.faults({ emptyPagesNext: 1 });
+    expect((await client.crm.contacts.basicApi.getById('5')).id).toBe('5');
+    expect((await list(undefined, true)).results).toEqual([]);
+    expect(ids(await list(undefined, true))).toEqual(ids(archived));
+  });
+
+  it('with emptyPageEvery, walks that follow every cursor read each record exactly once', async () => {
+    const reference = await walk((after) => list(after));
+    expect(reference.empty).toBe(0);
+    emulator.setQuirks({ emptyPageEvery: 3 });
+    try {
+      const listed = await walk((after) => list(after));
+      expect(listed.seen).toEqual(reference.seen);
+      expect(listed.seen).toEqual(Array.from({ length: 45 }, (_, i) => String(i + 1)));
+      expect(listed.empty).toBeGreaterThan(0);
+      const searched = await walk((after) => search(after ?? '0'));
+      expect(searched.seen).toEqual(reference.seen);
+      expect(searched.empty).toBeGreaterThan(0);
+    } finally {
+      emulator.setQuirks({ emptyPageEvery: undefined });
+    }
+    expect((await walk((after) => list(after))).empty).toBe(0);
+  });
+
+  it('makes every Nth answer empty when started with emptyPageEvery, and refuses an N that would empty every page', async () => {
+    const every = await startHubSpotEmulator({ data: { companies: [], contacts }, accessToken: TOKEN, rateLimits: false, emptyPageEvery: 2 });
+    try {
+      const everyClient = new Client({ accessToken: TOKEN, basePath: every.url });
+      const sizes: number[] = [];
+      for (let i = 0; i < 4; i++) sizes.push((await everyClient.crm.contacts.basicApi.getPage(10)).results.length);
+      expect(sizes).toEqual([10, 0, 10, 0]);
+      expect(() => every.setQuirks({ emptyPageEvery: 1 })).toThrow(/at least 2/);
+    } finally {
+      await every.close();
+    }
+  });
+});

@@ -18,6 +18,11 @@ export interface RouteContext {
   baseUrl(): string;
   /** Route config flag the rate limiter reads to tell search apart. */
   searchRouteConfig: { search: true };
+  /**
+   * Asked once for each list or search answer about to be sent: true makes it an empty page whose
+   * cursor points where the request started, so following it gives the page this one would have been.
+   */
+  answerEmptyPage(): boolean;
 }
 
 export function registerObjectRoutes(app: FastifyInstance, ctx: RouteContext): void {
@@ -32,13 +37,15 @@ export function registerObjectRoutes(app: FastifyInstance, ctx: RouteContext): v
     // and a position that survives edits and archiving between pages.
     const startId = first(query.after) || undefined;
     const archived = first(query.archived) === 'true';
+    const next = (after: string) => ({
+      next: { after, link: `${ctx.baseUrl()}/crm/v3/objects/${type}?after=${encodeURIComponent(after)}&limit=${limit}` },
+    });
+    // "0" lists from the first record, as no cursor does: every id sorts after it.
+    if (ctx.answerEmptyPage()) return { results: [], paging: next(startId ?? '0') };
     const page = store.listPage(type, { startId, limit, archived });
     const options = presentOptions(query);
     const body: Record<string, unknown> = { results: page.objects.map((object) => presentObject(store, type, object, options)) };
-    if (page.nextStartId !== undefined) {
-      const after = page.nextStartId;
-      body.paging = { next: { after, link: `${ctx.baseUrl()}/crm/v3/objects/${type}?after=${encodeURIComponent(after)}&limit=${limit}` } };
-    }
+    if (page.nextStartId !== undefined) body.paging = next(page.nextStartId);
     return body;
   });
 
@@ -70,6 +77,7 @@ export function registerObjectRoutes(app: FastifyInstance, ctx: RouteContext): v
         try {
           checkRequestBodyLength(bodyChars.get(request) ?? 0);
           const result = runSearch(store, type, request.body);
+          if (ctx.answerEmptyPage()) return { total: result.total, results: [], paging: { next: { after: String(result.offset) } } };
           const options: PresentOptions = { properties: result.properties, associations: [] };
           const body: Record<string, unknown> = {
             total: result.total,

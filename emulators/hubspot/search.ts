@@ -61,6 +61,8 @@ export interface SearchResult {
   total: number;
   objects: StoredObject[];
   properties: string[];
+  /** Where this page starts: the request's `after` as an offset. */
+  offset: number;
   nextAfter?: string;
 }
 
@@ -87,7 +89,7 @@ export function runSearch(store: HubSpotStore, type: ObjectType, body: unknown, 
   const indexed = request.query || !useIndex
     ? null
     : (searchByModified(store, type, groups, sorts, offset, limit) ?? searchById(store, type, groups, sorts, offset, limit));
-  if (indexed) return { ...indexed, properties: request.properties };
+  if (indexed) return { ...indexed, properties: request.properties, offset };
 
   const matches: StoredObject[] = [];
   for (const object of store.live(type)) {
@@ -96,7 +98,7 @@ export function runSearch(store: HubSpotStore, type: ObjectType, body: unknown, 
   const ordered = sorts.length > 0 ? firstBySorts(matches, sorts, offset + limit) : matches;
 
   const page = ordered.slice(offset, offset + limit);
-  const result: SearchResult = { total: matches.length, objects: page, properties: request.properties };
+  const result: SearchResult = { total: matches.length, objects: page, properties: request.properties, offset };
   if (offset + limit < matches.length) result.nextAfter = String(offset + limit);
   return result;
 }
@@ -390,7 +392,7 @@ function boundary(times: number[], time: number, after: boolean): number {
  */
 function searchByModified(
   store: HubSpotStore, type: ObjectType, groups: PreparedFilter[][], sorts: Sort[], offset: number, limit: number,
-): Omit<SearchResult, 'properties'> | null {
+): Omit<SearchResult, 'properties' | 'offset'> | null {
   const property = LAST_MODIFIED_PROPERTY[type];
   if (groups.length === 0 || sorts.length !== 1 || sorts[0]!.propertyName !== property || sorts[0]!.descending) return null;
   const index = modifiedIndex(store, type);
@@ -445,7 +447,7 @@ function searchByModified(
       else objects.push(object);
     }
   }
-  const result: Omit<SearchResult, 'properties'> = { total, objects };
+  const result: Omit<SearchResult, 'properties' | 'offset'> = { total, objects };
   if (offset + limit < total) result.nextAfter = String(offset + limit);
   return result;
 }
@@ -492,7 +494,7 @@ export function prepareSearchIndexes(store: HubSpotStore): void {
  */
 function searchById(
   store: HubSpotStore, type: ObjectType, groups: PreparedFilter[][], sorts: Sort[], offset: number, limit: number,
-): Omit<SearchResult, 'properties'> | null {
+): Omit<SearchResult, 'properties' | 'offset'> | null {
   if (groups.length > 1 || sorts.length !== 1 || sorts[0]!.propertyName !== 'hs_object_id') return null;
   const index = idIndex(store, type);
   if (!index) return null;
@@ -530,7 +532,7 @@ function searchById(
     if (skipped < offset) skipped++;
     else objects.push(object);
   }
-  const result: Omit<SearchResult, 'properties'> = { total, objects };
+  const result: Omit<SearchResult, 'properties' | 'offset'> = { total, objects };
   if (offset + limit < total) result.nextAfter = String(offset + limit);
   return result;
 }
