@@ -1,0 +1,131 @@
+// The Salesforce emulator's answers in the shapes real orgs give and a sync must survive
+// (/work/shared/crm-apis/salesforce.md, "Behaviours a sync must survive"), proven through jsforce
+// talking to it unchanged.
+import jsforce from 'jsforce';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SObject } from '../emulators/fixture.js';
+import { startSalesforceEmulator, type SalesforceEmulator } from '../emulators/salesforce.js';
+
+// jsforce honours http(s)_proxy and ignores NO_PROXY: loopback calls would go to the proxy.
+for (const name of ['http_proxy', 'https_proxy', 'HTTP_PROXY', 'HTTPS_PROXY']) delete process.env[name];
+
+const clientId = 'behaviours-client';
+const clientSecret = 'behaviours-secret';
+const BASE_MS = Date.UTC(2025, 0, 1);
+
+/** Contacts that share stamps ten at a time, as real orgs' do; every 50th deleted. */
+function contacts(count: number): SObject[] {
+  return Array.from({ length: count }, (_, i) => {
+    const stamp = new Date(BASE_MS + Math.floor(i / 10) * 1000).toISOString();
+    return { Id: `003${String(i).padStart(12, '0')}AAA`, LastName: `Last${i}`, IsDeleted: i % 50 === 49, LastModifiedDate: stamp, SystemModstamp: stamp };
+  });
+}
+
+async function connect(emulator: SalesforceEmulator): Promise<jsforce.Connection> {
+  const conn = new jsforce.Connection({ oauth2: { clientId, clientSecret, loginUrl: emulator.url }, version: '59.0' });
+  await conn.authorize({ grant_type: 'client_credentials' });
+  return conn;
+}
+
+interface Batch {
+  totalSize: number;
+  done: boolean;
+  nextRecordsUrl?: string;
+  records: { Id?: string }[];
+}
+
+/** Every batch of a query, following nextRecordsUrl with queryMore until done. */
+async function batches(conn: jsforce.Connection, soql: string, opts: { batchSize?: number; scanAll?: boolean } = {}): Promise<Batch[]> {
+  const headers = opts.batchSize ? { 'Sforce-Query-Options': `batchSize=${opts.batchSize}` } : {};
+  const all: Batch[] = [(await conn.query(soql, { headers, scanAll: opts.scanAll } as object)) as Batch];
+  while (!all.at(-1)!.done) {
+    expect(all.at(-1)!.nextRecordsUrl).toMatch(/\/query\/01g\w+-\d+$/);
+    all.push((await conn.queryMore(all.at(-1)!.nextRecordsUrl!)) as Batch);
+  }
+  expect(all.at(-1)!.nextRecordsUrl).toBeUndefined();
+  return all;
+}
+
+const idsOf = (all: Batch[]) => all.flatMap((batch) => batch.records.map((record) => record.Id));
+const sizesOf = (all: Batch[]) => all.map((batch) => batch.records.length);
+
+describe('Salesforce emulator short batches', () => {
+  const rows = contacts(2100);
+  let emulator: SalesforceEmulator;
+  let conn: jsforce.Connection;
+
+  beforeAll(async () => {
+    emulator = await startSalesforceEmulator({ data: { Account: [], Contact: rows }, clientId, clientSecret });
+    conn = await connect(emulator);
+  });
+  afterAll(() => emulator.close());
+
+  const KEYSET = 'SELECT Id, SystemModstamp FROM Contact WHERE SystemModstamp >= 2025-01-01T00:00:00Z ORDER BY SystemModstamp ASC, Id ASC LIMIT 2000';
+  const ALL = 'SELECT Id FROM Contact ORDER BY Id';
+
+  it('answers at most `rows` rows a batch with done:false, and queryMore reads every row exactly once', async () => {
+    const reference = await batches(conn, ALL, { batchSize: 200 });
+    expect(sizesOf(reference)).toEqual([...Array(10).fill(200), 58]);
+    emulator.setQuirks({ shortBatches: { rows: 150 } });
+    try {
+      const short = await batches(conn, ALL, { batchSize: 200 });
+      expect(short[0]).toMatchObject({ done: false, totalSize: 2058 });
+      expect(short[0]!.records).toHaveLength(150);
+      expect(sizesOf(short)).toEqual([...Array(13).fill(150), 108]);
+      expect(idsOf(short)).toEqual(idsOf(reference));
+      expect(new Set(idsOf(short)).size).toBe(2058);
+      // queryAll too, deleted rows and all.
+      const everything = await batches(conn, ALL, { batchSize: 200, scanAll: true });
+      expect(everything.every((batch) => batch.totalSize === 2100 && batch.records.length <= 150)).toBe(true);
+      expect(new Set(idsOf(everything)).size).toBe(2100);
+    } finally {
+      emulator.setQuirks({ shortBatches: null });
+    }
+    expect(sizesOf(await batches(conn, ALL, { batchSize: 200 }))).toEqual(sizesOf(reference));
+  });
+
+  it('splits a LIMIT 2000 keyset query into batches of 500 with done:false, totalSize the LIMIT', async () => {
+    const reference = await batches(conn, KEYSET);
+    expect(sizesOf(reference)).toEqual([2000]);
+    emulator.setQuirks({ shortBatches: { rows: 500 } });
+    try {
+      const short = await batches(conn, KEYSET);
+      expect(short.map((batch) => [batch.records.length, batch.done, batch.totalSize])).toEqual([
+        [500, false, 2000], [500, false, 2000], [500, false, 2000], [500, true, 2000],
+      ]);
+      expect(idsOf(short)).toEqual(idsOf(reference));
+    } finally {
+      emulator.setQuirks({ shortBatches: undefined });
+    }
+  });
+
+  it('answers a seeded random 1..batch size rows a batch: the same rows in the same order as without, the same sizes for the same seed', async () => {
+    const reference = await batches(conn, KEYSET.replace('LIMIT 2000', 'LIMIT 600'), { batchSize: 200 });
+    const run = async (seed: number) => {
+      emulator.setQuirks({ shortBatches: { random: true, seed } });
+      try {
+        return await batches(conn, KEYSET.replace('LIMIT 2000', 'LIMIT 600'), { batchSize: 200 });
+      } finally {
+        emulator.setQuirks({ shortBatches: undefined });
+      }
+    };
+    const first = await run(7);
+    expect(idsOf(first)).toEqual(idsOf(reference));
+    expect(first.every((batch) => batch.totalSize === 600)).toBe(true);
+    const sizes = sizesOf(first);
+    expect(sizes.slice(0, -1).every((size) => size >= 1 && size <= 200)).toBe(true);
+    expect(sizes.slice(0, -1).some((size) => size < 200)).toBe(true);
+    expect(sizesOf(await run(7))).toEqual(sizes);
+    expect(sizesOf(await run(8))).not.toEqual(sizes);
+  });
+
+  it('takes short batches as a start-up option too', async () => {
+    const started = await startSalesforceEmulator({ data: { Account: [], Contact: rows.slice(0, 30) }, clientId, clientSecret, shortBatches: { rows: 7 } });
+    try {
+      const all = await batches(await connect(started), 'SELECT Id FROM Contact');
+      expect(sizesOf(all)).toEqual([7, 7, 7, 7, 2]);
+    } finally {
+      await started.close();
+    }
+  });
+});
