@@ -129,3 +129,59 @@ describe('Salesforce emulator short batches', () => {
     }
   });
 });
+
+describe('Salesforce emulator audit stamps at whole seconds', () => {
+  const withMilliseconds: SObject[] = [
+    {
+      Id: '003000000000001AAA', LastName: 'Ms',
+      CreatedDate: '2025-03-01T10:00:00.999Z', LastModifiedDate: '2025-03-02T11:30:15.123Z', SystemModstamp: '2025-03-02T11:30:15.456+0000',
+    },
+    { Id: '003000000000002AAA', LastName: 'Other', CreatedDate: '2025-03-01T10:00:00.001Z' },
+  ];
+  let emulator: SalesforceEmulator;
+  let conn: jsforce.Connection;
+
+  beforeAll(async () => {
+    emulator = await startSalesforceEmulator({ data: { Account: [], Contact: withMilliseconds }, clientId, clientSecret });
+    conn = await connect(emulator);
+  });
+  afterAll(() => emulator.close());
+
+  const stampsOf = async (id: string) =>
+    (await conn.query(`SELECT CreatedDate, LastModifiedDate, SystemModstamp FROM Contact WHERE Id = '${id}'`, { scanAll: true } as object)).records[0]!;
+
+  it('drops the milliseconds of stamps loaded from a fixture and answers them as Salesforce does', async () => {
+    expect(await stampsOf('003000000000001AAA')).toMatchObject({
+      CreatedDate: '2025-03-01T10:00:00.000+0000',
+      LastModifiedDate: '2025-03-02T11:30:15.000+0000',
+      SystemModstamp: '2025-03-02T11:30:15.000+0000',
+    });
+    // Stamps the emulator fills in itself (from CreatedDate here) are whole too.
+    expect(await stampsOf('003000000000002AAA')).toMatchObject({
+      CreatedDate: '2025-03-01T10:00:00.000+0000', LastModifiedDate: '2025-03-01T10:00:00.000+0000', SystemModstamp: '2025-03-01T10:00:00.000+0000',
+    });
+    // The same instant compares equal in a filter, as a client taking a cursor from an answer needs.
+    const tied = await conn.query("SELECT Id FROM Contact WHERE SystemModstamp = 2025-03-02T11:30:15Z");
+    expect(tied.records.map((record) => record.Id)).toEqual(['003000000000001AAA']);
+  });
+
+  it('stamps its own edits, deletions and reloads at whole seconds', async () => {
+    const wholeSecond = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.000\+0000$/;
+    await conn.sobject('Contact').update({ Id: '003000000000001AAA', LastName: 'Edited' });
+    const edited = await stampsOf('003000000000001AAA');
+    expect(edited.LastModifiedDate).toMatch(wholeSecond);
+    expect(edited.SystemModstamp).toMatch(wholeSecond);
+    expect(Date.now() - Date.parse(String(edited.SystemModstamp).replace('+0000', 'Z'))).toBeLessThan(60_000);
+
+    await conn.sobject('Contact').destroy('003000000000001AAA');
+    expect((await stampsOf('003000000000001AAA')).SystemModstamp).toMatch(wholeSecond);
+    const now = new Date();
+    const deleted = (await conn.request(
+      `/services/data/v59.0/sobjects/Contact/deleted/?start=${new Date(now.getTime() - 3600_000).toISOString()}&end=${new Date(now.getTime() + 60_000).toISOString()}`,
+    )) as { deletedRecords: { id: string; deletedDate: string }[] };
+    expect(deleted.deletedRecords.map((record) => record.deletedDate)).toEqual([expect.stringMatching(wholeSecond)]);
+
+    emulator.load({ Account: [], Contact: [{ ...withMilliseconds[1]!, LastName: 'Reloaded' }] });
+    expect((await stampsOf('003000000000002AAA')).SystemModstamp).toMatch(wholeSecond);
+  });
+});
