@@ -185,3 +185,40 @@ describe('Salesforce emulator audit stamps at whole seconds', () => {
     expect((await stampsOf('003000000000002AAA')).SystemModstamp).toMatch(wholeSecond);
   });
 });
+
+describe('Salesforce emulator SOQL datetime literals (the documented forms only)', () => {
+  let emulator: SalesforceEmulator;
+  let conn: jsforce.Connection;
+
+  beforeAll(async () => {
+    emulator = await startSalesforceEmulator({ data: { Account: [], Contact: contacts(30) }, clientId, clientSecret });
+    conn = await connect(emulator);
+  });
+  afterAll(() => emulator.close());
+
+  const where = (literal: string) => `SELECT Id FROM Contact WHERE SystemModstamp >= ${literal} ORDER BY SystemModstamp ASC, Id ASC`;
+
+  it('accepts whole seconds with Z, +hh:mm or -hh:mm, as the same instant', async () => {
+    for (const literal of ['2025-01-01T00:00:02Z', '2025-01-01T01:00:02+01:00', '2024-12-31T23:30:02-00:30']) {
+      const result = await conn.query(where(literal));
+      expect(result.totalSize, literal).toBe(10);
+    }
+  });
+
+  it.each([
+    ['2025-01-01T00:00:02.000Z', 'milliseconds, as toISOString() writes them'],
+    ['2025-01-01T00:00:02.5Z', 'a fraction of a second'],
+    ['2025-01-01T00:00:02.000+0000', 'the answer format, milliseconds and a colon-less offset'],
+    ['2025-01-01T00:00:02+0000', 'an offset without its colon'],
+    ['2025-01-01T00:00:02', 'no zone'],
+  ])('refuses %s (%s) with MALFORMED_QUERY naming the literal', async (literal) => {
+    const error = await conn.query(where(literal)).then(() => undefined, (caught: unknown) => caught as { name: string; message: string });
+    expect(error).toMatchObject({ name: 'MALFORMED_QUERY' });
+    expect(error!.message).toContain(`Invalid datetime literal: ${literal}.`);
+    const response = await fetch(`${emulator.url}/services/data/v59.0/query?q=${encodeURIComponent(where(literal))}`, {
+      headers: { authorization: `Bearer ${conn.accessToken}` },
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual([{ errorCode: 'MALFORMED_QUERY', message: expect.stringContaining(literal) }]);
+  });
+});
