@@ -1,9 +1,14 @@
 // The Salesforce emulator's answers in the shapes real orgs give and a sync must survive
 // (/work/shared/crm-apis/salesforce.md, "Behaviours a sync must survive"), proven through jsforce
 // talking to it unchanged.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import jsforce from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoFixtureJson, generateDemoFixture } from '../emulators/demo-data.js';
 import type { SObject } from '../emulators/fixture.js';
+import { DEFAULT_EMULATOR_CREDENTIALS } from '../emulators/main.js';
 import { startSalesforceEmulator, type SalesforceEmulator } from '../emulators/salesforce.js';
 
 // jsforce honours http(s)_proxy and ignores NO_PROXY: loopback calls would go to the proxy.
@@ -220,5 +225,60 @@ describe('Salesforce emulator SOQL datetime literals (the documented forms only)
     });
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual([{ errorCode: 'MALFORMED_QUERY', message: expect.stringContaining(literal) }]);
+  });
+});
+
+describe('demo data with Salesforce records sharing seconds', () => {
+  const stampCounts = (records: SObject[]) => {
+    const counts = new Map<unknown, number>();
+    for (const record of records) counts.set(record.SystemModstamp, (counts.get(record.SystemModstamp) ?? 0) + 1);
+    return counts;
+  };
+
+  it('stamps Salesforce records at whole seconds by default, mostly one record a second', () => {
+    const { salesforce } = generateDemoFixture({ contacts: 2000, seed: 5 });
+    for (const record of [...salesforce.Account, ...salesforce.Contact]) {
+      for (const name of ['CreatedDate', 'LastModifiedDate', 'SystemModstamp']) expect(record[name]).toMatch(/T\d{2}:\d{2}:\d{2}\.000\+0000$/);
+    }
+    expect(Math.max(...stampCounts(salesforce.Contact).values())).toBeLessThanOrEqual(2);
+  });
+
+  it('puts salesforceRecordsPerSecond records in each second, changing no other value', () => {
+    const plain = generateDemoFixture({ contacts: 2000, seed: 5 });
+    const tied = generateDemoFixture({ contacts: 2000, seed: 5, salesforceRecordsPerSecond: 13 });
+    const contactsBySecond = stampCounts(tied.salesforce.Contact);
+    expect(Math.max(...contactsBySecond.values())).toBeGreaterThanOrEqual(13);
+    expect(contactsBySecond.size).toBe(Math.ceil(tied.salesforce.Contact.length / 13));
+    expect(Math.max(...stampCounts(tied.salesforce.Account).values())).toBeGreaterThanOrEqual(13);
+    for (const record of [...tied.salesforce.Account, ...tied.salesforce.Contact]) {
+      expect(Date.parse(String(record.CreatedDate).replace('+0000', 'Z'))).toBeLessThanOrEqual(Date.parse(String(record.LastModifiedDate).replace('+0000', 'Z')));
+    }
+    const withoutStamps = (records: SObject[]) =>
+      records.map(({ CreatedDate: _c, LastModifiedDate: _l, SystemModstamp: _s, EmailBouncedDate: _b, ...rest }) => rest);
+    expect(withoutStamps(tied.salesforce.Contact)).toEqual(withoutStamps(plain.salesforce.Contact));
+    expect(withoutStamps(tied.salesforce.Account)).toEqual(withoutStamps(plain.salesforce.Account));
+    expect(tied.hubspot).toEqual(plain.hubspot);
+    expect([...demoFixtureJson({ contacts: 2000, seed: 5, salesforceRecordsPerSecond: 13 })].join('')).toBe(JSON.stringify(tied));
+  });
+
+  it('takes --sf-records-per-second on the emulator command line', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'emulators/main.ts', '--demo', '400', '--sf-records-per-second', '9', '--only', 'salesforce'], {
+      cwd: new URL('..', import.meta.url).pathname,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
+      const { salesforce: url } = JSON.parse(line) as { salesforce: string };
+      const conn = new jsforce.Connection({
+        oauth2: { clientId: DEFAULT_EMULATOR_CREDENTIALS.salesforceClientId, clientSecret: DEFAULT_EMULATOR_CREDENTIALS.salesforceClientSecret, loginUrl: url },
+        version: '59.0',
+      });
+      await conn.authorize({ grant_type: 'client_credentials' });
+      const records = (await conn.query('SELECT Id, SystemModstamp FROM Contact ORDER BY SystemModstamp ASC, Id ASC')).records as SObject[];
+      expect(Math.max(...stampCounts(records).values())).toBe(9);
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
   });
 });
