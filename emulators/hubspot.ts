@@ -72,14 +72,15 @@ export async function startHubSpotEmulator(opts: HubSpotEmulatorOptions): Promis
   };
   load(opts.data);
   const limiter = new HubSpotRateLimiter(opts.rateLimits);
+  const faults = new FaultInjector();
   const quirks = { rateLimitAnswerDetail: opts.rateLimitAnswerDetail ?? false, emptyPageEvery: checkedEmptyPageEvery(opts.emptyPageEvery) };
   let listAndSearchAnswers = 0;
   const answerEmptyPage = () => {
     listAndSearchAnswers++;
+    // Taken whatever the count says: an answer that is empty for both reasons is one of the N.
     const injected = faults.takeEmptyPage();
     return injected || (quirks.emptyPageEvery !== undefined && listAndSearchAnswers % quirks.emptyPageEvery === 0);
   };
-  const faults = new FaultInjector();
   const stats: EmulatorStats = { requests: 0, searchRequests: 0, contactRequests: 0, http429: 0, lastRequestAt: null };
   let url = '';
 
