@@ -19,6 +19,13 @@ export interface DemoOptions {
   /** Contact records in total, across both CRMs. */
   contacts: number;
   seed?: number;
+  /**
+   * Salesforce Accounts, and Contacts, share their audit stamps this many at a time (consecutive
+   * ones in one second), as a real org's do: one recorded org had up to 13 records a second, so
+   * ties on a (SystemModstamp, Id) cursor are the common case (salesforce.md, "Behaviours a sync
+   * must survive"). Unset: each record has a second of its own, give or take chance.
+   */
+  salesforceRecordsPerSecond?: number;
 }
 
 export type DemoContact = { crm: 'hubspot'; record: HubSpotObject } | { crm: 'salesforce'; record: SObject };
@@ -71,15 +78,23 @@ export function* demoFixtureJson(opts: DemoOptions): Generator<string> {
 }
 
 export function* demoCompanies(opts: DemoOptions): Generator<DemoCompany> {
+  const seed = opts.seed ?? DEFAULT_SEED;
+  const perSecond = recordsPerSecond(opts);
   const count = companyCount(opts.contacts);
+  let salesforceIndex = 0;
   for (let index = 0; index < count; index++) {
-    const company = companyAt(opts.seed ?? DEFAULT_SEED, index, count);
-    yield { hubspot: company.inHubSpot ? hubSpotCompany(company) : undefined, salesforce: company.inSalesforce ? salesforceAccount(company) : undefined };
+    const company = companyAt(seed, index, count);
+    const shared = company.inSalesforce ? sharedTimestamps(seed, SHARED_ACCOUNT_STAMPS, salesforceIndex++, perSecond) : undefined;
+    yield {
+      hubspot: company.inHubSpot ? hubSpotCompany(company) : undefined,
+      salesforce: company.inSalesforce ? salesforceAccount(company, shared) : undefined,
+    };
   }
 }
 
 export function* demoContacts(opts: DemoOptions): Generator<DemoContact> {
   const seed = opts.seed ?? DEFAULT_SEED;
+  const perSecond = recordsPerSecond(opts);
   const companies = companyCount(opts.contacts);
   const company = companyLookup(seed, companies);
   let produced = 0;
@@ -94,7 +109,8 @@ export function* demoContacts(opts: DemoOptions): Generator<DemoContact> {
       produced++;
     }
     if (person.placement === 'salesforce' || inBoth) {
-      yield { crm: 'salesforce', record: salesforceContact(person, salesforceIndex++, seed, company) };
+      const shared = sharedTimestamps(seed, SHARED_CONTACT_STAMPS, salesforceIndex, perSecond);
+      yield { crm: 'salesforce', record: salesforceContact(person, salesforceIndex++, seed, company, shared) };
       produced++;
     }
   }
@@ -192,7 +208,8 @@ function hubSpotCompany(company: Company): HubSpotObject {
   };
 }
 
-function salesforceAccount(company: Company): SObject {
+function salesforceAccount(company: Company, shared: Timestamps | undefined): SObject {
+  const { createdMs, updatedMs } = shared ?? company;
   return {
     Id: salesforceId('001', company.index),
     Name: company.name,
@@ -205,9 +222,9 @@ function salesforceAccount(company: Company): SObject {
     BillingCountry: company.country,
     OwnerId: salesforceId('005', company.index % 7),
     IsDeleted: false,
-    CreatedDate: salesforceDateTime(company.createdMs),
-    LastModifiedDate: salesforceDateTime(company.updatedMs),
-    SystemModstamp: salesforceDateTime(company.updatedMs),
+    CreatedDate: salesforceDateTime(createdMs),
+    LastModifiedDate: salesforceDateTime(updatedMs),
+    SystemModstamp: salesforceDateTime(updatedMs),
   };
 }
 
@@ -295,9 +312,11 @@ function hubSpotContact(person: Person, crmIndex: number, seed: number, company:
   return contact;
 }
 
-function salesforceContact(person: Person, crmIndex: number, seed: number, company: CompanyLookup): SObject {
+function salesforceContact(person: Person, crmIndex: number, seed: number, company: CompanyLookup, shared: Timestamps | undefined): SObject {
   const random = randomFor(seed, 4, person.index);
-  const { createdMs, updatedMs } = timestamps(random);
+  // Drawn either way, so the fields drawn after them are the same with shared stamps or without.
+  const own = timestamps(random);
+  const { createdMs, updatedMs } = shared ?? own;
   const companyIndex = companyFor(person, 'salesforce', company.count);
   const bounced = random() < 0.01;
   const vip = vipRoll(random);
@@ -377,15 +396,38 @@ const START_MS = Date.UTC(2025, 0, 1);
 // has nothing newer than its watermark to read.
 const END_MS = Date.UTC(2026, 5, 30, 23, 59, 59);
 
+interface Timestamps {
+  createdMs: number;
+  updatedMs: number;
+}
+
 /** Created between 2025 and mid-2026, modified after that but still before END_MS. */
-function timestamps(random: () => number): { createdMs: number; updatedMs: number } {
+function timestamps(random: () => number): Timestamps {
   const createdMs = START_MS + Math.floor(random() * (END_MS - START_MS) * 0.8);
   const updatedMs = createdMs + Math.floor(random() * (END_MS - createdMs));
   return { createdMs, updatedMs };
 }
 
+// Streams of their own for shared stamps, so turning sharing on changes no other value.
+const SHARED_ACCOUNT_STAMPS = 5;
+const SHARED_CONTACT_STAMPS = 6;
+
+function recordsPerSecond(opts: DemoOptions): number | undefined {
+  const perSecond = opts.salesforceRecordsPerSecond;
+  if (perSecond !== undefined && (!Number.isInteger(perSecond) || perSecond < 1)) {
+    throw new Error(`salesforceRecordsPerSecond must be a whole number of at least 1, got ${perSecond}`);
+  }
+  return perSecond;
+}
+
+/** The stamps the index-th record shares with the others of its group of `perSecond`. */
+function sharedTimestamps(seed: number, stream: number, index: number, perSecond: number | undefined): Timestamps | undefined {
+  return perSecond === undefined ? undefined : timestamps(randomFor(seed, stream, Math.floor(index / perSecond)));
+}
+
+/** Salesforce's wire format at a whole second: real orgs keep audit stamps without milliseconds. */
 function salesforceDateTime(epochMs: number): string {
-  return new Date(epochMs).toISOString().replace('Z', '+0000');
+  return new Date(Math.floor(epochMs / 1000) * 1000).toISOString().replace('Z', '+0000');
 }
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';

@@ -21,6 +21,27 @@ export interface HubSpotEmulatorOptions {
   rateLimits?: HubSpotRateLimits | false;
   /** Let non-loopback clients use the unauthenticated /__emulator routes. */
   allowRemoteAdmin?: boolean;
+  /**
+   * Ten-secondly, secondly and injected 429s carry Retry-After and policyName, for tests of clients
+   * that use them. Off by default: recorded real 429s often have neither. The daily 429 always
+   * names its policy.
+   */
+  rateLimitAnswerDetail?: boolean;
+  /**
+   * Every Nth list or search answer (counting from 1) is an empty page with a cursor, as real
+   * portals sometimes answer (hubspot.md, "Behaviours a sync must survive"); following the cursor
+   * gives the page the client would otherwise have had. At least 2, or a walk never ends.
+   */
+  emptyPageEvery?: number;
+}
+
+/**
+ * The behaviours `setQuirks` changes while the emulator runs. A key left out keeps its value;
+ * `emptyPageEvery: undefined` (or null) switches empty pages off, and setting it counts afresh.
+ */
+export interface HubSpotQuirks {
+  rateLimitAnswerDetail?: boolean;
+  emptyPageEvery?: number | null;
 }
 
 export interface EmulatorStats {
@@ -33,7 +54,9 @@ export interface EmulatorStats {
   lastRequestAt: number | null;
 }
 
-export type HubSpotEmulator = CrmEmulator<Fixture['hubspot'], EmulatorStats>;
+export interface HubSpotEmulator extends CrmEmulator<Fixture['hubspot'], EmulatorStats> {
+  setQuirks(quirks: HubSpotQuirks): void;
+}
 
 const JSON_CONTENT_TYPE = 'application/json;charset=utf-8';
 
@@ -50,6 +73,14 @@ export async function startHubSpotEmulator(opts: HubSpotEmulatorOptions): Promis
   load(opts.data);
   const limiter = new HubSpotRateLimiter(opts.rateLimits);
   const faults = new FaultInjector();
+  const quirks = { rateLimitAnswerDetail: opts.rateLimitAnswerDetail ?? false, emptyPageEvery: checkedEmptyPageEvery(opts.emptyPageEvery) };
+  let listAndSearchAnswers = 0;
+  const answerEmptyPage = () => {
+    listAndSearchAnswers++;
+    // Taken whatever the count says: an answer that is empty for both reasons is one of the N.
+    const injected = faults.takeEmptyPage();
+    return injected || (quirks.emptyPageEvery !== undefined && listAndSearchAnswers % quirks.emptyPageEvery === 0);
+  };
   const stats: EmulatorStats = { requests: 0, searchRequests: 0, contactRequests: 0, http429: 0, lastRequestAt: null };
   let url = '';
 
@@ -89,21 +120,23 @@ export async function startHubSpotEmulator(opts: HubSpotEmulatorOptions): Promis
       }
       const failure = await faults.apply(request, reply);
       if (failure?.kind === 'handled') return reply;
+      const answerDetail = quirks.rateLimitAnswerDetail;
       if (failure?.kind === 'status429') {
         stats.http429++;
-        return reply.code(429).header('retry-after', '1').send(tenSecondlyLimitBody());
+        if (answerDetail) reply.header('retry-after', '1');
+        return reply.code(429).send(tenSecondlyLimitBody({ answerDetail }));
       }
       if (failure?.kind === 'status5xx') {
         return reply.code(failure.statusCode).send(hubSpotError('INTERNAL_ERROR', 'Internal error (injected by the emulator).'));
       }
-      const decision = isSearch ? limiter.admitSearch() : limiter.admitData();
+      const decision = isSearch ? limiter.admitSearch({ answerDetail }) : limiter.admitData({ answerDetail });
       reply.headers(decision.headers);
       if (!decision.allowed) {
         stats.http429++;
         return reply.code(429).send(decision.body);
       }
     });
-    registerObjectRoutes(crm, { store, baseUrl: () => url, searchRouteConfig: { search: true } });
+    registerObjectRoutes(crm, { store, baseUrl: () => url, searchRouteConfig: { search: true }, answerEmptyPage });
   });
 
   url = await listen(app, opts.host, opts.port);
@@ -113,5 +146,20 @@ export async function startHubSpotEmulator(opts: HubSpotEmulatorOptions): Promis
     close: () => app.close(),
     stats: () => ({ ...stats }),
     faults: (spec) => faults.set(spec),
+    setQuirks: (changes) => {
+      if ('rateLimitAnswerDetail' in changes) quirks.rateLimitAnswerDetail = changes.rateLimitAnswerDetail ?? false;
+      if ('emptyPageEvery' in changes) {
+        quirks.emptyPageEvery = checkedEmptyPageEvery(changes.emptyPageEvery);
+        listAndSearchAnswers = 0;
+      }
+    },
   };
+}
+
+function checkedEmptyPageEvery(every: number | null | undefined): number | undefined {
+  if (every === undefined || every === null) return undefined;
+  if (!Number.isInteger(every) || every < 2) {
+    throw new Error(`emptyPageEvery must be a whole number of at least 2 (1 would make every page empty), got ${every}`);
+  }
+  return every;
 }

@@ -1,6 +1,7 @@
 // Runs both emulators as one process (demo stack, manual testing) or in-process via startEmulators.
-//   tsx emulators/main.ts --hubspot-port P --salesforce-port Q [--fixture FILE | --demo N] [--only hubspot|salesforce]
-//     [--hubspot-token T] [--salesforce-client-id ID --salesforce-client-secret S] [--no-rate-limits]
+//   tsx emulators/main.ts --hubspot-port P --salesforce-port Q [--fixture FILE | --demo N [--sf-records-per-second K]]
+//     [--only hubspot|salesforce] [--hubspot-token T] [--salesforce-client-id ID --salesforce-client-secret S] [--no-rate-limits]
+// --sf-records-per-second K: the demo's Salesforce records share their stamps K to a second, as a real org's do.
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { generateDemoFixture } from './demo-data.js';
@@ -78,6 +79,7 @@ async function main(argv: string[]): Promise<void> {
       fixture: { type: 'string' },
       demo: { type: 'string' },
       seed: { type: 'string' },
+      'sf-records-per-second': { type: 'string' },
       'hubspot-token': { type: 'string' },
       'salesforce-client-id': { type: 'string' },
       'salesforce-client-secret': { type: 'string' },
@@ -89,10 +91,16 @@ async function main(argv: string[]): Promise<void> {
   const only = values.only;
   if (only !== undefined && only !== 'hubspot' && only !== 'salesforce') throw new Error(`--only expects hubspot or salesforce, got '${only}'`);
   if (values.fixture && values.demo) throw new Error('give either --fixture FILE or --demo N, not both');
+  const perSecond = values['sf-records-per-second'];
+  if (perSecond !== undefined && !values.demo) throw new Error('--sf-records-per-second shapes demo data: give it with --demo N');
   const fixture = values.fixture
     ? await loadFixtureFile(values.fixture)
     : values.demo
-      ? generateDemoFixture({ contacts: wholeNumber('--demo', values.demo), seed: values.seed ? wholeNumber('--seed', values.seed) : undefined })
+      ? generateDemoFixture({
+        contacts: wholeNumber('--demo', values.demo),
+        seed: values.seed ? wholeNumber('--seed', values.seed) : undefined,
+        salesforceRecordsPerSecond: perSecond === undefined ? undefined : wholeNumber('--sf-records-per-second', perSecond),
+      })
       : emptyFixture();
   const options: StartEmulatorsOptions = {
     fixture,

@@ -9,9 +9,11 @@ import { TokenIssuer } from './salesforce/oauth.js';
 import { QueryCursors } from './salesforce/query-cursors.js';
 import { prepareKeysetOrderings } from './salesforce/query-engine.js';
 import { registerDataRoutes } from './salesforce/routes.js';
+import { batchLength, checkedShortBatches, type ShortBatches } from './salesforce/short-batches.js';
 import { SalesforceStore } from './salesforce/store.js';
 
 export type { FaultSpec } from './http/faults.js';
+export type { ShortBatches } from './salesforce/short-batches.js';
 
 export interface SalesforceEmulatorOptions {
   data: Fixture['salesforce'];
@@ -27,6 +29,17 @@ export interface SalesforceEmulatorOptions {
   dailyApiLimit?: number;
   /** Let non-loopback clients use the unauthenticated /__emulator routes. */
   allowRemoteAdmin?: boolean;
+  /**
+   * Query batches answer fewer rows than the batch size, with done:false and a nextRecordsUrl
+   * while rows remain, as Salesforce may: at most `rows` each, or a seeded random 1..batch size.
+   */
+  shortBatches?: ShortBatches;
+}
+
+/** The behaviours `setQuirks` changes while the emulator runs; a key left out keeps its value. */
+export interface SalesforceQuirks {
+  /** undefined or null switches short batches off. */
+  shortBatches?: ShortBatches | null;
 }
 
 export interface SalesforceStats {
@@ -44,6 +57,7 @@ export interface SalesforceStats {
 export interface SalesforceEmulator extends CrmEmulator<Fixture['salesforce'], SalesforceStats> {
   /** Every access token issued so far answers 401 INVALID_SESSION_ID from now on. */
   expireTokens(): void;
+  setQuirks(quirks: SalesforceQuirks): void;
 }
 
 const JSON_CONTENT_TYPE = 'application/json;charset=UTF-8';
@@ -62,6 +76,7 @@ export async function startSalesforceEmulator(opts: SalesforceEmulatorOptions): 
   // Nothing below keeps `opts` (its data is a second copy of every row once loaded).
   const tokens = new TokenIssuer({ clientId: opts.clientId, clientSecret: opts.clientSecret }, opts.tokenTtlSeconds);
   const batchSize = opts.batchSize ?? 2000;
+  let shortBatches = checkedShortBatches(opts.shortBatches);
   const faults = new FaultInjector();
   const dailyApiLimit = opts.dailyApiLimit ?? DEFAULT_DAILY_API_LIMIT;
   const stats: SalesforceStats = { requests: 0, queries: 0, queryMores: 0, tokenRequests: 0, http401: 0, http429: 0, apiUsage: 0 };
@@ -135,6 +150,7 @@ export async function startSalesforceEmulator(opts: SalesforceEmulatorOptions): 
       store,
       cursors,
       defaultBatchSize: batchSize,
+      batchLength: (size, offset) => batchLength(shortBatches, size, offset),
       limits: () => ({ max: dailyApiLimit, remaining: Math.max(0, dailyApiLimit - stats.apiUsage) }),
       onQuery: (kind) => (kind === 'query' ? stats.queries++ : stats.queryMores++),
     });
@@ -148,5 +164,8 @@ export async function startSalesforceEmulator(opts: SalesforceEmulatorOptions): 
     stats: () => ({ ...stats }),
     faults: (spec) => faults.set(spec),
     expireTokens: () => tokens.expireAll(),
+    setQuirks: (changes) => {
+      if ('shortBatches' in changes) shortBatches = checkedShortBatches(changes.shortBatches);
+    },
   };
 }

@@ -11,6 +11,11 @@ export interface FaultSpec {
   delayMs?: number;
   /** The next N data requests have their TCP connection destroyed without a response. */
   dropConnectionsNext?: number;
+  /**
+   * HubSpot only: the next N list and search answers are empty pages that still carry a cursor,
+   * which leads to the page the client would have had (hubspot.md, "Behaviours a sync must survive").
+   */
+  emptyPagesNext?: number;
 }
 
 export type InjectedFailure = { kind: 'status429' } | { kind: 'status5xx'; statusCode: number } | { kind: 'handled' };
@@ -46,8 +51,15 @@ export class FaultInjector {
     }
     return undefined;
   }
+
+  /** Whether the answer being made is one of the pending empty pages (and counts it if so). */
+  takeEmptyPage(): boolean {
+    if (this.spec.emptyPagesNext <= 0) return false;
+    this.spec.emptyPagesNext--;
+    return true;
+  }
 }
 
 function emptySpec(): Required<FaultSpec> {
-  return { status429Next: 0, status5xxNext: 0, status5xxCode: 503, delayMs: 0, dropConnectionsNext: 0 };
+  return { status429Next: 0, status5xxNext: 0, status5xxCode: 503, delayMs: 0, dropConnectionsNext: 0, emptyPagesNext: 0 };
 }

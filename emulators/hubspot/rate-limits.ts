@@ -2,6 +2,11 @@
 // separately per second, and 650,000 calls a day (search included; the day ends at midnight UTC
 // here, in the account's time zone at HubSpot). The SDK's retry logic keys off the exact
 // policyName / message below.
+//
+// Recorded real 429s often carry neither a Retry-After header nor a policyName
+// (/work/shared/crm-apis/hubspot.md, "Behaviours a sync must survive"), so the ten-secondly and
+// secondly answers leave both out unless asked for them (`answerDetail`). The daily answer keeps
+// its policyName: it is how a client tells that waiting seconds cannot help.
 import { RollingWindowLimiter } from '../http/rolling-window.js';
 import { hubSpotError } from './errors.js';
 
@@ -71,19 +76,22 @@ export class HubSpotRateLimiter {
   }
 
   /** Search responses carry no X-HubSpot-RateLimit-* headers, like the real API. */
-  admitSearch(): RateDecision {
+  admitSearch({ answerDetail }: { answerDetail: boolean }): RateDecision {
     if (!this.search) return { allowed: true, headers: {} };
     const decision = this.search.tryAcquire();
     if (decision.allowed && !this.daily!.tryAcquire()) return { allowed: false, headers: {}, body: dailyLimitBody() };
     if (decision.allowed) return { allowed: true, headers: {} };
     return {
       allowed: false,
-      headers: { 'retry-after': String(Math.ceil(decision.retryAfterMs / 1000)) },
-      body: hubSpotError('RATE_LIMITS', 'You have reached your secondly limit.', { errorType: 'RATE_LIMIT', policyName: 'SECONDLY' }),
+      headers: answerDetail ? { 'retry-after': String(Math.ceil(decision.retryAfterMs / 1000)) } : {},
+      body: hubSpotError('RATE_LIMITS', 'You have reached your secondly limit.', {
+        errorType: 'RATE_LIMIT',
+        ...(answerDetail ? { policyName: 'SECONDLY' } : {}),
+      }),
     };
   }
 
-  admitData(): RateDecision {
+  admitData({ answerDetail }: { answerDetail: boolean }): RateDecision {
     if (!this.data) return { allowed: true, headers: {} };
     const decision = this.data.tryAcquire();
     const headers: Record<string, string> = {
@@ -94,14 +102,14 @@ export class HubSpotRateLimiter {
     if (decision.allowed && !this.daily!.tryAcquire()) return { allowed: false, headers: { ...headers, ...this.dailyHeaders() }, body: dailyLimitBody() };
     Object.assign(headers, this.dailyHeaders());
     if (decision.allowed) return { allowed: true, headers };
-    headers['retry-after'] = String(Math.ceil(decision.retryAfterMs / 1000));
-    return { allowed: false, headers, body: tenSecondlyLimitBody() };
+    if (answerDetail) headers['retry-after'] = String(Math.ceil(decision.retryAfterMs / 1000));
+    return { allowed: false, headers, body: tenSecondlyLimitBody({ answerDetail }) };
   }
 }
 
-export function tenSecondlyLimitBody(): Record<string, unknown> {
+export function tenSecondlyLimitBody({ answerDetail }: { answerDetail: boolean }): Record<string, unknown> {
   return hubSpotError('RATE_LIMITS', 'You have reached your ten_secondly_rolling limit.', {
     errorType: 'RATE_LIMIT',
-    policyName: 'TEN_SECONDLY_ROLLING',
+    ...(answerDetail ? { policyName: 'TEN_SECONDLY_ROLLING' } : {}),
   });
 }

@@ -1,8 +1,8 @@
 // The CRM object endpoints (v3 objects, search, merge, batch read, v4 association pages and batch reads).
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hubSpotError } from './errors.js';
 import { presentObject, type PresentOptions } from './present.js';
-import { runSearch, SearchValidationError } from './search.js';
+import { checkRequestBodyLength, runSearch, SearchValidationError } from './search.js';
 import { OBJECT_TYPES, type HubSpotStore, type ObjectType, type StoredObject } from './store.js';
 
 const MAX_LIST_PAGE_SIZE = 100;
@@ -18,6 +18,11 @@ export interface RouteContext {
   baseUrl(): string;
   /** Route config flag the rate limiter reads to tell search apart. */
   searchRouteConfig: { search: true };
+  /**
+   * Asked once for each list or search answer about to be sent: true makes it an empty page whose
+   * cursor points where the request started, so following it gives the page this one would have been.
+   */
+  answerEmptyPage(): boolean;
 }
 
 export function registerObjectRoutes(app: FastifyInstance, ctx: RouteContext): void {
@@ -28,19 +33,19 @@ export function registerObjectRoutes(app: FastifyInstance, ctx: RouteContext): v
     if (!type) return reply;
     const query = request.query;
     const limit = Math.min(MAX_LIST_PAGE_SIZE, positiveInt(first(query.limit)) ?? DEFAULT_LIST_PAGE_SIZE);
-    const after = first(query.after);
-    const startId = after ? decodeCursor(after) : undefined;
-    if (after && startId === undefined) {
-      return reply.code(400).send(hubSpotError('VALIDATION_ERROR', `Invalid 'after' cursor: ${after}`));
-    }
+    // The cursor is the id of the next record to list: numeric-looking like real ones ("394"),
+    // and a position that survives edits and archiving between pages.
+    const startId = first(query.after) || undefined;
     const archived = first(query.archived) === 'true';
+    const next = (after: string) => ({
+      next: { after, link: `${ctx.baseUrl()}/crm/v3/objects/${type}?after=${encodeURIComponent(after)}&limit=${limit}` },
+    });
+    // "0" lists from the first record, as no cursor does: every id sorts after it.
+    if (ctx.answerEmptyPage()) return { results: [], paging: next(startId ?? '0') };
     const page = store.listPage(type, { startId, limit, archived });
     const options = presentOptions(query);
     const body: Record<string, unknown> = { results: page.objects.map((object) => presentObject(store, type, object, options)) };
-    if (page.nextStartId !== undefined) {
-      const cursor = encodeCursor(page.nextStartId);
-      body.paging = { next: { after: cursor, link: `${ctx.baseUrl()}/crm/v3/objects/${type}?after=${cursor}&limit=${limit}` } };
-    }
+    if (page.nextStartId !== undefined) body.paging = next(page.nextStartId);
     return body;
   });
 
@@ -52,27 +57,41 @@ export function registerObjectRoutes(app: FastifyInstance, ctx: RouteContext): v
     return presentObject(store, type, object, presentOptions(request.query));
   });
 
-  app.post<{ Params: { objectType: string } }>(
-    '/crm/v3/objects/:objectType/search',
-    { config: ctx.searchRouteConfig },
-    async (request, reply) => {
-      const type = objectTypeOrReply(request.params.objectType, reply);
-      if (!type) return reply;
-      try {
-        const result = runSearch(store, type, request.body);
-        const options: PresentOptions = { properties: result.properties, associations: [] };
-        const body: Record<string, unknown> = {
-          total: result.total,
-          results: result.objects.map((object) => presentObject(store, type, object, options)),
-        };
-        if (result.nextAfter !== undefined) body.paging = { next: { after: result.nextAfter } };
-        return body;
-      } catch (error) {
-        if (error instanceof SearchValidationError) return reply.code(400).send(hubSpotError('VALIDATION_ERROR', error.message));
-        throw error;
-      }
-    },
-  );
+  // The search body's limit counts its raw characters, which only the body parser sees; a parser
+  // of this route's own keeps the other routes on fastify's default one.
+  app.register(async (searchScope) => {
+    const parseJson = searchScope.getDefaultJsonParser('error', 'ignore');
+    const bodyChars = new WeakMap<FastifyRequest, number>();
+    searchScope.removeContentTypeParser('application/json');
+    searchScope.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+      const text = String(body);
+      bodyChars.set(request, text.length);
+      parseJson(request, text, done);
+    });
+    searchScope.post<{ Params: { objectType: string } }>(
+      '/crm/v3/objects/:objectType/search',
+      { config: ctx.searchRouteConfig },
+      async (request, reply) => {
+        const type = objectTypeOrReply(request.params.objectType, reply);
+        if (!type) return reply;
+        try {
+          checkRequestBodyLength(bodyChars.get(request) ?? 0);
+          const result = runSearch(store, type, request.body);
+          if (ctx.answerEmptyPage()) return { total: result.total, results: [], paging: { next: { after: String(result.offset) } } };
+          const options: PresentOptions = { properties: result.properties, associations: [] };
+          const body: Record<string, unknown> = {
+            total: result.total,
+            results: result.objects.map((object) => presentObject(store, type, object, options)),
+          };
+          if (result.nextAfter !== undefined) body.paging = { next: { after: result.nextAfter } };
+          return body;
+        } catch (error) {
+          if (error instanceof SearchValidationError) return reply.code(400).send(hubSpotError('VALIDATION_ERROR', error.message));
+          throw error;
+        }
+      },
+    );
+  });
 
   app.patch<{ Params: { objectType: string; id: string }; Body: { properties?: Record<string, unknown> } }>(
     '/crm/v3/objects/:objectType/:id',
@@ -205,14 +224,18 @@ const PRIMARY_TYPE_ID: Partial<Record<ObjectType, Partial<Record<ObjectType, num
   companies: { contacts: 2 },
 };
 
-/** v4's shape: each associated record with its types; a contact's first company is its primary one. */
+/**
+ * v4's shape: each associated record with its types. A contact's primary company has the Primary
+ * type (typeId 1) besides the unlabeled one (279), as hubspot.md's recorded answer shows; its
+ * other companies only the unlabeled one.
+ */
 function associationsOf(store: HubSpotStore, type: ObjectType, object: StoredObject, toType: ObjectType) {
   const typeId = ASSOCIATION_TYPE_ID[type]?.[toType];
   const primaryTypeId = PRIMARY_TYPE_ID[type]?.[toType];
-  return store.associatedIds(type, object, toType).map((toObjectId, index) => ({
+  return store.associatedIds(type, object, toType).map((toObjectId) => ({
     toObjectId,
     associationTypes: [
-      ...(index === 0 && type === 'contacts' && primaryTypeId !== undefined
+      ...(type === 'contacts' && toObjectId === object.primaryCompanyId && primaryTypeId !== undefined
         ? [{ category: 'HUBSPOT_DEFINED', typeId: primaryTypeId, label: 'Primary' }]
         : []),
       { category: 'HUBSPOT_DEFINED', typeId, label: null },
@@ -270,15 +293,4 @@ function stringProperties(raw: Record<string, unknown> | undefined): Record<stri
   const out: Record<string, string | null> = {};
   for (const [name, value] of Object.entries(raw)) out[name] = value === null || value === undefined ? null : String(value);
   return out;
-}
-
-// List cursors are opaque to clients (base64 of the next id, as HubSpot's look), so nobody can
-// mistake them for offsets.
-function encodeCursor(id: string): string {
-  return Buffer.from(id, 'utf8').toString('base64url');
-}
-
-function decodeCursor(cursor: string): string | undefined {
-  const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  return id && encodeCursor(id) === cursor ? id : undefined;
 }

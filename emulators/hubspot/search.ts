@@ -3,14 +3,24 @@
 import { z } from 'zod';
 import { compareIds, LAST_MODIFIED_PROPERTY, type HubSpotStore, type ObjectType, type StoredObject } from './store.js';
 
+/**
+ * The current "Search the CRM" reference (https://developers.hubspot.com/docs/api-reference/2026-03/crm/search-the-crm,
+ * modified 2026-03) allows fewer filters than the 2024-08 changelog's 10 per group and 25 in all,
+ * one sort rule, and a body of 3,000 characters: a sync designed against the looser figures breaks
+ * on a real portal (/work/shared/crm-apis/hubspot.md, "Behaviours a sync must survive"). The five
+ * groups are the changelog's; the reference names no other figure for them.
+ */
 export const SEARCH_LIMITS = {
   maxPageSize: 200,
   defaultPageSize: 10,
   /** HubSpot never pages a single search past this many results. */
   maxReachableResults: 10_000,
   maxFilterGroups: 5,
-  maxFiltersPerGroup: 10,
-  maxFilters: 25,
+  maxFiltersPerGroup: 6,
+  maxFilters: 18,
+  maxSorts: 1,
+  /** Characters of the raw JSON request body. */
+  maxRequestBodyChars: 3000,
 } as const;
 
 /** A request HubSpot would reject with 400 VALIDATION_ERROR. */
@@ -51,6 +61,8 @@ export interface SearchResult {
   total: number;
   objects: StoredObject[];
   properties: string[];
+  /** Where this page starts: the request's `after` as an offset. */
+  offset: number;
   nextAfter?: string;
 }
 
@@ -77,7 +89,7 @@ export function runSearch(store: HubSpotStore, type: ObjectType, body: unknown, 
   const indexed = request.query || !useIndex
     ? null
     : (searchByModified(store, type, groups, sorts, offset, limit) ?? searchById(store, type, groups, sorts, offset, limit));
-  if (indexed) return { ...indexed, properties: request.properties };
+  if (indexed) return { ...indexed, properties: request.properties, offset };
 
   const matches: StoredObject[] = [];
   for (const object of store.live(type)) {
@@ -86,7 +98,7 @@ export function runSearch(store: HubSpotStore, type: ObjectType, body: unknown, 
   const ordered = sorts.length > 0 ? firstBySorts(matches, sorts, offset + limit) : matches;
 
   const page = ordered.slice(offset, offset + limit);
-  const result: SearchResult = { total: matches.length, objects: page, properties: request.properties };
+  const result: SearchResult = { total: matches.length, objects: page, properties: request.properties, offset };
   if (offset + limit < matches.length) result.nextAfter = String(offset + limit);
   return result;
 }
@@ -109,20 +121,32 @@ function parseOffset(after: string | undefined): number {
 function checkFilterLimits(request: SearchRequest): void {
   const groups = request.filterGroups;
   if (groups.length > SEARCH_LIMITS.maxFilterGroups) {
-    throw new SearchValidationError(`Too many filter groups (${groups.length}); the maximum is ${SEARCH_LIMITS.maxFilterGroups}.`);
+    throw new SearchValidationError(`Too many filter groups (${groups.length}); the maximum is ${SEARCH_LIMITS.maxFilterGroups} filter groups.`);
   }
   let total = 0;
   for (const group of groups) {
     if (group.filters.length > SEARCH_LIMITS.maxFiltersPerGroup) {
       throw new SearchValidationError(
-        `Too many filters in a filter group (${group.filters.length}); the maximum is ${SEARCH_LIMITS.maxFiltersPerGroup}.`,
+        `Too many filters in a filter group (${group.filters.length}); the maximum is ${SEARCH_LIMITS.maxFiltersPerGroup} filters per filter group.`,
       );
     }
     total += group.filters.length;
     for (const filter of group.filters) checkOperator(filter);
   }
   if (total > SEARCH_LIMITS.maxFilters) {
-    throw new SearchValidationError(`Too many filters (${total}); the maximum across all groups is ${SEARCH_LIMITS.maxFilters}.`);
+    throw new SearchValidationError(`Too many filters (${total}); the maximum is ${SEARCH_LIMITS.maxFilters} filters across all filter groups.`);
+  }
+  if (request.sorts.length > SEARCH_LIMITS.maxSorts) {
+    throw new SearchValidationError(`Too many sorts (${request.sorts.length}); the maximum is ${SEARCH_LIMITS.maxSorts} sort rule.`);
+  }
+}
+
+/** The body limit counts the raw JSON text, so it is checked before the body is parsed. */
+export function checkRequestBodyLength(chars: number): void {
+  if (chars > SEARCH_LIMITS.maxRequestBodyChars) {
+    throw new SearchValidationError(
+      `Search request body too long (${chars} characters); the maximum is ${SEARCH_LIMITS.maxRequestBodyChars} characters.`,
+    );
   }
 }
 
@@ -368,7 +392,7 @@ function boundary(times: number[], time: number, after: boolean): number {
  */
 function searchByModified(
   store: HubSpotStore, type: ObjectType, groups: PreparedFilter[][], sorts: Sort[], offset: number, limit: number,
-): Omit<SearchResult, 'properties'> | null {
+): Omit<SearchResult, 'properties' | 'offset'> | null {
   const property = LAST_MODIFIED_PROPERTY[type];
   if (groups.length === 0 || sorts.length !== 1 || sorts[0]!.propertyName !== property || sorts[0]!.descending) return null;
   const index = modifiedIndex(store, type);
@@ -423,7 +447,7 @@ function searchByModified(
       else objects.push(object);
     }
   }
-  const result: Omit<SearchResult, 'properties'> = { total, objects };
+  const result: Omit<SearchResult, 'properties' | 'offset'> = { total, objects };
   if (offset + limit < total) result.nextAfter = String(offset + limit);
   return result;
 }
@@ -470,7 +494,7 @@ export function prepareSearchIndexes(store: HubSpotStore): void {
  */
 function searchById(
   store: HubSpotStore, type: ObjectType, groups: PreparedFilter[][], sorts: Sort[], offset: number, limit: number,
-): Omit<SearchResult, 'properties'> | null {
+): Omit<SearchResult, 'properties' | 'offset'> | null {
   if (groups.length > 1 || sorts.length !== 1 || sorts[0]!.propertyName !== 'hs_object_id') return null;
   const index = idIndex(store, type);
   if (!index) return null;
@@ -508,7 +532,7 @@ function searchById(
     if (skipped < offset) skipped++;
     else objects.push(object);
   }
-  const result: Omit<SearchResult, 'properties'> = { total, objects };
+  const result: Omit<SearchResult, 'properties' | 'offset'> = { total, objects };
   if (offset + limit < total) result.nextAfter = String(offset + limit);
   return result;
 }

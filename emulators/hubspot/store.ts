@@ -19,6 +19,8 @@ export interface StoredObject {
   archivedAt?: string;
   /** contact -> company links; the reverse direction is derived. */
   companyIds: string[];
+  /** The contact's primary company, one of companyIds (undefined when it has none). */
+  primaryCompanyId?: string;
 }
 
 export class HubSpotStore {
@@ -122,6 +124,7 @@ export class HubSpotStore {
     const previouslyMerged = primary.properties.hs_merged_object_ids?.split(';').filter(Boolean) ?? [];
     primary.properties.hs_merged_object_ids = [...previouslyMerged, merged.id].join(';');
     primary.companyIds = [...new Set([...primary.companyIds, ...merged.companyIds])];
+    primary.primaryCompanyId ??= merged.primaryCompanyId;
     for (const [from, to] of this.mergedInto) if (to === merged.id) this.mergedInto.set(from, primary.id);
     this.mergedInto.set(merged.id, primary.id);
     this.byId[type].delete(merged.id);
@@ -154,15 +157,22 @@ export class HubSpotStore {
   }
 }
 
+/** The label of a contact's primary company link in v3 answers; every other link is unlabeled. */
+export const PRIMARY_COMPANY_LINK = 'contact_to_company';
+
 /** Fills in the properties HubSpot always maintains, so fixtures may leave them out. */
 function toStored(type: ObjectType, raw: HubSpotObject): StoredObject {
   const properties: Record<string, string | null> = { ...raw.properties };
   properties.hs_object_id = raw.id;
   properties.createdate ??= raw.createdAt;
   properties[LAST_MODIFIED_PROPERTY[type]] ??= raw.updatedAt;
-  const companyIds = raw.associations?.companies?.results.map((link) => link.id) ?? [];
+  // A fixture copied from a real answer lists the primary company twice (once per label).
+  const links = raw.associations?.companies?.results ?? [];
+  const companyIds = [...new Set(links.map((link) => link.id))];
+  // Fixtures written before labels name no primary: their first company is, as it always was.
+  const primaryCompanyId = links.find((link) => link.type === PRIMARY_COMPANY_LINK)?.id ?? companyIds[0];
   // HubSpot keeps a contact's primary company id in this property, so search results carry it.
-  if (type === 'contacts') properties.associatedcompanyid ??= companyIds[0] ?? null;
+  if (type === 'contacts') properties.associatedcompanyid ??= primaryCompanyId ?? null;
   const stored: StoredObject = {
     id: raw.id,
     properties,
@@ -171,13 +181,14 @@ function toStored(type: ObjectType, raw: HubSpotObject): StoredObject {
     archived: raw.archived ?? false,
     companyIds,
   };
+  if (primaryCompanyId !== undefined) stored.primaryCompanyId = primaryCompanyId;
   if (stored.archived) stored.archivedAt = raw.archivedAt ?? raw.updatedAt;
   return stored;
 }
 
 function withoutStamps(type: ObjectType, object: StoredObject): string {
   const { [LAST_MODIFIED_PROPERTY[type]]: _stamp, lastmodifieddate: _a, hs_lastmodifieddate: _b, ...rest } = object.properties;
-  return JSON.stringify([Object.entries(rest).sort(), object.companyIds]);
+  return JSON.stringify([Object.entries(rest).sort(), object.companyIds, object.primaryCompanyId ?? null]);
 }
 
 function touchIfChanged(type: ObjectType, object: StoredObject, before: StoredObject | undefined, now: string): void {

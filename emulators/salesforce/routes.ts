@@ -11,6 +11,8 @@ export interface DataRouteContext {
   store: SalesforceStore;
   cursors: QueryCursors;
   defaultBatchSize: number;
+  /** Rows to answer in the batch starting at `offset` when `batchSize` were asked for (short batches). */
+  batchLength(batchSize: number, offset: number): number;
   limits(): { max: number; remaining: number };
   onQuery(kind: 'query' | 'queryMore'): void;
 }
@@ -46,7 +48,7 @@ export function registerDataRoutes(app: FastifyInstance, ctx: DataRouteContext):
 
   /** One batch of a result; opens a cursor the first time more batches follow. */
   function queryPage(result: QueryResult, offset: number, batchSize: number, version: string, cursorId?: string) {
-    const end = Math.min(result.rows.length, offset + batchSize);
+    const end = Math.min(result.rows.length, offset + ctx.batchLength(batchSize, offset));
     const records = result.rows.slice(offset, end).map((record) => serializeRecord(store, record, result.select, version));
     const done = end >= result.rows.length;
     const body: Record<string, unknown> = { totalSize: result.rows.length, done };

@@ -15,7 +15,12 @@ export type Token =
 export type ComparisonOperator = '=' | '!=' | '<' | '>' | '<=' | '>=';
 
 const IDENTIFIER = /[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*/y;
-const DATETIME = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?(?:Z|[+-]\d{2}:?\d{2})/y;
+// The SOQL reference's datetime forms (Date Formats and Date Literals): YYYY-MM-DDThh:mm:ssZ and
+// YYYY-MM-DDThh:mm:ss+hh:mm or -hh:mm, whole seconds only. Anything else that starts like a datetime
+// is refused whole, so a client sending milliseconds (as toISOString() does) learns it here, not
+// from a real org.
+const DATETIME = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:Z|[+-]\d{2}:\d{2})/y;
+const DATETIME_LIKE = /\d{4}-\d{2}-\d{2}T[\w.:+-]*/y;
 const DATE = /\d{4}-\d{2}-\d{2}(?![\dT])/y;
 const NUMBER = /[+-]?\d+(?:\.\d+)?(?![\w.])/y;
 
@@ -77,12 +82,19 @@ function readOperator(soql: string, offset: number): { text: ComparisonOperator;
 }
 
 function readDateOrNumber(soql: string, offset: number): Extract<Token, { kind: 'number' | 'datetime' | 'date' }> | undefined {
-  DATETIME.lastIndex = offset;
-  const datetime = DATETIME.exec(soql);
-  if (datetime) {
-    const epochMs = Date.parse(datetime[0]);
-    if (Number.isNaN(epochMs)) throw new SoqlError('MALFORMED_QUERY', soql, offset, `invalid datetime: ${datetime[0]}`);
-    return { kind: 'datetime', epochMs, text: datetime[0], offset };
+  DATETIME_LIKE.lastIndex = offset;
+  const datetimeLike = DATETIME_LIKE.exec(soql);
+  if (datetimeLike) {
+    const text = datetimeLike[0];
+    DATETIME.lastIndex = offset;
+    const epochMs = DATETIME.exec(soql)?.[0] === text ? Date.parse(text) : Number.NaN;
+    if (Number.isNaN(epochMs)) {
+      throw new SoqlError(
+        'MALFORMED_QUERY', soql, offset,
+        `Invalid datetime literal: ${text}. Use YYYY-MM-DDThh:mm:ssZ or YYYY-MM-DDThh:mm:ss+hh:mm (or -hh:mm), without fractional seconds.`,
+      );
+    }
+    return { kind: 'datetime', epochMs, text, offset };
   }
   DATE.lastIndex = offset;
   const date = DATE.exec(soql);

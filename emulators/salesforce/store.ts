@@ -37,7 +37,7 @@ export class SalesforceStore {
     this.changes++;
     this.schemas = buildSchemas(data);
     this.byId15.clear();
-    const loadedAt = Date.now();
+    const loadedAt = atWholeSecond(Date.now());
     for (const type of SOBJECT_NAMES) {
       const records = data[type].map((row) => this.toStored(type, row, loadedAt));
       if (previous) for (const record of records) stampIfChanged(record, previous.get(String(record.fields.Id).slice(0, 15)), loadedAt);
@@ -77,7 +77,7 @@ export class SalesforceStore {
     Object.assign(record.fields, typed);
     this.changes++;
     if (type === 'Contact') record.fields.Name = contactName(record.fields);
-    const now = Date.now();
+    const now = atWholeSecond(Date.now());
     record.fields.LastModifiedDate = now;
     record.fields.SystemModstamp = now;
   }
@@ -85,7 +85,7 @@ export class SalesforceStore {
   /** Deleting moves the row to the recycle bin: queryAll still sees it, LastModifiedDate stays. */
   delete(type: SObjectName, id: string): void {
     const record = this.liveRecord(type, id);
-    const now = Date.now();
+    const now = atWholeSecond(Date.now());
     this.changes++;
     record.fields.IsDeleted = true;
     record.fields.SystemModstamp = now;
@@ -111,6 +111,10 @@ export class SalesforceStore {
       if (field) fields[field.name] = toFieldValue(field, value, `${type} ${row.Id}.${name}`);
     }
     fields.IsDeleted ??= false;
+    for (const name of AUDIT_STAMPS) {
+      const value = fields[name];
+      if (typeof value === 'number') fields[name] = atWholeSecond(value);
+    }
     const created = typeof fields.CreatedDate === 'number' ? fields.CreatedDate : undefined;
     fields.LastModifiedDate ??= created ?? loadedAt;
     fields.SystemModstamp ??= fields.LastModifiedDate;
@@ -125,6 +129,17 @@ export class SalesforceStore {
 }
 
 const STAMPS = new Set(['SystemModstamp', 'LastModifiedDate']);
+
+/**
+ * Real orgs keep these at whole seconds (answers end in ".000"; salesforce.md, "Behaviours a sync
+ * must survive"), so many records share one stamp. A fixture's milliseconds are dropped on load
+ * and the emulator stamps its own changes at whole seconds, or ties would stay rare here.
+ */
+const AUDIT_STAMPS = ['CreatedDate', 'LastModifiedDate', 'SystemModstamp'] as const;
+
+function atWholeSecond(epochMs: number): number {
+  return Math.floor(epochMs / 1000) * 1000;
+}
 
 function sameFields(a: Record<string, FieldValue>, b: Record<string, FieldValue>, ignore: Set<string>): boolean {
   const names = new Set([...Object.keys(a), ...Object.keys(b)]);
