@@ -21,6 +21,8 @@ export interface HubSpotEmulatorOptions {
   rateLimits?: HubSpotRateLimits | false;
   /** Let non-loopback clients use the unauthenticated /__emulator routes. */
   allowRemoteAdmin?: boolean;
+  /** The CRM's clock against the machine's, for the times it stamps records with (default 0). */
+  clockOffsetMs?: number;
   /**
    * Ten-secondly, secondly and injected 429s carry Retry-After and policyName, for tests of clients
    * that use them. Off by default: recorded real 429s often have neither. The daily 429 always
@@ -65,7 +67,7 @@ export async function startHubSpotEmulator(opts: HubSpotEmulatorOptions): Promis
   // contacts: 576 MB of live heap instead of 767 when kept, and each full garbage collection,
   // which holds every answer, 0.9 s instead of 1.1).
   const { accessToken } = opts;
-  const store = new HubSpotStore();
+  const store = new HubSpotStore(opts.clockOffsetMs);
   const load = (data: Fixture['hubspot']) => {
     store.load(data);
     prepareSearchIndexes(store);

@@ -29,6 +29,8 @@ export interface SalesforceEmulatorOptions {
   dailyApiLimit?: number;
   /** Let non-loopback clients use the unauthenticated /__emulator routes. */
   allowRemoteAdmin?: boolean;
+  /** The CRM's clock against the machine's, for the times it stamps records with (default 0). */
+  clockOffsetMs?: number;
   /**
    * Query batches answer fewer rows than the batch size, with done:false and a nextRecordsUrl
    * while rows remain, as Salesforce may: at most `rows` each, or a seeded random 1..batch size.
@@ -65,7 +67,7 @@ const DEFAULT_DAILY_API_LIMIT = 1_000_000;
 const API_VERSION = /^v\d+\.\d+$/;
 
 export async function startSalesforceEmulator(opts: SalesforceEmulatorOptions): Promise<SalesforceEmulator> {
-  const store = new SalesforceStore();
+  const store = new SalesforceStore(opts.clockOffsetMs);
   const cursors = new QueryCursors();
   const load = (data: Fixture['salesforce']) => {
     store.load(data);

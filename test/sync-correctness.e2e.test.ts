@@ -24,12 +24,12 @@ describe("watermarks on the CRM's own clock", () => {
   const PER_CRM = 30;
 
   beforeAll(async () => {
-    // Both CRMs' clocks an hour behind the worker's: their newest records are an hour old to it.
+    // Both CRMs' clocks an hour behind the worker's: what they stamp is an hour old to the worker.
     data = emptyFixture();
-    const times = timesEndingBefore(3600, PER_CRM);
+    const times = timesEndingBefore(3600 + 600, PER_CRM);
     data.hubspot.contacts = times.map((t, i) => hubspotContact(7000 + i, t));
     data.salesforce.Contact = times.map((t, i) => salesforceContact(i + 1, sfStamp(t)));
-    h = await startHarness('sync_clock', data);
+    h = await startHarness('sync_clock', data, { hubspotEmulator: { clockOffsetMs: -HOUR }, salesforceEmulator: { clockOffsetMs: -HOUR } });
     await h.sync(h.hubspotId);
     await h.sync(h.salesforceId);
   });
@@ -38,25 +38,29 @@ describe("watermarks on the CRM's own clock", () => {
   });
 
   it('finds every change made after the first sync when the CRM clock is an hour behind the worker\'s', async () => {
-    // Changed a minute after the newest record, by the CRMs' clocks: still ~59 minutes before the
+    // Edited and added now: the emulators stamp them with their own clock, ~60 minutes before the
     // worker's now, far outside a 5-minute overlap taken from the worker's clock.
-    const changedAt = new Date(Date.parse(timesEndingBefore(3600, 1)[0]!) + 60_000).toISOString();
     const now = structuredClone(data);
-    now.hubspot.contacts[3] = hubspotContact(7003, changedAt, { jobtitle: 'Chief Executive Officer' });
-    now.salesforce.Contact[4] = salesforceContact(5, sfStamp(changedAt), { Title: 'VP Sales' });
+    now.hubspot.contacts[3]!.properties.jobtitle = 'Chief Executive Officer';
+    now.hubspot.contacts.push(hubspotContact(7999, data.hubspot.contacts[0]!.updatedAt));
+    now.salesforce.Contact[4]!.Title = 'VP Sales';
+    now.salesforce.Contact.push(salesforceContact(999, String(data.salesforce.Contact[0]!.SystemModstamp)));
     h.hubspot.load(now.hubspot);
     h.salesforce.load(now.salesforce);
 
-    expect(await h.sync(h.hubspotId)).toMatchObject({ mode: 'companies:incremental contacts:incremental', updated: 1 });
-    expect(await h.sync(h.salesforceId)).toMatchObject({ mode: 'companies:incremental contacts:incremental', updated: 1 });
-    const title = async (connectionId: string, crmId: string) =>
-      (await h.db.crmContact.findUniqueOrThrow({ where: { connectionId_crmId: { connectionId, crmId } } })).title;
-    expect(await title(h.hubspotId, '7003')).toBe('Chief Executive Officer');
-    expect(await title(h.salesforceId, data.salesforce.Contact[4]!.Id)).toBe('VP Sales');
+    expect(await h.sync(h.hubspotId)).toMatchObject({ mode: 'companies:incremental contacts:incremental', created: 1, updated: 1 });
+    expect(await h.sync(h.salesforceId)).toMatchObject({ mode: 'companies:incremental contacts:incremental', created: 1, updated: 1 });
+    const contact = (connectionId: string, crmId: string) =>
+      h.db.crmContact.findUniqueOrThrow({ where: { connectionId_crmId: { connectionId, crmId } } });
+    expect((await contact(h.hubspotId, '7003')).title).toBe('Chief Executive Officer');
+    expect((await contact(h.salesforceId, data.salesforce.Contact[4]!.Id)).title).toBe('VP Sales');
+    const added = await contact(h.hubspotId, '7999');
+    // The CRM's stamp, an hour behind the worker's clock.
+    expect(Date.now() - added.crmModifiedAt!.getTime()).toBeGreaterThan(HOUR - 60_000);
 
     // The watermark is the CRM's time, not the worker's.
     const states = await h.db.syncState.findMany({ where: { objectType: 'contacts' } });
-    for (const state of states) expect(state.watermark!.getTime(), state.connectionId).toBeLessThanOrEqual(Date.parse(changedAt));
+    for (const state of states) expect(state.watermark!.getTime(), state.connectionId).toBeLessThanOrEqual(Date.now() - HOUR + 60_000);
   });
 
   it('an object type with no records yet is walked incrementally from the start of time, and finds the first one', async () => {

@@ -24,6 +24,16 @@ export interface StoredObject {
 }
 
 export class HubSpotStore {
+  /**
+   * The portal's clock, for what the store stamps itself (edits, archiving, reloads): the worker's
+   * plus `clockOffsetMs`, so a test can run a CRM whose clock differs from the worker's.
+   */
+  constructor(private readonly clockOffsetMs = 0) {}
+
+  private now(): string {
+    return new Date(Date.now() + this.clockOffsetMs).toISOString();
+  }
+
   private byId: Record<ObjectType, Map<string, StoredObject>> = { companies: new Map(), contacts: new Map() };
   // Ids in HubSpot's list order (numeric), so a list cursor is a position that survives edits.
   private orderedIds: Record<ObjectType, string[]> = { companies: [], contacts: [] };
@@ -49,7 +59,7 @@ export class HubSpotStore {
     const reload = this.loads++ > 0;
     this.changes++;
     // Everything a reload changes is touched at one instant, like a bulk import.
-    const loadedAt = new Date().toISOString();
+    const loadedAt = this.now();
     for (const type of OBJECT_TYPES) {
       const objects = new Map<string, StoredObject>();
       for (const raw of data[type]) {
@@ -102,7 +112,7 @@ export class HubSpotStore {
     if (!object) return undefined;
     this.changes++;
     Object.assign(object.properties, properties);
-    touch(type, object);
+    touch(type, object, this.now());
     return object;
   }
 
@@ -112,7 +122,7 @@ export class HubSpotStore {
     if (!object) return false;
     this.changes++;
     object.archived = true;
-    object.archivedAt = new Date().toISOString();
+    object.archivedAt = this.now();
     return true;
   }
 
@@ -130,7 +140,7 @@ export class HubSpotStore {
     this.byId[type].delete(merged.id);
     this.orderedIds[type].splice(lowerBound(this.orderedIds[type], merged.id), 1);
     this.contactIdsByCompany = undefined;
-    touch(type, primary);
+    touch(type, primary, this.now());
     return primary;
   }
 
@@ -207,7 +217,7 @@ function touchIfChanged(type: ObjectType, object: StoredObject, before: StoredOb
   touch(type, object, now);
 }
 
-function touch(type: ObjectType, object: StoredObject, now = new Date().toISOString()): void {
+function touch(type: ObjectType, object: StoredObject, now: string): void {
   object.updatedAt = now;
   object.properties[LAST_MODIFIED_PROPERTY[type]] = now;
   // Contacts carry both spellings in real portals; keep whichever the record has in step.

@@ -14,6 +14,12 @@ export interface StoredRecord {
 }
 
 export class SalesforceStore {
+  /**
+   * The org's clock, for what the store stamps itself (edits, deletions, reloads): the worker's
+   * plus `clockOffsetMs`, so a test can run an org whose clock differs from the worker's.
+   */
+  constructor(private readonly clockOffsetMs = 0) {}
+
   schemas: Schemas = buildSchemas({ Account: [], Contact: [] });
   private rows: Record<SObjectName, StoredRecord[]> = { Account: [], Contact: [] };
   // Salesforce accepts both the 15- and the 18-character form of an id.
@@ -37,7 +43,7 @@ export class SalesforceStore {
     this.changes++;
     this.schemas = buildSchemas(data);
     this.byId15.clear();
-    const loadedAt = atWholeSecond(Date.now());
+    const loadedAt = atWholeSecond(Date.now() + this.clockOffsetMs);
     for (const type of SOBJECT_NAMES) {
       const records = data[type].map((row) => this.toStored(type, row, loadedAt));
       if (previous) for (const record of records) stampIfChanged(record, previous.get(String(record.fields.Id).slice(0, 15)), loadedAt);
@@ -77,7 +83,7 @@ export class SalesforceStore {
     Object.assign(record.fields, typed);
     this.changes++;
     if (type === 'Contact') record.fields.Name = contactName(record.fields);
-    const now = atWholeSecond(Date.now());
+    const now = atWholeSecond(Date.now() + this.clockOffsetMs);
     record.fields.LastModifiedDate = now;
     record.fields.SystemModstamp = now;
   }
@@ -85,7 +91,7 @@ export class SalesforceStore {
   /** Deleting moves the row to the recycle bin: queryAll still sees it, LastModifiedDate stays. */
   delete(type: SObjectName, id: string): void {
     const record = this.liveRecord(type, id);
-    const now = atWholeSecond(Date.now());
+    const now = atWholeSecond(Date.now() + this.clockOffsetMs);
     this.changes++;
     record.fields.IsDeleted = true;
     record.fields.SystemModstamp = now;
