@@ -13,6 +13,7 @@ import { listAudit, vipActivityReport } from '../activities/admin/audit.js';
 import { addVip, checkEmail, editVip, listVips, MAX_OFFSET, MAX_PAGE_SIZE, removeVips, showVip, type VipView } from '../activities/admin/vips.js';
 import type { Db } from '../activities/db.js';
 import { InvalidEmailError, type LookupService } from '../activities/lookup.js';
+import { lookupAnswerJsonSchema } from '../lookup/answer.js';
 import { VALIDATE_WORKFLOW_TYPE, validateWorkflowId } from '../workflows/contract.js';
 import { logger } from '../worker/logger.js';
 import { canReadNotes, createAuthHook, requestActor } from './auth.js';
@@ -45,33 +46,7 @@ const errorBody = {
 const email = { type: 'string', minLength: 1, maxLength: 320, description: 'an email address' } as const;
 const nullableString = { type: ['string', 'null'] } as const;
 
-const lookupAnswer = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    email: { type: 'string' },
-    isVip: { type: 'boolean' },
-    level: { type: ['integer', 'null'], minimum: 1, maximum: 5 },
-    levelReason: { ...nullableString, description: 'why this level, or why none: the CRM field, a rule and its facts, a manual override, a demotion' },
-    name: nullableString,
-    company: nullableString,
-    notes: { ...nullableString, description: 'only with the notes:read scope' },
-    validated: { type: 'boolean' },
-    stale: { type: 'boolean' },
-    staleReason: nullableString,
-    owner: {
-      type: ['object', 'null'],
-      properties: { id: { type: 'string' }, connectionId: { type: 'string' }, name: nullableString, email: nullableString },
-    },
-    handling: {
-      type: ['object', 'null'],
-      properties: {
-        priority: { type: 'string' }, escalationTeam: nullableString, responseTimeMinutes: { type: 'integer' }, guidance: { type: 'string' },
-      },
-    },
-  },
-  required: ['email', 'isVip', 'level', 'name', 'company', 'validated', 'stale', 'staleReason', 'owner', 'handling'],
-} as const;
+const lookupAnswer = lookupAnswerJsonSchema();
 
 const vipView = {
   type: 'object',

@@ -8,30 +8,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Actor } from '../activities/admin/audit.js';
 import { InvalidEmailError, type LookupService } from '../activities/lookup.js';
+import { shownLookupResultSchema } from '../lookup/answer.js';
 import { logger } from '../worker/logger.js';
 import { isDatabaseUnavailable } from './errors.js';
 
 export const LOOKUP_TOOL = 'lookup_vip';
-
-const handling = z.object({
-  priority: z.string(),
-  escalationTeam: z.string().nullable(),
-  responseTimeMinutes: z.number(),
-  guidance: z.string(),
-});
-const lookupAnswer = z.looseObject({
-  email: z.string(),
-  isVip: z.boolean(),
-  level: z.number().int().min(1).max(5).nullable(),
-  name: z.string().nullable(),
-  company: z.string().nullable(),
-  notes: z.string().nullable().optional().describe('omitted unless the caller may read notes'),
-  validated: z.boolean(),
-  stale: z.boolean(),
-  staleReason: z.string().nullable(),
-  owner: z.object({ id: z.string(), connectionId: z.string(), name: z.string().nullable(), email: z.string().nullable() }).nullable(),
-  handling: handling.nullable(),
-});
 
 export interface McpDeps {
   lookup: LookupService;
@@ -47,11 +28,11 @@ export function createMcpServer(deps: McpDeps): McpServer {
     {
       title: 'Look up a sender in the VIP list',
       description:
-        'Is this email sender a VIP? Returns isVip, level (1-5, 5 most important), name, company, notes (if permitted), ' +
+        'Is this email sender a VIP? Returns isVip, level (1-5, 5 most important) and why (levelReason), name, company, notes (if permitted), ' +
         'whether a CRM validates them, whether they probably left their company (stale), their account manager (owner) and ' +
         'how to handle them (priority, escalation team, response-time target). Unknown senders answer isVip false.',
       inputSchema: { email: z.string().max(320).describe('the sender email address, e.g. ceo@example.com') },
-      outputSchema: lookupAnswer,
+      outputSchema: shownLookupResultSchema,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     async ({ email }) => {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeAudit } from '../activities/admin/audit.js';
 import { createToken, revokeToken } from '../activities/admin/tokens.js';
 import { loadFixtureFile, type Fixture } from '../emulators/fixture.js';
+import { vipLookupResultSchema } from '../lookup/answer.js';
 import { startApiServer, type ApiServer } from '../server/main.js';
 import { startHarness, type Harness } from './harness.js';
 
@@ -181,6 +182,23 @@ describe('HTTP API and MCP', () => {
     }
     expect(JSON.stringify(doc.json.components)).toContain('bearer');
     expect((await call('GET', '/health')).json).toEqual({ status: 'ok' });
+  });
+
+  it('describes the lookup answer the same way on every surface: one schema, the same fields', async () => {
+    const fields = Object.keys(vipLookupResultSchema.shape).sort();
+    const doc = await call('GET', '/openapi.json');
+    const paths = doc.json.paths as Record<string, { get: { responses: Record<string, { content: Record<string, { schema: { properties: object } }> }> } }>;
+    const http = paths['/v1/lookup']!.get.responses['200']!.content['application/json']!.schema;
+    expect(Object.keys(http.properties).sort()).toEqual(fields);
+
+    const client = new McpClient({ name: 'test-agent', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${api.url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${tokens.notes}` } } }));
+    const { tools } = await client.listTools();
+    expect(Object.keys((tools[0]!.outputSchema as { properties: object }).properties).sort()).toEqual(fields);
+    const answer = await client.callTool({ name: 'lookup_vip', arguments: { email: 'ada@acme.com' } });
+    // The answer itself holds exactly those fields, as the schema types them.
+    expect(vipLookupResultSchema.strict().parse(answer.structuredContent)).toMatchObject({ levelReason: expect.any(String) });
+    await client.close();
   });
 
   it('imports the seed CSV over HTTP, reports broken rows with their row numbers, and exports what it imported', async () => {

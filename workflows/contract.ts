@@ -45,45 +45,8 @@ export interface SyncSummary extends SyncCounts {
   vipsChanged: number;
 }
 
-/** What an agent gets back for an email. Unknown emails answer isVip false with nulls. */
-export interface VipLookupResult {
-  email: string;
-  isVip: boolean;
-  level: number | null;
-  /** Why this level (or why none): the CRM field, the rule and its facts, a manual override, a demotion. */
-  levelReason: string | null;
-  name: string | null;
-  company: string | null;
-  notes: string | null;
-  validated: boolean;
-  stale: boolean;
-  staleReason: string | null;
-  /** The CRM owner of the person's contact record: their dedicated account manager. */
-  owner: VipOwner | null;
-  /** How to treat this sender, from the configured handling of their level; null for non-VIPs. */
-  handling: VipHandling | null;
-}
-
-export interface VipOwner {
-  /** The CRM's owner id (HubSpot hubspot_owner_id, Salesforce OwnerId). */
-  id: string;
-  /** The CRM connection the owning contact record came from. */
-  connectionId: string;
-  /** From the owner directory (VIPSYNC_OWNERS), when it knows this owner. */
-  name: string | null;
-  email: string | null;
-}
-
-export interface VipHandling {
-  /** e.g. "immediate", "high", "elevated", "normal". */
-  priority: string;
-  /** The team to route to, or null for the usual queue. */
-  escalationTeam: string | null;
-  /** Target for the first response. */
-  responseTimeMinutes: number;
-  /** One sentence for the person or agent answering. */
-  guidance: string;
-}
+// The lookup answer's one definition is a schema (lookup/answer.ts); workflows see its types only.
+export type { VipHandling, VipLookupResult, VipOwner } from '../lookup/answer.js';
 
 /** The one id each connection's sync runs under: at most one sync per connection at a time. */
 export function syncWorkflowId(connectionId: string): string {

@@ -1,0 +1,65 @@
+// The lookup answer, defined once: the TypeScript type (the lookupVip activity's contract), the
+// HTTP API's JSON Schema and the MCP tool's output schema are all derived from this schema.
+import { z } from 'zod';
+
+export const vipOwnerSchema = z.object({
+  id: z.string().describe("the CRM's owner id (HubSpot hubspot_owner_id, Salesforce OwnerId)"),
+  connectionId: z.string().describe('the CRM connection the owning contact record came from'),
+  name: z.string().nullable().describe('from the owner directory (VIPSYNC_OWNERS), when it knows this owner'),
+  email: z.string().nullable(),
+});
+
+export const vipHandlingSchema = z.object({
+  priority: z.string().describe('e.g. "immediate", "high", "elevated", "normal"'),
+  escalationTeam: z.string().nullable().describe('the team to route to, or null for the usual queue'),
+  responseTimeMinutes: z.number().int().describe('target for the first response'),
+  guidance: z.string().describe('one sentence for the person or agent answering'),
+});
+
+/** What an agent gets back for an email. Unknown emails answer isVip false with nulls. */
+export const vipLookupResultSchema = z.object({
+  email: z.string().describe('the normalised email'),
+  isVip: z.boolean().describe('level is not null'),
+  level: z.number().int().min(1).max(5).nullable().describe('1-5, 5 the most important'),
+  levelReason: z.string().nullable()
+    .describe('why this level, or why none: the CRM field, a rule and its facts, a manual override, a demotion'),
+  name: z.string().nullable(),
+  company: z.string().nullable(),
+  notes: z.string().nullable().describe('business-sensitive; only with the notes:read scope'),
+  validated: z.boolean().describe('a connected CRM holds a live contact with this email'),
+  stale: z.boolean().describe('the person probably left their company'),
+  staleReason: z.string().nullable(),
+  owner: vipOwnerSchema.nullable().describe('the CRM owner of their contact record: their dedicated account manager'),
+  handling: vipHandlingSchema.nullable().describe('how to treat this sender, from the handling of their level; null for non-VIPs'),
+});
+
+export type VipLookupResult = z.infer<typeof vipLookupResultSchema>;
+export type VipOwner = z.infer<typeof vipOwnerSchema>;
+export type VipHandling = z.infer<typeof vipHandlingSchema>;
+
+/** The answer as the HTTP API and MCP give it: without `notes` for a caller without notes:read. */
+export const shownLookupResultSchema = vipLookupResultSchema.extend({ notes: vipLookupResultSchema.shape.notes.optional() });
+
+type JsonSchema = { [key: string]: unknown };
+
+/**
+ * zod writes a nullable object or number as `anyOf: [X, {type: "null"}]`; the HTTP server's
+ * serializer tries each branch of an anyOf per answer, so they are folded into `type: [X's, "null"]`.
+ */
+function foldNullable(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(foldNullable);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const node = Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, foldNullable(v)])) as JsonSchema;
+  const anyOf = node.anyOf as JsonSchema[] | undefined;
+  if (anyOf?.length === 2 && anyOf[1]?.type === 'null' && typeof anyOf[0]?.type === 'string') {
+    const { anyOf: _anyOf, ...rest } = node;
+    return { ...anyOf[0], ...rest, type: [anyOf[0].type, 'null'] };
+  }
+  return node;
+}
+
+/** The HTTP API's JSON Schema (draft-07, as fastify validates and serializes with). */
+export function lookupAnswerJsonSchema(): JsonSchema {
+  const { $schema: _draft, ...schema } = z.toJSONSchema(shownLookupResultSchema, { target: 'draft-7' }) as JsonSchema;
+  return foldNullable(schema) as JsonSchema;
+}
