@@ -2,7 +2,7 @@
 // calls (the activity resumes from the position committed in Postgres and returns after a time
 // budget), then the VIP list is re-derived. Orchestration only. Long walks continue as new before
 // the history grows large, carrying the run they belong to.
-import { continueAsNew, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ContinueAsNew, continueAsNew, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { CrmObjectType } from '../activities/crm/types.js';
 import type { SyncActivities } from '../activities/sync.js';
 import type { VipActivities } from '../activities/vip/activities.js';
@@ -35,6 +35,11 @@ const DEFAULT_CALLS_PER_RUN = 200;
 const OBJECT_TYPES = ['companies', 'contacts'] as const satisfies readonly CrmObjectType[];
 /** Runs that started before the walks went side by side replay them one after the other. */
 const PARALLEL_WALKS = 'parallel-walks';
+/**
+ * Continuing as new hands the run over: it is not finished. Runs before this patch finished it as
+ * failed ("Workflow continued as new") at every hand-over, until the last run finished it again.
+ */
+const HAND_OVER_UNFINISHED = 'hand-over-unfinished';
 
 /** "companies:full contacts:incremental": in object type order, whichever walk ended first. */
 function modeText(modes: string[]): string {
@@ -98,6 +103,7 @@ export async function syncConnectionWorkflow(input: SyncConnectionInput): Promis
     const summary = await finishSyncRun({ syncRunId, mode: modeText(modes) });
     return { ...summary, vipsChanged };
   } catch (error) {
+    if (error instanceof ContinueAsNew && patched(HAND_OVER_UNFINISHED)) throw error;
     const message = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
     await finishSyncRun({ syncRunId, mode: modeText(modes), error: message });
     throw error;
