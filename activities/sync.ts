@@ -3,21 +3,15 @@
 // one is written), writes the page together with the new position, heartbeats, and returns after a
 // time budget so the workflow stays in charge. A killed worker resumes exactly where it stopped.
 import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
-import { logger } from '../worker/logger.js';
 import type { SyncCounts, SyncSummary } from '../workflows/contract.js';
-import { registerConnections } from './connections.js';
-import { CrmConfigurationError } from './crm/errors.js';
-import type { CrmConnections } from './crm/connections.js';
-import type { CrmCallStats, CrmClient, CrmCompanyRecord, CrmContactRecord, CrmObjectType, CrmWalkPage } from './crm/types.js';
-import { bulkTransaction, type Db } from './db.js';
-import { walkRunning } from './give-way.js';
-import {
-  companyRow, contactRow, isRejection, rejectDuplicateEmails, type CompanyRow, type ContactRow, type Rejection,
-} from './records.js';
-import {
-  addToRun, advanceWalk, emailHolders, markDeleted, markVanished, quarantine, recordSeen, releaseFromQuarantine, upsertCompanies,
-  upsertContacts, vanishAccepted,
-} from './sync-store.js';
+import { registerConnections } from '../db/connections.js';
+import { CrmConfigurationError } from '../crm/errors.js';
+import type { CrmConnections } from '../crm/connections.js';
+import type { CrmCallStats, CrmClient, CrmObjectType, CrmWalkPage } from '../crm/types.js';
+import type { Db } from '../db/client.js';
+import { walkRunning } from '../sync/give-way.js';
+import { PageReader } from '../sync/page-reader.js';
+import { writeBatch, type BatchCounts } from '../sync/write-batch.js';
 
 export interface SyncTuning {
   /** Re-read this much before the watermark, for late or clock-skewed writes. */
@@ -68,111 +62,6 @@ function statsDelta(before: CrmCallStats, after: CrmCallStats) {
   };
 }
 
-interface PreparedPage {
-  companies: CompanyRow[];
-  contacts: ContactRow[];
-  rejected: Rejection[];
-}
-
-/**
- * Records validated and fingerprinted between two turns of the event loop: at ~40 us a record
- * (a 100k worker CPU profile: contactRow, its checks and hashing), a batch of 4,000 in one go
- * would keep the connection's other walk from handling its answers for ~160 ms; 250 hold it ~10 ms.
- */
-const PREPARE_YIELD_EVERY = 250;
-
-async function prepare(objectType: CrmObjectType, records: CrmWalkPage['records']): Promise<PreparedPage> {
-  const page: PreparedPage = { companies: [], contacts: [], rejected: [] };
-  for (let i = 0; i < records.length; i++) {
-    if (i > 0 && i % PREPARE_YIELD_EVERY === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    if (objectType === 'companies') {
-      const row = companyRow(records[i] as CrmCompanyRecord);
-      if (isRejection(row)) page.rejected.push(row);
-      else page.companies.push(row);
-    } else {
-      const row = contactRow(records[i] as CrmContactRecord);
-      if (isRejection(row)) page.rejected.push(row);
-      else page.contacts.push(row);
-    }
-  }
-  return page;
-}
-
-/**
- * Fetches a walk's pages one after another into a buffer, ahead of the writer. `take` waits for at
- * least one page and returns every page buffered (up to MAX_BATCH_RECORDS records); it returns
- * none when the walk is complete or `mayContinue` said stop. A fetch error is raised by `take`
- * only after the pages fetched before it were handed out, so their progress is kept.
- */
-export class PageReader {
-  private buffer: CrmWalkPage[] = [];
-  private bufferedRecords = 0;
-  private failure: unknown = null;
-  private finished = false;
-  private wake: (() => void) | null = null;
-  private room: (() => void) | null = null;
-
-  constructor(
-    private readonly fetch: (position: string) => Promise<CrmWalkPage>,
-    start: string,
-    private readonly mayContinue: () => boolean,
-  ) {
-    void this.run(start);
-  }
-
-  private async run(start: string): Promise<void> {
-    let position: string | null = start;
-    try {
-      while (position !== null) {
-        while (this.bufferedRecords >= MAX_BATCH_RECORDS) await new Promise<void>((r) => (this.room = r));
-        const page = await this.fetch(position);
-        this.buffer.push(page);
-        this.bufferedRecords += page.records.length + page.deletions.length;
-        this.signal();
-        position = page.next;
-        if (!this.mayContinue()) break;
-      }
-    } catch (error) {
-      this.failure = error;
-    }
-    this.finished = true;
-    this.signal();
-  }
-
-  private signal(): void {
-    this.wake?.();
-    this.wake = null;
-  }
-
-  async take(): Promise<CrmWalkPage[]> {
-    while (this.buffer.length === 0 && !this.finished) await new Promise<void>((r) => (this.wake = r));
-    if (this.buffer.length === 0) {
-      if (this.failure) throw this.failure;
-      return [];
-    }
-    const batch: CrmWalkPage[] = [];
-    let records = 0;
-    while (this.buffer.length > 0 && (batch.length === 0 || records + this.buffer[0]!.records.length <= MAX_BATCH_RECORDS)) {
-      const page = this.buffer.shift()!;
-      records += page.records.length + page.deletions.length;
-      batch.push(page);
-    }
-    this.bufferedRecords -= records;
-    this.room?.();
-    this.room = null;
-    return batch;
-  }
-}
-
-/**
- * The most records written in one transaction (several pages' worth when the CRM is fast; a
- * bigger page is written alone), and how many may wait for the writer before a walk stops fetching
- * ahead: a walk holds a batch being written and up to this many records plus one page. With
- * 2,000 (one Salesforce query batch) instead of 5,000 the walks of npm run bench at 100k took as
- * long (~20 s with limits off) and the worker's peak RSS was 269 MB instead of 284.
- */
-export const MAX_BATCH_RECORDS = 2_000;
-
 export function createSyncActivities(deps: SyncActivityDeps) {
   const { db } = deps;
   const tuning = { ...DEFAULT_SYNC_TUNING, ...deps.tuning };
@@ -188,76 +77,6 @@ export function createSyncActivities(deps: SyncActivityDeps) {
       if (error instanceof CrmConfigurationError) throw ApplicationFailure.nonRetryable(error.message, error.name);
       throw error;
     }
-  }
-
-  interface BatchWrite {
-    connectionId: string;
-    objectType: CrmObjectType;
-    syncRunId: bigint;
-    walk: { mode: 'full' | 'incremental'; walkId: bigint; startedAt: Date };
-    pages: CrmWalkPage[];
-    /** Where the walk goes on after these pages; null when they complete it. */
-    next: string | null;
-    calls: ReturnType<typeof statsDelta>;
-  }
-
-  /** Writes pages, their deletions, the walk's new position and the run's counters in one transaction. */
-  async function writeBatch(w: BatchWrite): Promise<Omit<SyncCounts, 'apiCalls' | 'tokenRequests' | 'http429' | 'retries'>> {
-    const { connectionId, objectType, syncRunId, walk } = w;
-    // A record read twice in one batch (modified while its walk ran, or read again when an instant
-    // shared by many records is walked by id) is written once.
-    const records = [...new Map(w.pages.flatMap((p) => p.records).map((r) => [r.crmId, r])).values()];
-    const fetched = w.pages.reduce((n, p) => n + p.records.length, 0);
-    const deletions = w.pages.flatMap((p) => p.deletions);
-    const highWater = w.pages.reduce<Date | null>((max, p) => (p.highWater && (!max || p.highWater > max) ? p.highWater : max), null);
-    const prepared = await prepare(objectType, records);
-
-    return bulkTransaction(db, async (sql) => {
-      let rejected = prepared.rejected;
-      let contacts = prepared.contacts;
-      if (objectType === 'contacts') {
-        const holders = await emailHolders(sql, connectionId, contacts.map((c) => c.emailNormalized), contacts.map((c) => c.crmId));
-        const deduped = rejectDuplicateEmails(contacts, holders);
-        contacts = deduped.rows;
-        rejected = [...rejected, ...deduped.rejected];
-      }
-      const written = objectType === 'companies'
-        ? await upsertCompanies(sql, connectionId, prepared.companies)
-        : await upsertContacts(sql, connectionId, contacts);
-      const good = objectType === 'companies' ? prepared.companies.map((c) => c.crmId) : contacts.map((c) => c.crmId);
-      await releaseFromQuarantine(sql, connectionId, objectType, good);
-      await quarantine(sql, connectionId, objectType, syncRunId, rejected);
-      let deleted = await markDeleted(sql, connectionId, objectType, deletions);
-      let vanishedHeld = 0;
-      if (walk.mode === 'full') await recordSeen(sql, walk.walkId, objectType, records.map((r) => r.crmId));
-      if (w.next === null && walk.mode === 'full') {
-        const accepted = await vanishAccepted(sql, connectionId, objectType);
-        const vanished = await markVanished(sql, connectionId, objectType, walk.walkId, accepted ? null : crm.config(connectionId).vanishGuard);
-        deleted += vanished.marked;
-        vanishedHeld = vanished.held;
-        if (vanishedHeld > 0) {
-          logger.warn(
-            { connectionId, objectType, vanishedHeld },
-            `full walk of ${objectType} did not see ${vanishedHeld} live records, more than the connection's vanish guard lets a sync mark gone; none marked. ` +
-              `If they really are gone: vipsync sync now --connection ${connectionId} --full --accept-vanished`,
-          );
-        }
-      }
-      await advanceWalk(sql, { connectionId, objectType, next: w.next, highWater, walk });
-
-      const created = written.filter((x) => x.inserted).length;
-      const counts = {
-        fetched,
-        created,
-        updated: written.length - created,
-        unchanged: fetched - rejected.length - written.length,
-        deleted,
-        quarantined: rejected.length,
-        vanishedHeld,
-      };
-      await addToRun(sql, syncRunId, { ...counts, ...w.calls });
-      return counts;
-    });
   }
 
   /** Where the walk stands, starting one (full or incremental) when none is in progress. */
@@ -325,9 +144,9 @@ export function createSyncActivities(deps: SyncActivityDeps) {
           const snapshot = client.stats();
           const calls = statsDelta(before, snapshot);
           Object.assign(before, snapshot);
-          let counts: Awaited<ReturnType<typeof writeBatch>>;
+          let counts: BatchCounts;
           try {
-            counts = await writeBatch({ connectionId, objectType, syncRunId, walk, pages: batch, next, calls });
+            counts = await writeBatch(db, crm.config(connectionId).vanishGuard, { connectionId, objectType, syncRunId, walk, pages: batch, next, calls });
           } catch (error) {
             for (const k of Object.keys(calls) as (keyof typeof calls)[]) before[k] -= calls[k];
             throw error;

@@ -9,7 +9,7 @@
 //    cache + batched audit) and a no-op activity; a workflow calls each N times in a row and the
 //    client-side time per call is compared.
 // Cache strategy measured: per-email read-through cache invalidated by Postgres LISTEN/NOTIFY
-// (activities/lookup.ts); freshness after a sync is proven in test/api.e2e.test.ts.
+// (lookup/service.ts); freshness after a sync is proven in test/api.e2e.test.ts.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
@@ -19,11 +19,12 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import autocannon from 'autocannon';
-import { createAuditWriter } from '../activities/admin/audit.js';
-import { createToken } from '../activities/admin/tokens.js';
-import { listenForChanges } from '../activities/change-feed.js';
-import { createDb, type Db } from '../activities/db.js';
-import { createLookupActivities, createLookupService, LookupCache } from '../activities/lookup.js';
+import { createAuditWriter } from '../admin/audit.js';
+import { createToken } from '../admin/tokens.js';
+import { listenForChanges } from '../db/change-feed.js';
+import { createDb, type Db } from '../db/client.js';
+import { createLookupActivities } from '../activities/lookup.js';
+import { createLookupService, LookupCache } from '../lookup/service.js';
 import { freePort } from '../cli/stack/ports.js';
 import { startPostgres } from '../cli/stack/postgres.js';
 import { stopChild } from '../cli/stack/processes.js';

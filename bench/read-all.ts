@@ -2,11 +2,11 @@
 // sync walks them, each page fetched and parsed by the real SDK and dropped. No database, no
 // worker: what reading the emulators costs by itself, in seconds and CPU.
 import { readFileSync } from 'node:fs';
-import { createHubSpotClient } from '../activities/crm/hubspot/client.js';
-import { createSalesforceClient } from '../activities/crm/salesforce/client.js';
-import type { CrmClient, CrmObjectType, CrmWalkPage } from '../activities/crm/types.js';
+import { createHubSpotClient } from '../crm/hubspot/client.js';
+import { createSalesforceClient } from '../crm/salesforce/client.js';
+import type { CrmClient, CrmObjectType, CrmWalkPage } from '../crm/types.js';
 import { DEFAULT_EMULATOR_CREDENTIALS } from '../emulators/main.js';
-import { connectionConfig, type HubSpotConnectionConfig, type SalesforceConnectionConfig } from '../worker/config.js';
+import { connectionConfig, type HubSpotConnectionConfig, type SalesforceConnectionConfig } from '../runtime/config.js';
 import type { EmulatorProcess } from './sync.js';
 
 /** The highest limits the pacer's configuration accepts: what "limits off" gives a HubSpot connection. */

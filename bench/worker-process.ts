@@ -6,8 +6,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { Runtime } from '@temporalio/worker';
-import { loadConfig } from '../worker/config.js';
-import { temporalLogger } from '../worker/logger.js';
+import { loadConfig } from '../runtime/config.js';
+import { temporalLogger } from '../runtime/logger.js';
 import { bootWorker } from '../worker/main.js';
 
 export interface WorkerReadyMessage {

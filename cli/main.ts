@@ -1,7 +1,7 @@
 // The `vipsync` command line.
 import { Command, CommanderError } from 'commander';
-import { AdminError } from '../activities/admin/errors.js';
-import { ConfigError } from '../worker/config.js';
+import { AdminError } from '../admin/errors.js';
+import { ConfigError } from '../runtime/config.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDev } from './commands/dev.js';
 import { registerEmulator } from './commands/emulator.js';

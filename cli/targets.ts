@@ -1,7 +1,7 @@
 // Which database and Temporal server a CLI command talks to: the environment's when set
 // (production), otherwise the running embedded dev stack's.
 import type { Client, Connection } from '@temporalio/client';
-import { createDb, type Db } from '../activities/db.js';
+import { createDb, type Db } from '../db/client.js';
 import { readDevState } from './dev/state.js';
 import { UsageError } from './output.js';
 

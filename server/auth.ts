@@ -1,8 +1,8 @@
 // Bearer-token access control for the HTTP API and MCP over HTTP. Each route declares the scope it
 // needs in its config; no or unknown token is 401, a token without the scope is 403.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { tokenActor, type Actor, type Surface } from '../activities/admin/audit.js';
-import { hasScope, type Scope, type TokenVerifier, type VerifiedToken } from '../activities/admin/tokens.js';
+import { tokenActor, type Actor, type Surface } from '../admin/audit.js';
+import { hasScope, type Scope, type TokenVerifier, type VerifiedToken } from '../admin/tokens.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -7,7 +7,7 @@
 // cached answers, and waits for them all to confirm (the database's change notification also
 // reaches them, but a few milliseconds later).
 import cluster, { type Worker } from 'node:cluster';
-import { logger } from '../worker/logger.js';
+import { logger } from '../runtime/logger.js';
 
 // Messages over the cluster's IPC channel. An invalidation is named by its origin worker and a
 // number that worker chose.

@@ -2,13 +2,13 @@
 // database, change feed, cached lookup, batched audit, tokens, lazy Temporal client.
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import { createAuditWriter, type AuditWriter } from '../activities/admin/audit.js';
-import { TokenVerifier } from '../activities/admin/tokens.js';
-import { listenForChanges, type ChangeFeed } from '../activities/change-feed.js';
-import { createDb, type Db } from '../activities/db.js';
-import { createLookupService, LookupCache, type LookupService } from '../activities/lookup.js';
-import { loadLookupConfig, type LookupConfig } from '../worker/config.js';
-import { logger } from '../worker/logger.js';
+import { createAuditWriter, type AuditWriter } from '../admin/audit.js';
+import { TokenVerifier } from '../admin/tokens.js';
+import { listenForChanges, type ChangeFeed } from '../db/change-feed.js';
+import { createDb, type Db } from '../db/client.js';
+import { createLookupService, LookupCache, type LookupService } from '../lookup/service.js';
+import { loadLookupConfig, type LookupConfig } from '../runtime/config.js';
+import { logger } from '../runtime/logger.js';
 import { buildHttpServer } from './http.js';
 
 export interface ApiServerOptions {

@@ -6,10 +6,10 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import type { Actor } from '../activities/admin/audit.js';
-import { InvalidEmailError, type LookupService } from '../activities/lookup.js';
+import type { Actor } from '../admin/audit.js';
+import { InvalidEmailError, type LookupService } from '../lookup/service.js';
 import { shownLookupResultSchema } from '../lookup/answer.js';
-import { logger } from '../worker/logger.js';
+import { logger } from '../runtime/logger.js';
 import { isDatabaseUnavailable } from './errors.js';
 
 export const LOOKUP_TOOL = 'lookup_vip';

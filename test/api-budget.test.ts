@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { API_BUDGET_RECHECK_MS, ApiBudget } from '../activities/crm/budget.js';
+import { API_BUDGET_RECHECK_MS, ApiBudget } from '../crm/budget.js';
 
 function budgetAt(percent: number) {
   let now = 0;

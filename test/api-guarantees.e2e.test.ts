@@ -2,9 +2,9 @@
 // server on loopback over a real Postgres (no CRMs, no Temporal: these routes need neither).
 import { createServer, Socket, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createToken } from '../activities/admin/tokens.js';
+import { createToken } from '../admin/tokens.js';
 import { applyMigrations } from '../prisma/migrate.js';
-import { DEFAULT_HANDLING } from '../worker/config.js';
+import { DEFAULT_HANDLING } from '../runtime/config.js';
 import { startApiServer, type ApiServer } from '../server/main.js';
 import { freshDatabase } from './setup/database.js';
 

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrationStatus } from '../prisma/migrate.js';
 import { imageNodeOptions } from '../worker/image.js';
-import { triggerSync, waitForSync } from '../worker/schedules.js';
+import { triggerSync, waitForSync } from '../sync/schedules.js';
 import { emptyFixture, hubspotContact, salesforceContact } from './fixtures/build.js';
 import { startHarness, type Harness } from './harness.js';
 import { freshDatabase } from './setup/database.js';
@@ -69,7 +69,7 @@ describe('the compiled build (npm run build), as the worker image runs it', () =
       expect(await waitForSync(h.client, await triggerSync(h.client, connectionId))).toMatchObject({ fetched: 1, created: 1 });
     }
     const people = await h.db.vip.findMany({ orderBy: { email: 'asc' } });
-    // The default rules (activities/vip/default-rules.yaml, copied into the build): C-suite is 4.
+    // The default rules (vip/default-rules.yaml, copied into the build): C-suite is 4.
     expect(people.map((p) => [p.email, p.level, p.validated])).toEqual([['person1@example.com', 4, true], ['sf1@example.com', null, true]]);
     expect(people[0]!.levelReason).toContain('rule "executive"');
   });

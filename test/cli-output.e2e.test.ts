@@ -1,7 +1,7 @@
 // What the CLI prints for people: text from a CRM (names, companies, titles: anyone who can edit a
 // contact writes them) is shown, never obeyed by the terminal. --json stays exact.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createDb, type Db } from '../activities/db.js';
+import { createDb, type Db } from '../db/client.js';
 import { runCli } from '../cli/main.js';
 import { applyMigrations } from '../prisma/migrate.js';
 import { freshDatabase } from './setup/database.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, syncIntervalFromEnv } from '../worker/config.js';
+import { ConfigError, loadConfig, syncIntervalFromEnv } from '../runtime/config.js';
 
 const base = { DATABASE_URL: 'postgresql://vipsync@db:5432/vipsync' };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { emailDomain, normalizeEmail } from '../activities/vip/email.js';
+import { emailDomain, normalizeEmail } from '../vip/email.js';
 
 describe('normalizeEmail', () => {
   it.each([

@@ -5,11 +5,11 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from '@hubspot/api-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { API_BUDGET_RECHECK_MS } from '../activities/crm/budget.js';
-import { createHubSpotClient, LIST_CALLS_PER_SEARCH, MAX_EXCLUDED_IDS, SEARCH_PAGE_SIZE } from '../activities/crm/hubspot/client.js';
-import type { CrmClient, CrmWalkPage } from '../activities/crm/types.js';
+import { API_BUDGET_RECHECK_MS } from '../crm/budget.js';
+import { createHubSpotClient, LIST_CALLS_PER_SEARCH, MAX_EXCLUDED_IDS, SEARCH_PAGE_SIZE } from '../crm/hubspot/client.js';
+import type { CrmClient, CrmWalkPage } from '../crm/types.js';
 import { startHubSpotEmulator, type HubSpotEmulator, type HubSpotRateLimits } from '../emulators/hubspot.js';
-import { connectionConfig, type HubSpotConnectionConfig } from '../worker/config.js';
+import { connectionConfig, type HubSpotConnectionConfig } from '../runtime/config.js';
 import type { HubSpotObject } from '../emulators/fixture.js';
 import { emptyFixture, hubspotContact } from './fixtures/build.js';
 

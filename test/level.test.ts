@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseExplicitVipLevel } from '../activities/vip/level.js';
+import { parseExplicitVipLevel } from '../vip/level.js';
 
 describe('parseExplicitVipLevel', () => {
   it.each([

@@ -1,8 +1,8 @@
-// The lookup cache's rules (activities/lookup.ts), with a hand-driven change feed: hits, shared
+// The lookup cache's rules (lookup/service.ts), with a hand-driven change feed: hits, shared
 // loads for concurrent misses, and no stale answer surviving a write notified mid-load.
 import { describe, expect, it } from 'vitest';
-import type { ChangeFeed, ChangeListener } from '../activities/change-feed.js';
-import { LookupCache } from '../activities/lookup.js';
+import type { ChangeFeed, ChangeListener } from '../db/change-feed.js';
+import { LookupCache } from '../lookup/service.js';
 import type { VipLookupResult } from '../workflows/contract.js';
 
 function fakeFeed() {

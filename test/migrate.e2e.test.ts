@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { createDb } from '../activities/db.js';
+import { createDb } from '../db/client.js';
 import { applyMigrations, migrationStatus } from '../prisma/migrate.js';
 import { freshDatabase } from './setup/database.js';
 

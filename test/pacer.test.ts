@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { Pacer } from '../activities/crm/pacer.js';
+import { Pacer } from '../crm/pacer.js';
 
 /** A pacer on a fake clock: sleeping advances time instead of waiting. */
 function fakePacer(limit: number, windowMs: number, marginMs = 0) {

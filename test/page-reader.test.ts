@@ -1,7 +1,7 @@
 // How far a walk's pages are fetched ahead of its writer.
 import { describe, expect, it } from 'vitest';
-import type { CrmWalkPage } from '../activities/crm/types.js';
-import { MAX_BATCH_RECORDS, PageReader } from '../activities/sync.js';
+import type { CrmWalkPage } from '../crm/types.js';
+import { MAX_BATCH_RECORDS, PageReader } from '../sync/page-reader.js';
 
 function page(records: number, next: string | null): CrmWalkPage {
   return { records: Array.from({ length: records }, (_, i) => ({ crmId: String(i) })) as CrmWalkPage['records'], deletions: [], next, highWater: null };

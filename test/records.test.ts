@@ -1,8 +1,8 @@
 // Rows from CRM records: the content hash that tells an unchanged record from a changed one.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { contactRow, isRejection, type ContactRow } from '../activities/records.js';
-import type { CrmContactRecord } from '../activities/crm/types.js';
+import { contactRow, isRejection, type ContactRow } from '../sync/records.js';
+import type { CrmContactRecord } from '../crm/types.js';
 
 const record = (overrides: Partial<CrmContactRecord> = {}): CrmContactRecord => ({
   crmId: '101',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Pacer } from '../activities/crm/pacer.js';
-import { callWithRetry } from '../activities/crm/retry.js';
-import type { CrmCallStats } from '../activities/crm/types.js';
+import { Pacer } from '../crm/pacer.js';
+import { callWithRetry } from '../crm/retry.js';
+import type { CrmCallStats } from '../crm/types.js';
 
 const retryAll = () => ({ kind: 'retry' as const, message: 'unavailable' });
 

@@ -2,10 +2,10 @@
 // every answer (Sforce-Limit-Info), through jsforce against the emulator.
 import jsforce from 'jsforce';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { API_BUDGET_RECHECK_MS } from '../activities/crm/budget.js';
-import { createSalesforceClient } from '../activities/crm/salesforce/client.js';
+import { API_BUDGET_RECHECK_MS } from '../crm/budget.js';
+import { createSalesforceClient } from '../crm/salesforce/client.js';
 import { startSalesforceEmulator, type SalesforceEmulator } from '../emulators/salesforce.js';
-import { connectionConfig, type SalesforceConnectionConfig } from '../worker/config.js';
+import { connectionConfig, type SalesforceConnectionConfig } from '../runtime/config.js';
 import { emptyFixture, salesforceContact } from './fixtures/build.js';
 
 // jsforce honours http(s)_proxy and ignores NO_PROXY: loopback calls would go to the proxy.

@@ -6,8 +6,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import http from 'node:http';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createToken } from '../activities/admin/tokens.js';
-import { createDb, type Db } from '../activities/db.js';
+import { createToken } from '../admin/tokens.js';
+import { createDb, type Db } from '../db/client.js';
 import { applyMigrations } from '../prisma/migrate.js';
 import { freshDatabase } from './setup/database.js';
 

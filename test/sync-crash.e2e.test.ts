@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startPostgres, type PostgresCluster } from '../cli/stack/postgres.js';
 import type { Fixture } from '../emulators/fixture.js';
-import { triggerSync, waitForSync } from '../worker/schedules.js';
+import { triggerSync, waitForSync } from '../sync/schedules.js';
 import { emptyFixture, hubspotContact, spreadTimes } from './fixtures/build.js';
 import { startHarness, type Harness } from './harness.js';
 

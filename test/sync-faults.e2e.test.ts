@@ -4,12 +4,12 @@
 import { Client as HubSpotClient } from '@hubspot/api-client';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CrmClient } from '../activities/crm/types.js';
-import { walksRunning } from '../activities/give-way.js';
-import { CrmConnections } from '../activities/crm/connections.js';
+import type { CrmClient } from '../crm/types.js';
+import { walksRunning } from '../sync/give-way.js';
+import { CrmConnections } from '../crm/connections.js';
 import { createSyncActivities } from '../activities/sync.js';
 import type { Fixture } from '../emulators/fixture.js';
-import { triggerSync, waitForSync } from '../worker/schedules.js';
+import { triggerSync, waitForSync } from '../sync/schedules.js';
 import { emptyFixture, hubspotContact, salesforceContact, spreadTimes } from './fixtures/build.js';
 import { startHarness, type Harness } from './harness.js';
 

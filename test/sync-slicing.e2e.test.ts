@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Fixture } from '../emulators/fixture.js';
 import { emptyFixture, hubspotContact, spreadTimes } from './fixtures/build.js';
 import { SYNC_WORKFLOW_TYPE, syncScheduleId, type SyncConnectionInput } from '../workflows/contract.js';
-import { waitForSync } from '../worker/schedules.js';
+import { waitForSync } from '../sync/schedules.js';
 import { startHarness, type Harness } from './harness.js';
 
 const CONTACTS = 25_000;

@@ -7,7 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import type { CrmObjectType } from '../activities/crm/types.js';
+import type { CrmObjectType } from '../crm/types.js';
 import type { SyncObjectsInput, SyncObjectsResult } from '../activities/sync.js';
 import type { SyncConnectionInput, SyncSummary } from '../workflows/contract.js';
 

@@ -4,7 +4,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bulkTransaction, plainQuery } from '../activities/db.js';
+import { bulkTransaction, plainQuery } from '../db/client.js';
 import { loadFixtureFile, type Fixture } from '../emulators/fixture.js';
 import type { VipLookupResult } from '../workflows/contract.js';
 import { startHarness, type Harness } from './harness.js';

@@ -1,9 +1,9 @@
 // derivePerson: everything decided about one person, from their CRM records and current row.
 import { describe, expect, it } from 'vitest';
-import { levelDistribution } from '../activities/vip/distribution.js';
-import { mergePersonFields, type MergeRecord } from '../activities/vip/merge.js';
-import { derivePerson, sameJson, type DeriveContext, type ExistingVip, type PersonInput, type PersonRecord } from '../activities/vip/person.js';
-import { loadRules } from '../activities/vip/rules.js';
+import { levelDistribution } from '../vip/distribution.js';
+import { mergePersonFields, type MergeRecord } from '../vip/merge.js';
+import { derivePerson, sameJson, type DeriveContext, type ExistingVip, type PersonInput, type PersonRecord } from '../vip/person.js';
+import { loadRules } from '../vip/rules.js';
 
 const NOW = new Date('2026-04-01T00:00:00.000Z');
 const ctx: DeriveContext = { rules: loadRules(), defaultCountry: 'US', staleGraceDays: 30, now: NOW };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizePhone } from '../activities/vip/phone.js';
+import { normalizePhone } from '../vip/phone.js';
 
 describe('normalizePhone', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateRules, loadRules, parseRules, RulesFileError, type RuleSubject } from '../activities/vip/rules.js';
+import { evaluateRules, loadRules, parseRules, RulesFileError, type RuleSubject } from '../vip/rules.js';
 
 const rules = loadRules();
 

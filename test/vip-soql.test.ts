@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeSoqlString, soqlString } from '../activities/crm/salesforce/soql.js';
+import { escapeSoqlString, soqlString } from '../crm/salesforce/soql.js';
 import { tokenize } from '../emulators/salesforce/soql-lexer.js';
 
 describe('escapeSoqlString', () => {

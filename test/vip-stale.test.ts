@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   emailMatchesCompanyDomain, hardBounce, isFreeMailDomain, nextStaleState, staleGraceExpired, staleSignalsFor,
   titleSaysDeparted, type StaleRecordInput,
-} from '../activities/vip/stale.js';
+} from '../vip/stale.js';
 
 const T = new Date('2026-03-01T10:00:00.000Z');
 

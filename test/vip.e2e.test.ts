@@ -3,13 +3,13 @@
 // syncs change exactly the expected people; on-demand validation asks the CRMs live.
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createSalesforceClient } from '../activities/crm/salesforce/client.js';
-import { lookupVipByEmail } from '../activities/lookup.js';
-import { deriveVips } from '../activities/vip/derive.js';
-import { parseRules } from '../activities/vip/rules.js';
-import { resolveVipSettings } from '../activities/vip/settings.js';
+import { createSalesforceClient } from '../crm/salesforce/client.js';
+import { lookupVipByEmail } from '../lookup/service.js';
+import { deriveVips } from '../vip/derive.js';
+import { parseRules } from '../vip/rules.js';
+import { resolveVipSettings } from '../vip/settings.js';
 import type { Fixture, HubSpotObject, SObject } from '../emulators/fixture.js';
-import type { SalesforceConnectionConfig } from '../worker/config.js';
+import type { SalesforceConnectionConfig } from '../runtime/config.js';
 import { runCli } from '../cli/main.js';
 import { validateWorkflowId, type EmailValidationResult } from '../workflows/contract.js';
 import { startHarness, type Harness } from './harness.js';

@@ -1,15 +1,15 @@
 // The production worker: configured by environment variables, validated at start.
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { createAuditWriter } from '../activities/admin/audit.js';
-import { listenForChanges } from '../activities/change-feed.js';
-import { registerConnections } from '../activities/connections.js';
-import { createDb } from '../activities/db.js';
-import { createLookupService, LookupCache } from '../activities/lookup.js';
+import { createAuditWriter } from '../admin/audit.js';
+import { listenForChanges } from '../db/change-feed.js';
+import { registerConnections } from '../db/connections.js';
+import { createDb } from '../db/client.js';
+import { createLookupService, LookupCache } from '../lookup/service.js';
 import { applyMigrations } from '../prisma/migrate.js';
-import { loadConfig, loadLookupConfig, type WorkerConfig } from './config.js';
-import { logger, temporalLogger } from './logger.js';
-import { ensureSyncSchedules } from './schedules.js';
+import { loadConfig, loadLookupConfig, type WorkerConfig } from '../runtime/config.js';
+import { logger, temporalLogger } from '../runtime/logger.js';
+import { ensureSyncSchedules } from '../sync/schedules.js';
 import { createVipsyncWorkers, runWorkers } from './workers.js';
 
 async function connectTemporal(config: WorkerConfig): Promise<NativeConnection> {

@@ -3,16 +3,17 @@
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createAuditWriter } from '../activities/admin/audit.js';
-import { createLookupActivities, createLookupService, type LookupService } from '../activities/lookup.js';
-import { CrmConnections } from '../activities/crm/connections.js';
-import type { CrmClient } from '../activities/crm/types.js';
+import { createAuditWriter } from '../admin/audit.js';
+import { createLookupActivities } from '../activities/lookup.js';
+import { createLookupService, type LookupService } from '../lookup/service.js';
+import { CrmConnections } from '../crm/connections.js';
+import type { CrmClient } from '../crm/types.js';
 import { createSyncActivities, type SyncActivityDeps } from '../activities/sync.js';
-import { createVipActivities } from '../activities/vip/activities.js';
-import { resolveVipSettings } from '../activities/vip/settings.js';
-import type { Db } from '../activities/db.js';
+import { createVipActivities } from '../activities/vip.js';
+import { resolveVipSettings } from '../vip/settings.js';
+import type { Db } from '../db/client.js';
 import { bundleWorkflowsApart } from './bundle.js';
-import type { ConnectionConfig, WorkerConfig } from './config.js';
+import type { ConnectionConfig, WorkerConfig } from '../runtime/config.js';
 
 
 export interface VipsyncWorkerOptions {

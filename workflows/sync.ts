@@ -3,9 +3,9 @@
 // budget), then the VIP list is re-derived. Orchestration only. Long walks continue as new before
 // the history grows large, carrying the run they belong to.
 import { ContinueAsNew, continueAsNew, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { CrmObjectType } from '../activities/crm/types.js';
+import type { CrmObjectType } from '../crm/types.js';
 import type { SyncActivities } from '../activities/sync.js';
-import type { VipActivities } from '../activities/vip/activities.js';
+import type { VipActivities } from '../activities/vip.js';
 import type { SyncConnectionInput, SyncSummary } from './contract.js';
 
 const { startSyncRun, finishSyncRun } = proxyActivities<SyncActivities>({

@@ -3,7 +3,7 @@
 // only: each CRM is asked by its own activity, in parallel, and one that cannot answer in time is
 // reported rather than failing the whole validation.
 import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
-import type { VipActivities } from '../activities/vip/activities.js';
+import type { VipActivities } from '../activities/vip.js';
 import type { CrmCheck, EmailValidationResult } from './contract.js';
 
 const { prepareValidation, recordValidation } = proxyActivities<VipActivities>({

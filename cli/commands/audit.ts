@@ -1,6 +1,6 @@
 // `vipsync audit`: who looked up, read or changed what; `vipsync audit vips`: VIP activity.
 import type { Command } from 'commander';
-import { listAudit, osActor, vipActivityReport, writeAudit } from '../../activities/admin/audit.js';
+import { listAudit, osActor, vipActivityReport, writeAudit } from '../../admin/audit.js';
 import { printJson, printTable, UsageError } from '../output.js';
 import { withDb } from '../targets.js';
 

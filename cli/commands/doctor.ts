@@ -2,9 +2,9 @@
 // each with a verdict (ok / warn / FAIL) and, when it is not ok, what to do.
 import { Client, Connection } from '@temporalio/client';
 import type { Command } from 'commander';
-import { createDb } from '../../activities/db.js';
+import { createDb } from '../../db/client.js';
 import { migrationStatus } from '../../prisma/migrate.js';
-import { connectionConfig, loadConfig, TASK_QUEUE_DEFAULTS, type ConnectionConfig } from '../../worker/config.js';
+import { connectionConfig, loadConfig, TASK_QUEUE_DEFAULTS, type ConnectionConfig } from '../../runtime/config.js';
 import { DEV_CREDENTIALS, readDevState } from '../dev/state.js';
 import { printJson } from '../output.js';
 import { resolveTargets } from '../targets.js';
@@ -65,7 +65,7 @@ async function checkCredentials(config: ConnectionConfig): Promise<Check> {
   const started = Date.now();
   try {
     // The CRM SDKs load only when a credential check runs.
-    const { createCrmClient } = await import('../../activities/crm/registry.js');
+    const { createCrmClient } = await import('../../crm/registry.js');
     const client = createCrmClient(config);
     await withTimeout(client.fetchPage('contacts', client.startWalk('contacts', new Date())), CRM_CHECK_TIMEOUT_MS, `${config.system} at ${config.system === 'hubspot' ? config.baseUrl : config.loginUrl}`);
     return { check: `connection ${config.id}: credentials`, verdict: 'ok', detail: `${config.system} accepted them (${Date.now() - started} ms)` };
@@ -148,7 +148,7 @@ export async function runDoctor(): Promise<Check[]> {
       ]);
       const name = `connection ${c.id}: last sync`;
       if (last?.status === 'needs_review') {
-        const { vanishReviewMessage } = await import('../../activities/admin/sync.js');
+        const { vanishReviewMessage } = await import('../../admin/sync.js');
         checks.push({ check: name, verdict: 'warn', detail: `needs review, ${ago(last.finishedAt ?? last.startedAt)}: ${vanishReviewMessage(c.id, last.vanishedHeld)}` });
         continue;
       }

@@ -1,9 +1,9 @@
 // `vipsync serve` (HTTP API + MCP over streamable HTTP) and `vipsync mcp` (MCP over stdio).
 import type { Command } from 'commander';
-import { createAuditWriter, osActor } from '../../activities/admin/audit.js';
-import { createDb } from '../../activities/db.js';
-import { createLookupService } from '../../activities/lookup.js';
-import { loadLookupConfig } from '../../worker/config.js';
+import { createAuditWriter, osActor } from '../../admin/audit.js';
+import { createDb } from '../../db/client.js';
+import { createLookupService } from '../../lookup/service.js';
+import { loadLookupConfig } from '../../runtime/config.js';
 import { progress, UsageError } from '../output.js';
 import { resolveTargets } from '../targets.js';
 

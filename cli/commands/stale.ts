@@ -1,11 +1,11 @@
 // `vipsync stale`: VIPs who probably left their company, with the evidence, for review; and
 // `vipsync stale confirm EMAIL` for the ones who are still VIPs (no demotion after the grace period).
 import type { Command } from 'commander';
-import { osActor, writeAudit } from '../../activities/admin/audit.js';
-import { lockedVip } from '../../activities/admin/vips.js';
-import { normalizeEmail } from '../../activities/vip/email.js';
-import { DEFAULT_STALE_GRACE_DAYS } from '../../activities/vip/settings.js';
-import type { StaleSignal } from '../../activities/vip/stale.js';
+import { osActor, writeAudit } from '../../admin/audit.js';
+import { lockedVip } from '../../admin/vips.js';
+import { normalizeEmail } from '../../vip/email.js';
+import { DEFAULT_STALE_GRACE_DAYS } from '../../vip/settings.js';
+import type { StaleSignal } from '../../vip/stale.js';
 import { printJson, printTable, terminalText, UsageError } from '../output.js';
 import { withDb } from '../targets.js';
 

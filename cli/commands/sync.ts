@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { osActor } from '../../activities/admin/audit.js';
+import { osActor } from '../../admin/audit.js';
 import { printJson, printTable, progress } from '../output.js';
 import { withDb, withTemporal } from '../targets.js';
 
 // Temporal's client loads only when a sync command runs.
-const syncAdmin = () => import('../../activities/admin/sync.js');
+const syncAdmin = () => import('../../admin/sync.js');
 
 export function registerSync(program: Command): void {
   const sync = program.command('sync').description('Run and inspect CRM syncs');
@@ -57,7 +57,7 @@ export function registerSync(program: Command): void {
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {
       const { syncStatus } = await syncAdmin();
-      const { isSyncPaused } = await import('../../worker/schedules.js');
+      const { isSyncPaused } = await import('../../sync/schedules.js');
       const rows = await withDb((db) => syncStatus(db, osActor()));
       // The schedule's state is Temporal's; without Temporal the rest is still worth showing.
       const paused = await withTemporal((client) => Promise.all(rows.map((r) => isSyncPaused(client, r.connection))))

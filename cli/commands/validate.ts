@@ -1,7 +1,7 @@
 // `vipsync validate EMAIL`: checks one email live against every connected CRM (not the last sync)
 // through the worker's validateEmailWorkflow, which also updates the person's record.
 import type { Command } from 'commander';
-import { normalizeEmail } from '../../activities/vip/email.js';
+import { normalizeEmail } from '../../vip/email.js';
 import { VALIDATE_WORKFLOW_TYPE, validateWorkflowId, type EmailValidationResult } from '../../workflows/contract.js';
 import { printJson, UsageError } from '../output.js';
 import { withTemporal } from '../targets.js';

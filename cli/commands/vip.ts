@@ -1,12 +1,12 @@
-// `vipsync vip ...`: the admins' VIP list. Same functions as the HTTP API (activities/admin/).
+// `vipsync vip ...`: the admins' VIP list. Same functions as the HTTP API (admin/).
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { osActor } from '../../activities/admin/audit.js';
-import { exportVipsCsv, importVips, parseColumnMap, parseVipCsv, type ImportReport } from '../../activities/admin/csv.js';
-import { addVip, editVip, listVips, removeVips, showVip, type VipSort, type VipView } from '../../activities/admin/vips.js';
+import { osActor } from '../../admin/audit.js';
+import { exportVipsCsv, importVips, parseColumnMap, parseVipCsv, type ImportReport } from '../../admin/csv.js';
+import { addVip, editVip, listVips, removeVips, showVip, type VipSort, type VipView } from '../../admin/vips.js';
 import { printJson, printTable, progress, terminalLines, terminalText as t, UsageError } from '../output.js';
 import { withDb } from '../targets.js';
 

@@ -1,9 +1,9 @@
 // Sync status and on-demand syncs, for the CLI and the HTTP API alike.
 import type { Client } from '@temporalio/client';
-import { setSyncPaused, triggerSync, waitForSync } from '../../worker/schedules.js';
-import { requestFullSync } from '../sync-store.js';
-import type { SyncSummary } from '../../workflows/contract.js';
-import type { Db } from '../db.js';
+import { setSyncPaused, triggerSync, waitForSync } from '../sync/schedules.js';
+import { requestFullSync } from '../sync/store.js';
+import type { SyncSummary } from '../workflows/contract.js';
+import type { Db } from '../db/client.js';
 import { writeAudit, type Actor } from './audit.js';
 import { AdminError } from './errors.js';
 

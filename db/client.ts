@@ -4,7 +4,7 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaClient } from '../prisma/generated/client.js';
-import { logger } from '../worker/logger.js';
+import { logger } from '../runtime/logger.js';
 
 export type Db = PrismaClient;
 export { Prisma } from '../prisma/generated/client.js';

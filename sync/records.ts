@@ -2,10 +2,10 @@
 // guessed at) and a content hash, so re-reading an unchanged record never rewrites it. Pure
 // functions, no I/O.
 import { createHash } from 'node:crypto';
-import type { CrmCompanyRecord, CrmContactRecord } from './crm/types.js';
-import { jsonHasNul, textWithoutNul, valueWithoutNul } from './pg-safe.js';
-import { normalizeEmail } from './vip/email.js';
-import { parseExplicitVipLevel } from './vip/level.js';
+import type { CrmCompanyRecord, CrmContactRecord } from '../crm/types.js';
+import { jsonHasNul, textWithoutNul, valueWithoutNul } from '../db/pg-safe.js';
+import { normalizeEmail } from '../vip/email.js';
+import { parseExplicitVipLevel } from '../vip/level.js';
 
 /** Longest single property value taken in; longer ones are quarantined as absurd. */
 export const MAX_FIELD_LENGTH = 10_000;

@@ -3,7 +3,7 @@
 // walks, on-demand validation) must share it: two clients of one connection would each pace
 // themselves under the whole limit and together run into 429s.
 import { ApplicationFailure } from '@temporalio/activity';
-import type { ConnectionConfig } from '../../worker/config.js';
+import type { ConnectionConfig } from '../runtime/config.js';
 import { createCrmClient } from './registry.js';
 import type { CrmClient } from './types.js';
 

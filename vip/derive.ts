@@ -4,8 +4,8 @@
 // batches: one query loads a batch's CRM records, derivePerson (pure) decides, and one statement
 // per table writes back only what changed, so the cost grows with the number of contacts, not
 // with round trips.
-import { bulkTransaction, withSessionLock, type Db, type Sql } from '../db.js';
-import { giveWay } from '../give-way.js';
+import { bulkTransaction, withSessionLock, type Db, type Sql } from '../db/client.js';
+import { giveWay } from '../sync/give-way.js';
 import { levelDistribution, type LevelDistribution } from './distribution.js';
 import {
   derivePerson,

@@ -1,8 +1,8 @@
 // The database side of a sync: each page's records, deletions, seen ids, walk position and run
 // counters are written in ONE transaction, so a crash at any instant leaves either the whole page
 // or none of it, and the walk resumes exactly after the last committed page.
-import type { CrmDeletion, CrmObjectType } from './crm/types.js';
-import type { Db, Sql } from './db.js';
+import type { CrmDeletion, CrmObjectType } from '../crm/types.js';
+import type { Db, Sql } from '../db/client.js';
 import type { CompanyRow, ContactRow, Rejection } from './records.js';
 
 

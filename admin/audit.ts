@@ -3,9 +3,9 @@
 // path) are queued and written in batches by an AuditWriter that never drops an entry without
 // saying so in the log.
 import { userInfo } from 'node:os';
-import { bulkTransaction, type Db } from '../db.js';
-import { jsonWithoutNul, textWithoutNul, valueWithoutNul } from '../pg-safe.js';
-import { logger } from '../../worker/logger.js';
+import { bulkTransaction, type Db } from '../db/client.js';
+import { jsonWithoutNul, textWithoutNul, valueWithoutNul } from '../db/pg-safe.js';
+import { logger } from '../runtime/logger.js';
 
 export type Surface = 'activity' | 'cli' | 'http' | 'mcp';
 

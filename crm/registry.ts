@@ -1,5 +1,5 @@
 // Which client serves which CRM. The only place that knows every CRM by name.
-import type { ConnectionConfig } from '../../worker/config.js';
+import type { ConnectionConfig } from '../runtime/config.js';
 import { createHubSpotClient } from './hubspot/client.js';
 import { createSalesforceClient } from './salesforce/client.js';
 import type { CrmClient } from './types.js';

@@ -1,8 +1,8 @@
 // Bearer tokens for the HTTP API and MCP over HTTP. The secret is shown once at creation; only its
 // sha256 is stored (the secret has 256 bits of entropy, so a plain hash cannot be brute-forced).
 import { createHash, randomBytes } from 'node:crypto';
-import type { Db } from '../db.js';
-import type { ChangeFeed } from '../change-feed.js';
+import type { Db } from '../db/client.js';
+import type { ChangeFeed } from '../db/change-feed.js';
 import { writeAudit, type Actor } from './audit.js';
 import { AdminError } from './errors.js';
 

@@ -4,7 +4,7 @@
 // 'csv'), a level_reason naming who, and a vip_level_changes row. The sync's derivation never
 // overwrites manual_level and keeps the CRM's level beside it (crm_level), so `edit
 // --clear-override` can return to it. Every read and change is audited.
-import { Prisma, type Db } from '../db.js';
+import { Prisma, type Db } from '../db/client.js';
 import { MAX_VIP_LEVEL, MIN_VIP_LEVEL } from '../vip/level.js';
 import { normalizeEmail } from '../vip/email.js';
 import { DEFAULT_PHONE_COUNTRY, normalizePhone } from '../vip/phone.js';

@@ -1,14 +1,14 @@
 // Activities that maintain the VIP list (one row per person) from what the syncs brought in, and
 // validate one email against every connected CRM live.
 import { ApplicationFailure } from '@temporalio/activity';
-import { logger } from '../../worker/logger.js';
-import type { CrmCheck, EmailValidationResult } from '../../workflows/contract.js';
+import { logger } from '../runtime/logger.js';
+import type { CrmCheck, EmailValidationResult } from '../workflows/contract.js';
 import { writeAudit } from '../admin/audit.js';
 import { CrmConnections } from '../crm/connections.js';
-import type { Db } from '../db.js';
-import { deriveVips } from './derive.js';
-import { normalizeEmail } from './email.js';
-import { resolveVipSettings, type VipSettings } from './settings.js';
+import type { Db } from '../db/client.js';
+import { deriveVips } from '../vip/derive.js';
+import { normalizeEmail } from '../vip/email.js';
+import { resolveVipSettings, type VipSettings } from '../vip/settings.js';
 
 export interface VipActivityDeps {
   db: Db;

@@ -22,7 +22,7 @@
 // or a quote: a hand-written 'Til stays 'Til; a hand-written '=x is read as =x.
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import type { Db } from '../db.js';
+import type { Db } from '../db/client.js';
 import { normalizeEmail } from '../vip/email.js';
 import { writeAudit, type Actor } from './audit.js';
 import { AdminError } from './errors.js';

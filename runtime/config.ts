@@ -1,7 +1,7 @@
 // The one configuration loader. Everything comes from the environment, is validated here at
 // start-up, and a bad value stops the process with a message naming the variable and the fix.
 import { z } from 'zod';
-import { isPhoneCountry } from '../activities/vip/phone.js';
+import { isPhoneCountry } from '../vip/phone.js';
 
 export const DEFAULT_HUBSPOT_BASE_URL = 'https://api.hubapi.com';
 export const DEFAULT_SALESFORCE_LOGIN_URL = 'https://login.salesforce.com';
@@ -84,7 +84,7 @@ const workerConfig = z.object({
   syncTaskQueue: z.string().min(1).default(TASK_QUEUE_DEFAULTS.sync),
   lookupTaskQueue: z.string().min(1).default(TASK_QUEUE_DEFAULTS.lookup),
   autoMigrate: z.boolean().default(true),
-  // VIP derivation (defaults applied in activities/vip/settings.ts, so tests may leave them out).
+  // VIP derivation (defaults applied in vip/settings.ts, so tests may leave them out).
   rulesFile: z.string().min(1).optional(),
   defaultCountry: z.string().refine(isPhoneCountry, 'use an ISO 3166 alpha-2 country code such as US, GB or DE').optional(),
   staleGraceDays: z.number().int().min(0).max(3650).optional(),

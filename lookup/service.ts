@@ -1,0 +1,168 @@
+// The lookup agents depend on: email -> VIP answer. The Temporal activity, the CLI, the HTTP API and
+// MCP all call one LookupService, so every surface answers the same and every lookup is audited.
+//
+// Cache strategy: a read-through, per-email cache of answers in the process, invalidated by
+// Postgres LISTEN/NOTIFY (see change-feed.ts). Any committed write to vips or crm_contacts (a
+// sync, an import, an edit) clears it before the next lookup; a load that raced with such a write
+// is not cached (generation check); while the listening connection is down the cache is bypassed.
+import { DEFAULT_HANDLING, type LookupConfig } from '../runtime/config.js';
+import type { VipLookupResult, VipOwner } from '../workflows/contract.js';
+import type { Actor, AuditSink } from '../admin/audit.js';
+import type { ChangeFeed } from '../db/change-feed.js';
+import { plainQuery, type Db } from '../db/client.js';
+import { normalizeEmail, type EmailCheck } from '../vip/email.js';
+
+export class InvalidEmailError extends Error {
+  override name = 'InvalidEmail';
+}
+
+const DEFAULT_LOOKUP_CONFIG: LookupConfig = { handling: DEFAULT_HANDLING, owners: {} };
+
+/** What the lookup reads of a person: the answer's own fields, and the owner's name kept on the row. */
+type VipRow = Pick<VipLookupResult, 'email' | 'level' | 'levelReason' | 'name' | 'company' | 'notes' | 'validated' | 'stale' | 'staleReason'> & {
+  ownerName: string | null;
+};
+interface OwnerRow {
+  ownerId: string | null;
+  connectionId: string;
+}
+
+function ownerFor(row: OwnerRow | null, config: LookupConfig, fallbackName: string | null): VipOwner | null {
+  if (!row?.ownerId) return null;
+  const entry = config.owners[`${row.connectionId}:${row.ownerId}`] ?? config.owners[row.ownerId];
+  return { id: row.ownerId, connectionId: row.connectionId, name: entry?.name ?? fallbackName, email: entry?.email ?? null };
+}
+
+function toLookupResult(vip: VipRow, owner: OwnerRow | null, config: LookupConfig): VipLookupResult {
+  const level = vip.level as 1 | 2 | 3 | 4 | 5 | null;
+  return {
+    email: vip.email,
+    isVip: level !== null,
+    level,
+    levelReason: vip.levelReason,
+    name: vip.name,
+    company: vip.company,
+    notes: vip.notes,
+    validated: vip.validated,
+    stale: vip.stale,
+    staleReason: vip.staleReason,
+    owner: ownerFor(owner, config, vip.ownerName),
+    handling: level === null ? null : { ...config.handling[level] },
+  };
+}
+
+function unknownSender(email: string): VipLookupResult {
+  return {
+    email, isVip: false, level: null, levelReason: null, name: null, company: null, notes: null, validated: false, stale: false, staleReason: null,
+    owner: null, handling: null,
+  };
+}
+
+// One statement, on the pool directly: the person, and the owner of the CRM record the level comes
+// from (the same order the derivation uses).
+const LOOKUP_SQL = `
+SELECT v.email, v.level, v.level_reason AS "levelReason", v.name, v.company, v.notes, v.validated, v.stale,
+       v.stale_reason AS "staleReason", v.owner_name AS "ownerName", o.owner_id AS "ownerId", o.connection_id AS "connectionId"
+FROM vips v
+LEFT JOIN LATERAL (
+  SELECT c.owner_id, c.connection_id FROM crm_contacts c
+  WHERE c.email_normalized = v.email AND c.deleted_at IS NULL AND c.owner_id IS NOT NULL
+  ORDER BY c.crm_vip_level DESC NULLS LAST, c.crm_modified_at DESC NULLS LAST, c.id ASC
+  LIMIT 1
+) o ON true
+WHERE v.email = $1`;
+
+/** Reads the answer from the database (no cache, no audit). Throws InvalidEmailError. */
+export async function lookupVipByEmail(db: Db, rawEmail: string, config: LookupConfig = DEFAULT_LOOKUP_CONFIG): Promise<VipLookupResult> {
+  const check = normalizeEmail(rawEmail);
+  if (!check.ok) throw new InvalidEmailError(`cannot look up: ${check.reason}`);
+  const [row] = await plainQuery<VipRow & OwnerRow>(db, LOOKUP_SQL, [check.email]);
+  return row ? toLookupResult(row, row.ownerId ? row : null, config) : unknownSender(check.email);
+}
+
+/** The per-email answer cache; see the strategy at the top of this file. */
+export class LookupCache {
+  private readonly entries = new Map<string, VipLookupResult>();
+  private readonly loading = new Map<string, { generation: number; answer: Promise<VipLookupResult> }>();
+  private generation = 0;
+
+  constructor(private readonly feed: ChangeFeed, private readonly maxEntries = 100_000) {
+    feed.subscribe(['vips', 'crm_contacts'], () => this.invalidate());
+  }
+
+  invalidate(): void {
+    this.generation += 1;
+    this.entries.clear();
+    this.loading.clear();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  async getOrLoad(email: string, load: (email: string) => Promise<VipLookupResult>): Promise<VipLookupResult> {
+    if (!this.feed.healthy) return load(email);
+    const hit = this.entries.get(email);
+    if (hit) return hit;
+    // Concurrent misses for one email (a hot sender right after a sync cleared the cache) share
+    // one database read, as long as no write has been notified since it started.
+    const generation = this.generation;
+    const pending = this.loading.get(email);
+    if (pending && pending.generation === generation) return pending.answer;
+    const answer = load(email);
+    this.loading.set(email, { generation, answer });
+    try {
+      const loaded = await answer;
+      if (generation === this.generation && this.feed.healthy) {
+        if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+        this.entries.set(email, loaded);
+      }
+      return loaded;
+    } finally {
+      if (this.loading.get(email)?.answer === answer) this.loading.delete(email);
+    }
+  }
+}
+
+export interface LookupService {
+  /** Answers for one email and records the lookup in the audit log. Throws InvalidEmailError. */
+  lookup(rawEmail: string, actor: Actor): Promise<VipLookupResult>;
+  /**
+   * Forgets cached answers. The change feed does this for every write, but its notification can
+   * arrive after this process's next request; writes made in this process call it themselves.
+   */
+  invalidate(): void;
+}
+
+export function createLookupService(deps: { db: Db; audit: AuditSink; config?: LookupConfig; cache?: LookupCache }): LookupService {
+  const config = deps.config ?? DEFAULT_LOOKUP_CONFIG;
+  // Agents ask about the same senders again and again: remember what each valid input normalises to.
+  const normalized = new Map<string, string>();
+  const normalize = (raw: string): EmailCheck => {
+    const known = normalized.get(raw);
+    if (known !== undefined) return { ok: true, email: known };
+    const check = normalizeEmail(raw);
+    if (check.ok) {
+      if (normalized.size >= 100_000) normalized.clear();
+      normalized.set(raw, check.email);
+    }
+    return check;
+  };
+  const load = (email: string) => lookupVipByEmail(deps.db, email, config);
+  return {
+    async lookup(rawEmail, actor) {
+      const check = typeof rawEmail === 'string' ? normalize(rawEmail) : normalizeEmail(rawEmail);
+      if (!check.ok) {
+        deps.audit.record({ actor, action: 'lookup', subject: String(rawEmail).slice(0, 320), details: { error: check.reason } });
+        throw new InvalidEmailError(`cannot look up: ${check.reason}`);
+      }
+      const answer = deps.cache ? await deps.cache.getOrLoad(check.email, load) : await load(check.email);
+      deps.audit.record({ actor, action: 'lookup', subject: answer.email, details: { isVip: answer.isVip, level: answer.level } });
+      // Callers may strip fields (notes); never let them touch the cached object.
+      return { ...answer };
+    },
+    invalidate() {
+      deps.cache?.invalidate();
+    },
+  };
+}
