@@ -4,7 +4,7 @@
 // time budget so the workflow stays in charge. A killed worker resumes exactly where it stopped.
 import { ApplicationFailure, Context, heartbeat } from '@temporalio/activity';
 import type { SyncCounts, SyncSummary } from '../workflows/contract.js';
-import { registerConnections } from '../db/connections.js';
+import { registerConnections } from '../sync/connections.js';
 import { CrmConfigurationError } from '../crm/errors.js';
 import type { CrmConnections } from '../crm/connections.js';
 import type { CrmCallStats, CrmClient, CrmObjectType, CrmWalkPage } from '../crm/types.js';
@@ -117,7 +117,7 @@ export function createSyncActivities(deps: SyncActivityDeps) {
     async syncObjects(input: SyncObjectsInput): Promise<SyncObjectsResult> {
       const { connectionId, objectType } = input;
       const syncRunId = BigInt(input.syncRunId);
-      const client = crm.client(connectionId);
+      const client = await crm.client(connectionId);
       const deadline = Date.now() + tuning.activityBudgetMs;
       const walk = await currentWalk(input, client);
       const totals: Partial<SyncCounts> = { fetched: 0, created: 0, updated: 0, unchanged: 0, deleted: 0, quarantined: 0, vanishedHeld: 0 };

@@ -44,7 +44,7 @@ export function createVipActivities(deps: VipActivityDeps) {
 
     /** Asks one CRM now for live contacts with exactly this email. */
     async findEmailInCrm(input: { connectionId: string; email: string }): Promise<CrmCheck> {
-      const client = crm.client(input.connectionId);
+      const client = await crm.client(input.connectionId);
       const found = await client.findContactsByEmail(input.email);
       // The CRMs match case-insensitively (and HubSpot may match secondary emails): keep exact ones.
       const exact = found.filter((r) => {

@@ -15,12 +15,11 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import pg from 'pg';
-import type { z } from 'zod';
 import { stopChild } from '../cli/stack/processes.js';
 import type { PostgresCluster } from '../cli/stack/postgres.js';
 import type { TemporalDevServer } from '../cli/stack/temporal.js';
 import { DEFAULT_EMULATOR_CREDENTIALS } from '../emulators/main.js';
-import type { connectionConfig } from '../runtime/config.js';
+import type { ConnectionInput } from '../crm/registry.js';
 import { imageNodeOptions } from '../worker/image.js';
 import { triggerSync, waitForSync } from '../sync/schedules.js';
 import { syncScheduleId, type SyncSummary } from '../workflows/contract.js';
@@ -295,7 +294,7 @@ async function withPhase<T>(
     cleanups.push(() => emulators.stop());
 
     // As a user writes VIPSYNC_CONNECTIONS: the worker's own loader fills in the defaults.
-    const connections: z.input<typeof connectionConfig>[] = [
+    const connections: ConnectionInput[] = [
       {
         id: hubspotId, system: 'hubspot', baseUrl: emulators.hubspotUrl, accessToken: DEFAULT_EMULATOR_CREDENTIALS.hubspotAccessToken, intervalSeconds: NEVER_SECONDS,
         // Limits off means off on both sides: the emulator refuses nothing, and the worker's pacer

@@ -3,18 +3,17 @@
 // walks, on-demand validation) must share it: two clients of one connection would each pace
 // themselves under the whole limit and together run into 429s.
 import { ApplicationFailure } from '@temporalio/activity';
-import type { ConnectionConfig } from '../runtime/config.js';
-import { createCrmClient } from './registry.js';
+import { createCrmClient, type ConnectionConfig } from './registry.js';
 import type { CrmClient } from './types.js';
 
 export class CrmConnections {
   private readonly configs: Map<string, ConnectionConfig>;
-  private readonly clients = new Map<string, CrmClient>();
+  private readonly clients = new Map<string, Promise<CrmClient>>();
 
   constructor(
     configs: ConnectionConfig[],
     /** Builds a connection's client; tests may hand in their own. */
-    private readonly build: (config: ConnectionConfig) => CrmClient = createCrmClient,
+    private readonly build: (config: ConnectionConfig) => CrmClient | Promise<CrmClient> = createCrmClient,
   ) {
     this.configs = new Map(configs.map((c) => [c.id, c]));
   }
@@ -36,10 +35,13 @@ export class CrmConnections {
   }
 
   /** The connection's client, built on first use and shared by every later caller. */
-  client(connectionId: string): CrmClient {
+  client(connectionId: string): Promise<CrmClient> {
     let client = this.clients.get(connectionId);
     if (!client) {
-      client = this.build(this.config(connectionId));
+      const config = this.config(connectionId);
+      client = Promise.resolve().then(() => this.build(config));
+      // A client that could not be made (its SDK failed to load) is tried again next time.
+      client.catch(() => this.clients.delete(connectionId));
       this.clients.set(connectionId, client);
     }
     return client;

@@ -1,7 +1,8 @@
 // The one shape every CRM integration has. A sync only ever talks to this interface; adding a CRM
 // means adding a folder beside hubspot/ and salesforce/ and one line in registry.ts.
 
-export type CrmSystem = 'hubspot' | 'salesforce';
+/** A connection's CRM, by the `system` of its provider (crm/registry.ts). */
+export type CrmSystem = string;
 export type CrmObjectType = 'companies' | 'contacts';
 
 export interface CrmCompanyRecord {

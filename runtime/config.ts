@@ -1,15 +1,11 @@
 // The one configuration loader. Everything comes from the environment, is validated here at
 // start-up, and a bad value stops the process with a message naming the variable and the fix.
 import { z } from 'zod';
+import { intervalSeconds } from '../crm/provider.js';
+import { connectionConfig, crmProviders } from '../crm/registry.js';
 import { isPhoneCountry } from '../vip/phone.js';
 
-export const DEFAULT_HUBSPOT_BASE_URL = 'https://api.hubapi.com';
-export const DEFAULT_SALESFORCE_LOGIN_URL = 'https://login.salesforce.com';
-
-const connectionId = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'use lower-case letters, digits and dashes (e.g. "hubspot-eu")');
-const intervalSeconds = z.number().int().min(60).max(7 * 24 * 3600).default(900);
+export { connectionConfig, type ConnectionConfig } from '../crm/registry.js';
 
 /** VIPSYNC_SYNC_INTERVAL_SECONDS read and range-checked as the worker does; undefined when unset. */
 export function syncIntervalFromEnv(env: Env = process.env): number | undefined {
@@ -19,61 +15,8 @@ export function syncIntervalFromEnv(env: Env = process.env): number | undefined 
   if (!checked.success) throw new ConfigError(`VIPSYNC_SYNC_INTERVAL_SECONDS: ${checked.error.issues[0]!.message} (60 s to 7 days)`);
   return checked.data;
 }
-
-/**
- * The share of the account's daily API limit (every integration's calls together, as the CRM
- * reports it) past which vipsync makes no more calls, leaving the rest to the account's other users.
- */
-const maxApiUsagePercent = z.number().min(1).max(100).default(90);
-
-/**
- * How many records one full walk may mark vanished (gone without a deletion record) without a
- * person's review: a CRM that answers a short listing (lost permissions, a half-restored org) must
- * not turn live VIPs into "gone". More than either limit holds them all back.
- */
-const vanishGuard = z
-  .object({
-    /** Share of the connection's live records of one object type. */
-    maxShare: z.number().min(0).max(1).default(0.05),
-    maxRecords: z.number().int().min(0).default(100),
-  })
-  .default({ maxShare: 0.05, maxRecords: 100 });
-
-const hubspotConnection = z.object({
-  id: connectionId,
-  system: z.literal('hubspot'),
-  displayName: z.string().optional(),
-  baseUrl: z.url().default(DEFAULT_HUBSPOT_BASE_URL),
-  accessToken: z.string().min(1, 'a HubSpot private app access token is required'),
-  intervalSeconds,
-  /** The app's API limits (defaults: a Professional private app). */
-  rateLimit: z
-    .object({
-      requestsPerTenSeconds: z.number().int().min(1).max(10_000).default(190),
-      searchRequestsPerSecond: z.number().int().min(1).max(100).default(5),
-    })
-    .default({ requestsPerTenSeconds: 190, searchRequestsPerSecond: 5 }),
-  maxApiUsagePercent,
-  vanishGuard,
-});
-
-const salesforceConnection = z.object({
-  id: connectionId,
-  system: z.literal('salesforce'),
-  displayName: z.string().optional(),
-  loginUrl: z.url().default(DEFAULT_SALESFORCE_LOGIN_URL),
-  clientId: z.string().min(1, 'the connected app consumer key is required'),
-  clientSecret: z.string().min(1, 'the connected app consumer secret is required'),
-  apiVersion: z.string().regex(/^\d{2,3}\.0$/, 'e.g. "59.0"').default('59.0'),
-  intervalSeconds,
-  maxApiUsagePercent,
-  vanishGuard,
-});
-
-export const connectionConfig = z.discriminatedUnion('system', [hubspotConnection, salesforceConnection]);
-export type ConnectionConfig = z.infer<typeof connectionConfig>;
-export type HubSpotConnectionConfig = z.infer<typeof hubspotConnection>;
-export type SalesforceConnectionConfig = z.infer<typeof salesforceConnection>;
+export type { HubSpotConnectionConfig } from '../crm/hubspot/config.js';
+export type { SalesforceConnectionConfig } from '../crm/salesforce/config.js';
 
 export const TASK_QUEUE_DEFAULTS = { sync: 'vipsync-sync', lookup: 'vipsync-lookup' } as const;
 
@@ -119,8 +62,8 @@ function parseInteger(name: string, value: string | undefined, unit = 'seconds')
 }
 
 /**
- * CRM connections: either VIPSYNC_CONNECTIONS (a JSON array, for several portals/orgs) or the
- * single-connection shorthands HUBSPOT_ACCESS_TOKEN and SALESFORCE_CLIENT_ID/SECRET.
+ * CRM connections: either VIPSYNC_CONNECTIONS (a JSON array, for several portals/orgs) or each
+ * CRM's single-connection shorthand (HUBSPOT_ACCESS_TOKEN, SALESFORCE_CLIENT_ID/SECRET, ...).
  */
 function connectionsFromEnv(env: Env): { list: unknown[]; fieldEnv: Record<string, string>[] | null } {
   if (env.VIPSYNC_CONNECTIONS) {
@@ -135,33 +78,11 @@ function connectionsFromEnv(env: Env): { list: unknown[]; fieldEnv: Record<strin
   const interval = parseInteger('VIPSYNC_SYNC_INTERVAL_SECONDS', env.VIPSYNC_SYNC_INTERVAL_SECONDS);
   const list: unknown[] = [];
   const fieldEnv: Record<string, string>[] = [];
-  if (env.HUBSPOT_ACCESS_TOKEN) {
-    fieldEnv.push({ accessToken: 'HUBSPOT_ACCESS_TOKEN', baseUrl: 'HUBSPOT_BASE_URL', intervalSeconds: 'VIPSYNC_SYNC_INTERVAL_SECONDS' });
-    list.push({
-      id: 'hubspot',
-      system: 'hubspot',
-      accessToken: env.HUBSPOT_ACCESS_TOKEN,
-      baseUrl: env.HUBSPOT_BASE_URL || undefined,
-      intervalSeconds: interval,
-    });
-  }
-  if (env.SALESFORCE_CLIENT_ID || env.SALESFORCE_CLIENT_SECRET) {
-    fieldEnv.push({
-      clientId: 'SALESFORCE_CLIENT_ID',
-      clientSecret: 'SALESFORCE_CLIENT_SECRET',
-      loginUrl: 'SALESFORCE_LOGIN_URL',
-      apiVersion: 'SALESFORCE_API_VERSION',
-      intervalSeconds: 'VIPSYNC_SYNC_INTERVAL_SECONDS',
-    });
-    list.push({
-      id: 'salesforce',
-      system: 'salesforce',
-      clientId: env.SALESFORCE_CLIENT_ID,
-      clientSecret: env.SALESFORCE_CLIENT_SECRET,
-      loginUrl: env.SALESFORCE_LOGIN_URL || undefined,
-      apiVersion: env.SALESFORCE_API_VERSION || undefined,
-      intervalSeconds: interval,
-    });
+  for (const provider of crmProviders()) {
+    const shorthand = provider.shorthandFromEnv(env);
+    if (!shorthand) continue;
+    list.push({ ...shorthand.connection, intervalSeconds: interval });
+    fieldEnv.push({ ...shorthand.fieldEnv, intervalSeconds: 'VIPSYNC_SYNC_INTERVAL_SECONDS' });
   }
   return { list, fieldEnv };
 }
@@ -212,7 +133,7 @@ export function loadConfig(env: Env = process.env, opts: { requireConnections?: 
   }
   if (opts.requireConnections && result.data.connections.length === 0) {
     throw new ConfigError(
-      'no CRM connection is configured: set HUBSPOT_ACCESS_TOKEN and/or SALESFORCE_CLIENT_ID + SALESFORCE_CLIENT_SECRET, ' +
+      `no CRM connection is configured: set ${crmProviders().map((p) => p.shorthandHint).join(' and/or ')}, ` +
         'or VIPSYNC_CONNECTIONS to a JSON array of connections (see README, "Configuration")',
     );
   }

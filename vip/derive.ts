@@ -180,7 +180,7 @@ const DELETE_REFS = `DELETE FROM vip_crm_refs WHERE vip_id = ANY(ARRAY(${BATCH_V
 const INSERT_REFS = `
 INSERT INTO vip_crm_refs (vip_id, connection_id, system, crm_id, status, baseline_company_crm_id, baseline_domain_matched,
   first_seen_at, updated_at)
-SELECT v.id, r.connection_id, r.system::"CrmSystem", r.crm_id, r.status, r.baseline_company_crm_id,
+SELECT v.id, r.connection_id, r.system, r.crm_id, r.status, r.baseline_company_crm_id,
   r.baseline_domain_matched, coalesce(r.first_seen_at, now()), now()
 FROM jsonb_to_recordset($1::jsonb) AS r(email text, connection_id text, system text, crm_id text, status text,
   baseline_company_crm_id text, baseline_domain_matched boolean, first_seen_at timestamptz)

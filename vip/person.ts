@@ -1,6 +1,7 @@
 // Everything vipsync decides about one person, as one pure function of their CRM records and their
 // current row: merged fields, the CRM-derived level and its reason, the effective level (manual
 // overrides and the stale grace period), validated, stale, and the CRM references to remember.
+import { providerFor } from '../crm/registry.js';
 import { mergePersonFields } from './merge.js';
 import { companyFacts, evaluateRules, type VipRules } from './rules.js';
 import {
@@ -13,7 +14,8 @@ import {
   type StaleSignal,
 } from './stale.js';
 
-export type CrmSystemName = 'hubspot' | 'salesforce';
+/** The CRM a record came from (its connection's `system`, e.g. "hubspot"). */
+export type CrmSystemName = string;
 export type LevelSource = 'crm' | 'manual' | 'csv';
 
 export interface PersonRecord {
@@ -106,10 +108,11 @@ export interface PersonDecision {
   refsChanged: boolean;
 }
 
-const CRM_NAMES: Record<CrmSystemName, { crm: string; field: string }> = {
-  hubspot: { crm: 'HubSpot', field: 'vip_level' },
-  salesforce: { crm: 'Salesforce', field: 'VIP_Level__c' },
-};
+/** "HubSpot vip_level": where an explicit level was read, as its CRM names it. */
+function levelField(system: CrmSystemName): string {
+  const provider = providerFor(system);
+  return `${provider.label} ${provider.facts.explicitLevelField}`;
+}
 
 function where(r: PersonRecord): string {
   return `on contact ${r.crmId} (connection ${r.connectionId})`;
@@ -129,12 +132,11 @@ export function crmLevelFor(records: PersonRecord[], rules: VipRules): { level: 
   const explicit = live.filter((r) => r.explicitLevel !== null).sort((a, b) => b.explicitLevel! - a.explicitLevel! || newestFirst(a, b));
   if (explicit.length > 0) {
     const best = explicit[0]!;
-    const names = CRM_NAMES[best.system];
     const others = explicit.slice(1).filter((r) => r.explicitLevel !== best.explicitLevel);
     const also = others.length > 0
-      ? `; the highest explicit level wins over ${others.map((r) => `${CRM_NAMES[r.system].crm} ${CRM_NAMES[r.system].field} = ${r.explicitLevel} ${where(r)}`).join(', ')}`
+      ? `; the highest explicit level wins over ${others.map((r) => `${levelField(r.system)} = ${r.explicitLevel} ${where(r)}`).join(', ')}`
       : '';
-    return { level: best.explicitLevel, reason: `${names.crm} ${names.field} = ${best.explicitLevel} ${where(best)}${also}` };
+    return { level: best.explicitLevel, reason: `${levelField(best.system)} = ${best.explicitLevel} ${where(best)}${also}` };
   }
   let best: { level: number; reason: string } | null = null;
   for (const r of [...live].sort(newestFirst)) {

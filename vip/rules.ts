@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
+import type { CrmFacts } from '../crm/provider.js';
+import { crmProviders } from '../crm/registry.js';
 import { MAX_VIP_LEVEL, MIN_VIP_LEVEL } from './level.js';
 import { titleSaysDeparted } from './stale.js';
 
@@ -269,30 +271,30 @@ function textOf(value: unknown): string | null {
   return typeof value === 'string' && value.trim() !== '' ? value : null;
 }
 
-/** Where companyFacts reads each fact: the HubSpot company property, then the Salesforce Account field. */
-const COMPANY_FACT_SOURCES = {
-  annualRevenue: ['annualrevenue', 'AnnualRevenue'],
-  employees: ['numberofemployees', 'NumberOfEmployees'],
-  type: ['type', 'Type'],
-} as const;
+type CompanyFact = keyof CrmFacts['companyFields'];
 
-/** The company properties companyFacts reads (a derivation loads no others). */
-export const COMPANY_FACT_PROPERTIES: string[] = Object.values(COMPANY_FACT_SOURCES).flat();
+/** The company properties companyFacts reads (a derivation loads no others): every CRM's names. */
+export const COMPANY_FACT_PROPERTIES: string[] = [...new Set(crmProviders().flatMap((p) => Object.values(p.facts.companyFields)))];
 
 /** The contact properties the rules read: every rule's contact flags. */
 export function contactPropertiesRead(rules: VipRules): string[] {
   return [...new Set(rules.rules.flatMap((rule) => rule.when.contactFlags ?? []))];
 }
 
-function fact(properties: Record<string, unknown>, [hubspot, salesforce]: readonly [string, string]): unknown {
-  return properties[hubspot] ?? properties[salesforce];
+/** A company fact under whichever CRM's name the properties hold it (a HubSpot company, a Salesforce Account). */
+function fact(properties: Record<string, unknown>, name: CompanyFact): unknown {
+  for (const provider of crmProviders()) {
+    const value = properties[provider.facts.companyFields[name]];
+    if (value !== undefined && value !== null) return value;
+  }
+  return undefined;
 }
 
-/** HubSpot company and Salesforce Account properties, read the same way. */
+/** Company and account properties of every CRM, read the same way. */
 export function companyFacts(properties: Record<string, unknown>): NonNullable<RuleSubject['company']> {
   return {
-    annualRevenue: numberOf(fact(properties, COMPANY_FACT_SOURCES.annualRevenue)),
-    employees: numberOf(fact(properties, COMPANY_FACT_SOURCES.employees)),
-    type: textOf(fact(properties, COMPANY_FACT_SOURCES.type)),
+    annualRevenue: numberOf(fact(properties, 'annualRevenue')),
+    employees: numberOf(fact(properties, 'employees')),
+    type: textOf(fact(properties, 'type')),
   };
 }

@@ -1,5 +1,6 @@
 // Stale VIPs: people who probably left their company. Every signal is a plain function of one CRM
 // record (and what vipsync remembered about it), so each can be tested on its own.
+import { crmProviders } from '../crm/registry.js';
 import { emailDomain } from './email.js';
 
 export type StaleSignalKind =
@@ -89,31 +90,14 @@ export function emailMatchesCompanyDomain(email: string, companyDomain: string |
 
 // ---- bounces ------------------------------------------------------------------------------------
 
-function present(value: unknown): boolean {
-  return value !== null && value !== undefined && !(typeof value === 'string' && value.trim() === '') && value !== false;
-}
+/** The contact properties hardBounce reads (a derivation loads no others but the rules'): every CRM's. */
+export const BOUNCE_PROPERTIES = crmProviders().flatMap((p) => p.facts.bounceProperties);
 
-function isTrue(value: unknown): boolean {
-  return value === true || (typeof value === 'string' && value.trim().toLowerCase() === 'true');
-}
-
-/** The contact properties hardBounce reads (a derivation loads no others but the rules'). */
-export const BOUNCE_PROPERTIES = ['hs_email_hard_bounce_reason_enum', 'hs_email_bad_address', 'IsEmailBounced', 'EmailBouncedReason', 'EmailBouncedDate'];
-
-/** A hard bounce as HubSpot (hs_email_hard_bounce_reason_enum, hs_email_bad_address) or Salesforce (IsEmailBounced, EmailBouncedReason, EmailBouncedDate) record it. */
+/** A hard bounce as any CRM records it (HubSpot's bounce reason or bad-address flag, Salesforce's bounce fields). */
 export function hardBounce(properties: Record<string, unknown>): { detail: string; at: string | null } | null {
-  const reasonEnum = properties.hs_email_hard_bounce_reason_enum;
-  if (present(reasonEnum) && String(reasonEnum).trim().toUpperCase() !== 'NONE') {
-    return { detail: `HubSpot hard bounce (${String(reasonEnum)})`, at: null };
-  }
-  if (isTrue(properties.hs_email_bad_address)) return { detail: 'HubSpot marks the address as bad (hs_email_bad_address)', at: null };
-  const sfReason = properties.EmailBouncedReason;
-  const sfDate = properties.EmailBouncedDate;
-  if (isTrue(properties.IsEmailBounced) || present(sfReason) || present(sfDate)) {
-    const at = typeof sfDate === 'string' && !Number.isNaN(Date.parse(sfDate.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')))
-      ? new Date(sfDate.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')).toISOString()
-      : null;
-    return { detail: `Salesforce email bounced${present(sfReason) ? ` (${String(sfReason)})` : ''}`, at };
+  for (const provider of crmProviders()) {
+    const bounce = provider.facts.bounce(properties);
+    if (bounce) return bounce;
   }
   return null;
 }

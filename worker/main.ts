@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createAuditWriter } from '../admin/audit.js';
 import { listenForChanges } from '../db/change-feed.js';
-import { registerConnections } from '../db/connections.js';
+import { registerConnections } from '../sync/connections.js';
 import { createDb } from '../db/client.js';
 import { createLookupService, LookupCache } from '../lookup/service.js';
 import { applyMigrations } from '../prisma/migrate.js';

@@ -60,7 +60,8 @@ export function syncScheduleId(connectionId: string): string {
 /** One CRM's live answer for an email (on-demand validation). */
 export interface CrmCheck {
   connectionId: string;
-  system: 'hubspot' | 'salesforce';
+  /** The CRM's system, e.g. "hubspot". */
+  system: string;
   /** Live contacts with exactly this email. */
   crmIds: string[];
   /** Why the CRM could not be asked; its previous say is kept. */

@@ -4,7 +4,8 @@ import { Client, Connection } from '@temporalio/client';
 import type { Command } from 'commander';
 import { createDb } from '../../db/client.js';
 import { migrationStatus } from '../../prisma/migrate.js';
-import { connectionConfig, loadConfig, TASK_QUEUE_DEFAULTS, type ConnectionConfig } from '../../runtime/config.js';
+import { connectionBaseUrl, connectionConfig, createCrmClient, type ConnectionConfig } from '../../crm/registry.js';
+import { loadConfig, TASK_QUEUE_DEFAULTS } from '../../runtime/config.js';
 import { DEV_CREDENTIALS, readDevState } from '../dev/state.js';
 import { printJson } from '../output.js';
 import { resolveTargets } from '../targets.js';
@@ -64,10 +65,9 @@ async function credentialsHere(databaseUrl: string): Promise<ConnectionConfig[] 
 async function checkCredentials(config: ConnectionConfig): Promise<Check> {
   const started = Date.now();
   try {
-    // The CRM SDKs load only when a credential check runs.
-    const { createCrmClient } = await import('../../crm/registry.js');
-    const client = createCrmClient(config);
-    await withTimeout(client.fetchPage('contacts', client.startWalk('contacts', new Date())), CRM_CHECK_TIMEOUT_MS, `${config.system} at ${config.system === 'hubspot' ? config.baseUrl : config.loginUrl}`);
+    // The CRM SDKs load only when a credential check runs (a provider loads its client lazily).
+    const client = await createCrmClient(config);
+    await withTimeout(client.fetchPage('contacts', client.startWalk('contacts', new Date())), CRM_CHECK_TIMEOUT_MS, `${config.system} at ${connectionBaseUrl(config)}`);
     return { check: `connection ${config.id}: credentials`, verdict: 'ok', detail: `${config.system} accepted them (${Date.now() - started} ms)` };
   } catch (error) {
     return { check: `connection ${config.id}: credentials`, verdict: 'fail', detail: `${(error as Error).message}; fix the connection's variables (README, "Configuration")` };

@@ -13,7 +13,7 @@
 // cannot shift an unread one behind an offset already passed, and no query comes near search's cap
 // of 10,000 results.
 import { Client } from '@hubspot/api-client';
-import type { HubSpotConnectionConfig } from '../../runtime/config.js';
+import type { HubSpotConnectionConfig } from './config.js';
 import { ApiBudget } from '../budget.js';
 import { Pacer } from '../pacer.js';
 import { callWithRetry, type FailureVerdict } from '../retry.js';

@@ -9,7 +9,7 @@
 // A locator that expired (it lives 15 minutes) is not needed: the walk goes on by key from the
 // last row read.
 import jsforce from 'jsforce';
-import type { SalesforceConnectionConfig } from '../../runtime/config.js';
+import type { SalesforceConnectionConfig } from './config.js';
 import { ApiBudget } from '../budget.js';
 import { callWithRetry, type FailureVerdict } from '../retry.js';
 import { soqlString } from './soql.js';

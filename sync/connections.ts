@@ -1,7 +1,7 @@
 // Keeps crm_connections in step with the worker's configuration.
 import type { ConnectionConfig } from '../runtime/config.js';
 import { connectionBaseUrl } from '../crm/registry.js';
-import type { Db } from './client.js';
+import type { Db } from '../db/client.js';
 
 export async function registerConnections(db: Db, configs: ConnectionConfig[]): Promise<void> {
   for (const config of configs) {
