@@ -1,7 +1,7 @@
 // The lookupVip activity: the lookup service (lookup/service.ts) for agents' workflows, on the
 // lookup task queue. An invalid email is the caller's mistake, so it fails at once, non-retryable.
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { Actor } from '../admin/audit.js';
+import type { Actor } from '../db/audit-log.js';
 import { InvalidEmailError, type LookupService } from '../lookup/service.js';
 import type { VipLookupResult } from '../workflows/contract.js';
 

@@ -9,7 +9,7 @@ import { CrmConfigurationError } from '../crm/errors.js';
 import type { CrmConnections } from '../crm/connections.js';
 import type { CrmCallStats, CrmClient, CrmObjectType, CrmWalkPage } from '../crm/types.js';
 import type { Db } from '../db/client.js';
-import { walkRunning } from '../sync/give-way.js';
+import { walkRunning } from '../runtime/give-way.js';
 import { PageReader } from '../sync/page-reader.js';
 import { writeBatch, type BatchCounts } from '../sync/write-batch.js';
 

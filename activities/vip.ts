@@ -3,7 +3,7 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { logger } from '../runtime/logger.js';
 import type { CrmCheck, EmailValidationResult } from '../workflows/contract.js';
-import { writeAudit } from '../admin/audit.js';
+import { writeAudit } from '../db/audit-log.js';
 import { CrmConnections } from '../crm/connections.js';
 import type { Db } from '../db/client.js';
 import { deriveVips } from '../vip/derive.js';

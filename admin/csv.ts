@@ -24,7 +24,7 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import type { Db } from '../db/client.js';
 import { normalizeEmail } from '../vip/email.js';
-import { writeAudit, type Actor } from './audit.js';
+import { writeAudit, type Actor } from '../db/audit-log.js';
 import { AdminError } from './errors.js';
 import { applyAdminChange, checkFields, checkLevel, lockVips, type VipFields } from './vips.js';
 

@@ -4,7 +4,7 @@ import { setSyncPaused, triggerSync, waitForSync } from '../sync/schedules.js';
 import { requestFullSync } from '../sync/store.js';
 import type { SyncSummary } from '../workflows/contract.js';
 import type { Db } from '../db/client.js';
-import { writeAudit, type Actor } from './audit.js';
+import { writeAudit, type Actor } from '../db/audit-log.js';
 import { AdminError } from './errors.js';
 
 export interface ConnectionSyncStatus {

@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../db/client.js';
 import type { ChangeFeed } from '../db/change-feed.js';
-import { writeAudit, type Actor } from './audit.js';
+import { writeAudit, type Actor } from '../db/audit-log.js';
 import { AdminError } from './errors.js';
 
 export const SCOPES = ['lookup', 'notes:read', 'vips:write', 'admin'] as const;

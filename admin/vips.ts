@@ -8,7 +8,7 @@ import { Prisma, type Db } from '../db/client.js';
 import { MAX_VIP_LEVEL, MIN_VIP_LEVEL } from '../vip/level.js';
 import { normalizeEmail } from '../vip/email.js';
 import { DEFAULT_PHONE_COUNTRY, normalizePhone } from '../vip/phone.js';
-import { writeAudit, type Actor } from './audit.js';
+import { writeAudit, type Actor } from '../db/audit-log.js';
 import { AdminError } from './errors.js';
 
 /** Lengths are counted in characters (Unicode code points), the way people and JSON Schema count. */

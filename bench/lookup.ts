@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import autocannon from 'autocannon';
-import { createAuditWriter } from '../admin/audit.js';
+import { createAuditWriter } from '../db/audit-log.js';
 import { createToken } from '../admin/tokens.js';
 import { listenForChanges } from '../db/change-feed.js';
 import { createDb, type Db } from '../db/client.js';

@@ -6,7 +6,9 @@ import { createHubSpotClient } from '../crm/hubspot/client.js';
 import { createSalesforceClient } from '../crm/salesforce/client.js';
 import type { CrmClient, CrmObjectType, CrmWalkPage } from '../crm/types.js';
 import { DEFAULT_EMULATOR_CREDENTIALS } from '../emulators/main.js';
-import { connectionConfig, type HubSpotConnectionConfig, type SalesforceConnectionConfig } from '../runtime/config.js';
+import { connectionConfig } from '../crm/registry.js';
+import type { HubSpotConnectionConfig } from '../crm/hubspot/config.js';
+import type { SalesforceConnectionConfig } from '../crm/salesforce/config.js';
 import type { EmulatorProcess } from './sync.js';
 
 /** The highest limits the pacer's configuration accepts: what "limits off" gives a HubSpot connection. */

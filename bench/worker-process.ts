@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { Runtime } from '@temporalio/worker';
-import { loadConfig } from '../runtime/config.js';
+import { loadConfig } from '../config/environment.js';
 import { temporalLogger } from '../runtime/logger.js';
 import { bootWorker } from '../worker/main.js';
 

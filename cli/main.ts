@@ -1,7 +1,7 @@
 // The `vipsync` command line.
 import { Command, CommanderError } from 'commander';
 import { AdminError } from '../admin/errors.js';
-import { ConfigError } from '../runtime/config.js';
+import { ConfigError } from '../runtime/config-error.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDev } from './commands/dev.js';
 import { registerEmulator } from './commands/emulator.js';

@@ -5,9 +5,9 @@
 // Postgres LISTEN/NOTIFY (see change-feed.ts). Any committed write to vips or crm_contacts (a
 // sync, an import, an edit) clears it before the next lookup; a load that raced with such a write
 // is not cached (generation check); while the listening connection is down the cache is bypassed.
-import { DEFAULT_HANDLING, type LookupConfig } from '../runtime/config.js';
+import { DEFAULT_HANDLING, type LookupConfig } from './config.js';
 import type { VipLookupResult, VipOwner } from '../workflows/contract.js';
-import type { Actor, AuditSink } from '../admin/audit.js';
+import type { Actor, AuditSink } from '../db/audit-log.js';
 import type { ChangeFeed } from '../db/change-feed.js';
 import { plainQuery, type Db } from '../db/client.js';
 import { normalizeEmail, type EmailCheck } from '../vip/email.js';

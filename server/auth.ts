@@ -1,7 +1,7 @@
 // Bearer-token access control for the HTTP API and MCP over HTTP. Each route declares the scope it
 // needs in its config; no or unknown token is 401, a token without the scope is 403.
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { tokenActor, type Actor, type Surface } from '../admin/audit.js';
+import { tokenActor, type Actor, type Surface } from '../db/audit-log.js';
 import { hasScope, type Scope, type TokenVerifier, type VerifiedToken } from '../admin/tokens.js';
 
 declare module 'fastify' {

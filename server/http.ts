@@ -4,7 +4,7 @@
 import swagger from '@fastify/swagger';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { writeAudit } from '../admin/audit.js';
+import { writeAudit } from '../db/audit-log.js';
 import { decodeCsv, importVips, exportVipsCsv, parseColumnMap, parseVipCsv } from '../admin/csv.js';
 import { AdminError } from '../admin/errors.js';
 import { syncStatus, startSyncs, waitForSyncs } from '../admin/sync.js';

@@ -2,12 +2,12 @@
 // database, change feed, cached lookup, batched audit, tokens, lazy Temporal client.
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import { createAuditWriter, type AuditWriter } from '../admin/audit.js';
+import { createAuditWriter, type AuditWriter } from '../db/audit-log.js';
 import { TokenVerifier } from '../admin/tokens.js';
 import { listenForChanges, type ChangeFeed } from '../db/change-feed.js';
 import { createDb, type Db } from '../db/client.js';
 import { createLookupService, LookupCache, type LookupService } from '../lookup/service.js';
-import { loadLookupConfig, type LookupConfig } from '../runtime/config.js';
+import { loadLookupConfig, type LookupConfig } from '../lookup/config.js';
 import { logger } from '../runtime/logger.js';
 import { buildHttpServer } from './http.js';
 

@@ -6,7 +6,7 @@ import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import type { Actor } from '../admin/audit.js';
+import type { Actor } from '../db/audit-log.js';
 import { InvalidEmailError, type LookupService } from '../lookup/service.js';
 import { shownLookupResultSchema } from '../lookup/answer.js';
 import { logger } from '../runtime/logger.js';

@@ -1,5 +1,5 @@
 // Keeps crm_connections in step with the worker's configuration.
-import type { ConnectionConfig } from '../runtime/config.js';
+import type { ConnectionConfig } from '../crm/registry.js';
 import { connectionBaseUrl } from '../crm/registry.js';
 import type { Db } from '../db/client.js';
 

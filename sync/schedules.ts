@@ -2,7 +2,7 @@
 // connection never has two syncs at once.
 import { type Client, ScheduleNotFoundError, ScheduleOverlapPolicy, WorkflowNotFoundError } from '@temporalio/client';
 import { SYNC_WORKFLOW_TYPE, syncScheduleId, syncWorkflowId, type SyncConnectionInput, type SyncSummary } from '../workflows/contract.js';
-import type { ConnectionConfig } from '../runtime/config.js';
+import type { ConnectionConfig } from '../crm/registry.js';
 
 export async function ensureSyncSchedules(
   client: Client,

@@ -4,7 +4,7 @@ import { createServer, Socket, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken } from '../admin/tokens.js';
 import { applyMigrations } from '../prisma/migrate.js';
-import { DEFAULT_HANDLING } from '../runtime/config.js';
+import { DEFAULT_HANDLING } from '../lookup/config.js';
 import { startApiServer, type ApiServer } from '../server/main.js';
 import { freshDatabase } from './setup/database.js';
 

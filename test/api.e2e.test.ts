@@ -7,7 +7,7 @@ import { Client as McpClient } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeAudit } from '../admin/audit.js';
+import { writeAudit } from '../db/audit-log.js';
 import { createToken, revokeToken } from '../admin/tokens.js';
 import { loadFixtureFile, type Fixture } from '../emulators/fixture.js';
 import { vipLookupResultSchema } from '../lookup/answer.js';
@@ -56,7 +56,7 @@ describe('HTTP API and MCP', () => {
       databaseUrl: h.databaseUrl, temporalAddress: h.config.temporalAddress, temporalNamespace: 'default',
       syncTaskQueue: h.config.syncTaskQueue, port: 0,
       lookupConfig: {
-        handling: (await import('../runtime/config.js')).DEFAULT_HANDLING,
+        handling: (await import('../lookup/config.js')).DEFAULT_HANDLING,
         owners: { '005000000000001AAA': { name: 'Dana Scully', email: 'dana@example.com' } },
       },
     });

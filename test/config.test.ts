@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, syncIntervalFromEnv } from '../runtime/config.js';
+import { loadConfig, syncIntervalFromEnv } from '../config/environment.js';
+import { ConfigError } from '../runtime/config-error.js';
 
 const base = { DATABASE_URL: 'postgresql://vipsync@db:5432/vipsync' };
 

@@ -1,7 +1,7 @@
 // CSV import rules as pure functions: header mapping, row checks with row numbers.
 import { describe, expect, it } from 'vitest';
 import { csvCellIn, csvCellOut, parseColumnMap, parseVipCsv, vipsToCsv } from '../admin/csv.js';
-import { DEFAULT_HANDLING, loadLookupConfig } from '../runtime/config.js';
+import { DEFAULT_HANDLING, loadLookupConfig } from '../lookup/config.js';
 
 describe('parseVipCsv', () => {
   it('maps the seed header email,name,company,privilege_level,notes', () => {

@@ -1,6 +1,6 @@
 // Deferrable work (VIP derivation) gives way to CRM walks running in the same worker.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { giveWay, SHARE_BESIDE_WALKS, walkRunning, walksRunning } from '../sync/give-way.js';
+import { giveWay, SHARE_BESIDE_WALKS, walkRunning, walksRunning } from '../runtime/give-way.js';
 
 /** Whether `promise` has settled once pending callbacks up to the next event-loop turn ran. */
 async function settled(promise: Promise<unknown>): Promise<boolean> {

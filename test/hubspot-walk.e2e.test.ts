@@ -9,7 +9,8 @@ import { API_BUDGET_RECHECK_MS } from '../crm/budget.js';
 import { createHubSpotClient, LIST_CALLS_PER_SEARCH, MAX_EXCLUDED_IDS, SEARCH_PAGE_SIZE } from '../crm/hubspot/client.js';
 import type { CrmClient, CrmWalkPage } from '../crm/types.js';
 import { startHubSpotEmulator, type HubSpotEmulator, type HubSpotRateLimits } from '../emulators/hubspot.js';
-import { connectionConfig, type HubSpotConnectionConfig } from '../runtime/config.js';
+import { connectionConfig } from '../crm/registry.js';
+import type { HubSpotConnectionConfig } from '../crm/hubspot/config.js';
 import type { HubSpotObject } from '../emulators/fixture.js';
 import { emptyFixture, hubspotContact } from './fixtures/build.js';
 

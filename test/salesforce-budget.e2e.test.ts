@@ -5,7 +5,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { API_BUDGET_RECHECK_MS } from '../crm/budget.js';
 import { createSalesforceClient } from '../crm/salesforce/client.js';
 import { startSalesforceEmulator, type SalesforceEmulator } from '../emulators/salesforce.js';
-import { connectionConfig, type SalesforceConnectionConfig } from '../runtime/config.js';
+import { connectionConfig } from '../crm/registry.js';
+import type { SalesforceConnectionConfig } from '../crm/salesforce/config.js';
 import { emptyFixture, salesforceContact } from './fixtures/build.js';
 
 // jsforce honours http(s)_proxy and ignores NO_PROXY: loopback calls would go to the proxy.

@@ -5,7 +5,7 @@ import { Client as HubSpotClient } from '@hubspot/api-client';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CrmClient } from '../crm/types.js';
-import { walksRunning } from '../sync/give-way.js';
+import { walksRunning } from '../runtime/give-way.js';
 import { CrmConnections } from '../crm/connections.js';
 import { createSyncActivities } from '../activities/sync.js';
 import type { Fixture } from '../emulators/fixture.js';

@@ -9,7 +9,7 @@ import { deriveVips } from '../vip/derive.js';
 import { parseRules } from '../vip/rules.js';
 import { resolveVipSettings } from '../vip/settings.js';
 import type { Fixture, HubSpotObject, SObject } from '../emulators/fixture.js';
-import type { SalesforceConnectionConfig } from '../runtime/config.js';
+import type { SalesforceConnectionConfig } from '../crm/salesforce/config.js';
 import { runCli } from '../cli/main.js';
 import { validateWorkflowId, type EmailValidationResult } from '../workflows/contract.js';
 import { startHarness, type Harness } from './harness.js';

@@ -5,7 +5,7 @@
 // per table writes back only what changed, so the cost grows with the number of contacts, not
 // with round trips.
 import { bulkTransaction, withSessionLock, type Db, type Sql } from '../db/client.js';
-import { giveWay } from '../sync/give-way.js';
+import { giveWay } from '../runtime/give-way.js';
 import { levelDistribution, type LevelDistribution } from './distribution.js';
 import {
   derivePerson,

@@ -1,13 +1,14 @@
 // The production worker: configured by environment variables, validated at start.
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { createAuditWriter } from '../admin/audit.js';
+import { createAuditWriter } from '../db/audit-log.js';
 import { listenForChanges } from '../db/change-feed.js';
 import { registerConnections } from '../sync/connections.js';
 import { createDb } from '../db/client.js';
 import { createLookupService, LookupCache } from '../lookup/service.js';
 import { applyMigrations } from '../prisma/migrate.js';
-import { loadConfig, loadLookupConfig, type WorkerConfig } from '../runtime/config.js';
+import { loadConfig, type WorkerConfig } from '../config/environment.js';
+import { loadLookupConfig } from '../lookup/config.js';
 import { logger, temporalLogger } from '../runtime/logger.js';
 import { ensureSyncSchedules } from '../sync/schedules.js';
 import { createVipsyncWorkers, runWorkers } from './workers.js';

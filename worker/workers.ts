@@ -3,7 +3,7 @@
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createAuditWriter } from '../admin/audit.js';
+import { createAuditWriter } from '../db/audit-log.js';
 import { createLookupActivities } from '../activities/lookup.js';
 import { createLookupService, type LookupService } from '../lookup/service.js';
 import { CrmConnections } from '../crm/connections.js';
@@ -13,7 +13,8 @@ import { createVipActivities } from '../activities/vip.js';
 import { resolveVipSettings } from '../vip/settings.js';
 import type { Db } from '../db/client.js';
 import { bundleWorkflowsApart } from './bundle.js';
-import type { ConnectionConfig, WorkerConfig } from '../runtime/config.js';
+import type { WorkerConfig } from '../config/environment.js';
+import type { ConnectionConfig } from '../crm/registry.js';
 
 
 export interface VipsyncWorkerOptions {

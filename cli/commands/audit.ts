@@ -1,6 +1,7 @@
 // `vipsync audit`: who looked up, read or changed what; `vipsync audit vips`: VIP activity.
 import type { Command } from 'commander';
-import { listAudit, osActor, vipActivityReport, writeAudit } from '../../admin/audit.js';
+import { osActor, writeAudit } from '../../db/audit-log.js';
+import { listAudit, vipActivityReport } from '../../admin/audit.js';
 import { printJson, printTable, UsageError } from '../output.js';
 import { withDb } from '../targets.js';
 

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { createDb } from '../../db/client.js';
 import { migrationStatus } from '../../prisma/migrate.js';
 import { connectionBaseUrl, connectionConfig, createCrmClient, type ConnectionConfig } from '../../crm/registry.js';
-import { loadConfig, TASK_QUEUE_DEFAULTS } from '../../runtime/config.js';
+import { loadConfig, TASK_QUEUE_DEFAULTS } from '../../config/environment.js';
 import { DEV_CREDENTIALS, readDevState } from '../dev/state.js';
 import { printJson } from '../output.js';
 import { resolveTargets } from '../targets.js';

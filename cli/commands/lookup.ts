@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { createAuditWriter, osActor } from '../../admin/audit.js';
+import { createAuditWriter, osActor } from '../../db/audit-log.js';
 import { createLookupService, InvalidEmailError } from '../../lookup/service.js';
-import { loadLookupConfig } from '../../runtime/config.js';
+import { loadLookupConfig } from '../../lookup/config.js';
 import type { VipLookupResult } from '../../workflows/contract.js';
 import { printJson, terminalLines, terminalText as t, UsageError } from '../output.js';
 import { withDb } from '../targets.js';

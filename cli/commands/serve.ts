@@ -1,9 +1,9 @@
 // `vipsync serve` (HTTP API + MCP over streamable HTTP) and `vipsync mcp` (MCP over stdio).
 import type { Command } from 'commander';
-import { createAuditWriter, osActor } from '../../admin/audit.js';
+import { createAuditWriter, osActor } from '../../db/audit-log.js';
 import { createDb } from '../../db/client.js';
 import { createLookupService } from '../../lookup/service.js';
-import { loadLookupConfig } from '../../runtime/config.js';
+import { loadLookupConfig } from '../../lookup/config.js';
 import { progress, UsageError } from '../output.js';
 import { resolveTargets } from '../targets.js';
 

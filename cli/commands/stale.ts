@@ -1,7 +1,7 @@
 // `vipsync stale`: VIPs who probably left their company, with the evidence, for review; and
 // `vipsync stale confirm EMAIL` for the ones who are still VIPs (no demotion after the grace period).
 import type { Command } from 'commander';
-import { osActor, writeAudit } from '../../admin/audit.js';
+import { osActor, writeAudit } from '../../db/audit-log.js';
 import { lockedVip } from '../../admin/vips.js';
 import { normalizeEmail } from '../../vip/email.js';
 import { DEFAULT_STALE_GRACE_DAYS } from '../../vip/settings.js';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { osActor } from '../../admin/audit.js';
+import { osActor } from '../../db/audit-log.js';
 import { printJson, printTable, progress } from '../output.js';
 import { withDb, withTemporal } from '../targets.js';
 

@@ -1,6 +1,6 @@
 // `vipsync token ...`: bearer tokens for the HTTP API and MCP over HTTP.
 import type { Command } from 'commander';
-import { osActor } from '../../admin/audit.js';
+import { osActor } from '../../db/audit-log.js';
 import { createToken, listTokens, revokeToken, SCOPE_MEANINGS, SCOPES } from '../../admin/tokens.js';
 import { printJson, printTable, progress } from '../output.js';
 import { withDb } from '../targets.js';

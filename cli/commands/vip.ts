@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import { osActor } from '../../admin/audit.js';
+import { osActor } from '../../db/audit-log.js';
 import { exportVipsCsv, importVips, parseColumnMap, parseVipCsv, type ImportReport } from '../../admin/csv.js';
 import { addVip, editVip, listVips, removeVips, showVip, type VipSort, type VipView } from '../../admin/vips.js';
 import { printJson, printTable, progress, terminalLines, terminalText as t, UsageError } from '../output.js';

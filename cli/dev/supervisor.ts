@@ -5,7 +5,7 @@ import { loadFixtureFile, type Fixture } from '../../emulators/fixture.js';
 import { generateDemoFixture } from '../../emulators/demo-data.js';
 import { devDir, stateFile, toolsDir, type DevStackState } from './state.js';
 import { startDevStack, type DevStack } from './stack.js';
-import { syncIntervalFromEnv } from '../../runtime/config.js';
+import { syncIntervalFromEnv } from '../../config/environment.js';
 
 const startedAt = new Date().toISOString();
 const log = (msg: string) => process.stdout.write(`${new Date().toISOString()} ${msg}\n`);
