@@ -17,9 +17,9 @@ import {
   type PersonRecord,
   type PreviousRef,
 } from './person.js';
-import { COMPANY_FACT_PROPERTIES, contactPropertiesRead, type VipRules } from './rules.js';
+import { companyFactProperties, contactPropertiesRead, type VipRules } from './rules.js';
 import type { VipSettings } from './settings.js';
-import { BOUNCE_PROPERTIES } from './stale.js';
+import { bounceProperties } from './stale.js';
 
 export const DERIVE_BATCH_SIZE = 2000;
 /**
@@ -321,13 +321,15 @@ interface BatchContext {
   actor: string;
   /** The contact properties a decision reads (LOAD_RECORDS' $2). */
   contactProperties: string[];
+  /** The company properties the rules read, every CRM's names. */
+  companyProperties: string[];
   /** Called once the batch's rows have been read: it decides next. */
   loaded: () => void;
 }
 
 async function deriveBatch(sql: Sql, emails: string[], ctx: BatchContext): Promise<{ changed: number; levelChanges: number }> {
   const { settings, now, actor } = ctx;
-  const records = (await sql.query<RecordRow>(LOAD_RECORDS, [emails, ctx.contactProperties, COMPANY_FACT_PROPERTIES])).rows;
+  const records = (await sql.query<RecordRow>(LOAD_RECORDS, [emails, ctx.contactProperties, ctx.companyProperties])).rows;
   const vips = (await sql.query<VipRow>(LOAD_VIPS, [emails])).rows;
   const refs = (await sql.query<RefRowDb>(LOAD_REFS, [emails])).rows;
   ctx.loaded();
@@ -495,7 +497,8 @@ export async function deriveVips(db: Db, settings: VipSettings, opts: DeriveOpti
     // MAX_OPEN_BATCHES open at a time; its writes take a transaction lock, so batches write one
     // after another. (The lock also keeps a second worker, should its whole-derivation lock
     // connection have died, from writing the same people in another order: a deadlock.)
-    const contactProperties = [...BOUNCE_PROPERTIES, ...contactPropertiesRead(settings.rules)];
+    const contactProperties = [...bounceProperties(), ...contactPropertiesRead(settings.rules)];
+    const companyProperties = companyFactProperties();
     const batches: Promise<{ changed: number; levelChanges: number }>[] = [];
     const open = new Set<Promise<void>>();
     let failed = false;
@@ -506,7 +509,7 @@ export async function deriveVips(db: Db, settings: VipSettings, opts: DeriveOpti
       let loaded!: () => void;
       const nowLoaded = new Promise<void>((resolve) => (loaded = resolve));
       // Plain SQL on the pool: the batches move too many rows for Prisma's query layer to pay off.
-      const done = bulkTransaction(db, (sql) => deriveBatch(sql, batch, { settings, now, actor, contactProperties, loaded }));
+      const done = bulkTransaction(db, (sql) => deriveBatch(sql, batch, { settings, now, actor, contactProperties, companyProperties, loaded }));
       const settled: Promise<void> = done.then(() => {}, () => {
         failed = true;
       }).finally(() => open.delete(settled));

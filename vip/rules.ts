@@ -274,7 +274,9 @@ function textOf(value: unknown): string | null {
 type CompanyFact = keyof CrmFacts['companyFields'];
 
 /** The company properties companyFacts reads (a derivation loads no others): every CRM's names. */
-export const COMPANY_FACT_PROPERTIES: string[] = [...new Set(crmProviders().flatMap((p) => Object.values(p.facts.companyFields)))];
+export function companyFactProperties(): string[] {
+  return [...new Set(crmProviders().flatMap((p) => Object.values(p.facts.companyFields)))];
+}
 
 /** The contact properties the rules read: every rule's contact flags. */
 export function contactPropertiesRead(rules: VipRules): string[] {

@@ -91,7 +91,9 @@ export function emailMatchesCompanyDomain(email: string, companyDomain: string |
 // ---- bounces ------------------------------------------------------------------------------------
 
 /** The contact properties hardBounce reads (a derivation loads no others but the rules'): every CRM's. */
-export const BOUNCE_PROPERTIES = crmProviders().flatMap((p) => p.facts.bounceProperties);
+export function bounceProperties(): string[] {
+  return crmProviders().flatMap((p) => p.facts.bounceProperties);
+}
 
 /** A hard bounce as any CRM records it (HubSpot's bounce reason or bad-address flag, Salesforce's bounce fields). */
 export function hardBounce(properties: Record<string, unknown>): { detail: string; at: string | null } | null {
