@@ -2,7 +2,8 @@
 // 18 in all, more than one sort, or a body over 3,000 characters. The biggest search the client
 // makes leaves out the ids already read at one instant with NOT_IN: it must keep a safe margin.
 import { describe, expect, it } from 'vitest';
-import { keysetGroups, LAST_MODIFIED, MAX_EXCLUDED_IDS, searchRequest } from '../crm/hubspot/client.js';
+import { keysetGroups, LAST_MODIFIED, searchRequest } from '../crm/hubspot/mappers.js';
+import { MAX_EXCLUDED_IDS } from '../crm/hubspot/walks.js';
 
 const BODY_LIMIT = 3_000;
 /** What the client's biggest body may use of the limit: HubSpot ids grow, and so may our properties. */

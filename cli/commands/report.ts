@@ -1,7 +1,7 @@
 // `vipsync report levels`: how levels are spread over the VIP list, with the rules file's inflation
 // warnings ("everything can't be highest priority").
 import type { Command } from 'commander';
-import { currentLevelDistribution } from '../../vip/derive.js';
+import { currentLevelDistribution } from '../../vip/derive-sql.js';
 import { loadRules } from '../../vip/rules.js';
 import { printJson, printTable } from '../output.js';
 import { withDb } from '../targets.js';
