@@ -4,6 +4,7 @@ import { osActor, writeAudit } from '../../db/audit-log.js';
 import { listAudit, vipActivityReport } from '../../admin/audit.js';
 import { printJson, printTable, UsageError } from '../output.js';
 import { withDb } from '../targets.js';
+import { COMMAND_DESCRIPTIONS } from '../command-descriptions.js';
 
 function parseSince(value: string | undefined): Date | undefined {
   if (value === undefined) return undefined;
@@ -24,7 +25,7 @@ function limit(value: string): number {
 }
 
 export function registerAudit(program: Command): void {
-  const audit = program.command('audit').description('The audit log: every lookup, read and change, from every surface');
+  const audit = program.command('audit').description(COMMAND_DESCRIPTIONS.audit);
 
   audit
     .command('log', { isDefault: true })

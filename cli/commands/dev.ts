@@ -7,6 +7,7 @@ import { stopPostgresByDataDir } from '../stack/postgres.js';
 import { isProcessAlive } from '../stack/processes.js';
 import { devDir, PROJECT_ROOT, readDevState, stackLogFile, stateFile, type DevStackState } from '../dev/state.js';
 import { printJson, progress, UsageError } from '../output.js';
+import { COMMAND_DESCRIPTIONS } from '../command-descriptions.js';
 
 const SUPERVISOR = join(PROJECT_ROOT, 'cli', 'dev', 'supervisor.ts');
 export const DEFAULT_DEMO_CONTACTS = 400;
@@ -94,7 +95,7 @@ export async function devDown(): Promise<boolean> {
 }
 
 export function registerDev(program: Command): void {
-  const dev = program.command('dev').description('The embedded stack: PostgreSQL, Temporal, CRM emulators and the worker, on this machine');
+  const dev = program.command('dev').description(COMMAND_DESCRIPTIONS.dev);
 
   dev
     .command('up')

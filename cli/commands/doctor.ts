@@ -9,6 +9,7 @@ import { loadConfig, TASK_QUEUE_DEFAULTS } from '../../config/environment.js';
 import { DEV_CREDENTIALS, readDevState } from '../dev/state.js';
 import { printJson } from '../output.js';
 import { resolveTargets } from '../targets.js';
+import { COMMAND_DESCRIPTIONS } from '../command-descriptions.js';
 
 export type Verdict = 'ok' | 'warn' | 'fail';
 
@@ -175,7 +176,7 @@ export async function runDoctor(): Promise<Check[]> {
 export function registerDoctor(program: Command): void {
   program
     .command('doctor')
-    .description('Check Temporal, the workers, the database, each CRM connection and its last sync')
+    .description(COMMAND_DESCRIPTIONS.doctor)
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {
       const checks = await runDoctor();

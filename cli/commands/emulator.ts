@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadFixtureFile } from '../../emulators/fixture.js';
 import { readDevState } from '../dev/state.js';
 import { progress, UsageError } from '../output.js';
+import { COMMAND_DESCRIPTIONS } from '../command-descriptions.js';
 
 async function putData(url: string, body: unknown): Promise<void> {
   const response = await fetch(new URL('/__emulator/data', url), {
@@ -13,7 +14,7 @@ async function putData(url: string, body: unknown): Promise<void> {
 }
 
 export function registerEmulator(program: Command): void {
-  const emulator = program.command('emulator').description('Drive the local HubSpot and Salesforce emulators of the dev stack');
+  const emulator = program.command('emulator').description(COMMAND_DESCRIPTIONS.emulator);
   emulator
     .command('load')
     .description('Replace the running emulators\' data with a fixture file (simulates CRM changes)')

@@ -5,6 +5,7 @@ import { loadLookupConfig } from '../../lookup/config.js';
 import type { VipLookupResult } from '../../workflows/contract.js';
 import { printJson, terminalLines, terminalText as t, UsageError } from '../output.js';
 import { withDb } from '../targets.js';
+import { COMMAND_DESCRIPTIONS } from '../command-descriptions.js';
 
 /** The answer for eyes; every value from a CRM or an admin is shown, never obeyed (terminalText). */
 export function describeLookup(r: VipLookupResult): string {
@@ -35,7 +36,7 @@ export function describeLookup(r: VipLookupResult): string {
 export function registerLookup(program: Command): void {
   program
     .command('lookup')
-    .description('Look up one email the way an agent does (same code path as the lookupVip activity)')
+    .description(COMMAND_DESCRIPTIONS.lookup)
     .argument('<email>', 'the sender address to look up')
     .option('--json', 'print the answer as JSON')
     .action(async (email: string, opts: { json?: boolean }) => {

@@ -5,9 +5,10 @@ import { currentLevelDistribution } from '../../vip/derive-sql.js';
 import { loadRules } from '../../vip/rules.js';
 import { printJson, printTable } from '../output.js';
 import { withDb } from '../targets.js';
+import { COMMAND_DESCRIPTIONS } from '../command-descriptions.js';
 
 export function registerReport(program: Command): void {
-  const report = program.command('report').description('Reports over the VIP list');
+  const report = program.command('report').description(COMMAND_DESCRIPTIONS.report);
   report
     .command('levels')
     .description('VIPs per level, their share, and a warning where a level is inflated (VIPSYNC_RULES_FILE thresholds)')

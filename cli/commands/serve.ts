@@ -6,6 +6,7 @@ import { createLookupService } from '../../lookup/service.js';
 import { loadLookupConfig } from '../../lookup/config.js';
 import { progress, UsageError } from '../output.js';
 import { resolveTargets } from '../targets.js';
+import { COMMAND_DESCRIPTIONS } from '../command-descriptions.js';
 
 function port(value: string): number {
   const n = Number(value);
@@ -54,7 +55,7 @@ async function serveInThisProcess(opts: ServeOptions, join?: typeof import('../.
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('Run the HTTP API (OpenAPI at /openapi.json) and MCP over HTTP (/mcp); bearer tokens from `vipsync token create`')
+    .description(COMMAND_DESCRIPTIONS.serve)
     .option('--port <n>', 'port (default VIPSYNC_HTTP_PORT or 3000)', port)
     .option('--host <host>', 'interface to listen on (default VIPSYNC_HTTP_HOST or 127.0.0.1; 0.0.0.0 for all)')
     .option('--no-cache', 'read every lookup from the database')
@@ -80,7 +81,7 @@ export function registerServe(program: Command): void {
 
   program
     .command('mcp')
-    .description('Serve MCP over stdio (tool lookup_vip) for a local LLM client; acts as the OS user')
+    .description(COMMAND_DESCRIPTIONS.mcp)
     .option('--no-notes', 'leave notes out of answers')
     .action(async (opts: { notes: boolean }) => {
       const targets = await resolveTargets();

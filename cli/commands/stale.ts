@@ -8,6 +8,7 @@ import { DEFAULT_STALE_GRACE_DAYS } from '../../vip/settings.js';
 import type { StaleSignal } from '../../vip/stale.js';
 import { printJson, printTable, terminalText, UsageError } from '../output.js';
 import { withDb } from '../targets.js';
+import { COMMAND_DESCRIPTIONS } from '../command-descriptions.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -20,7 +21,7 @@ function graceDays(): number {
 }
 
 export function registerStale(program: Command): void {
-  const stale = program.command('stale').description('Review VIPs who probably left their company');
+  const stale = program.command('stale').description(COMMAND_DESCRIPTIONS.stale);
 
   stale
     .command('list', { isDefault: true })

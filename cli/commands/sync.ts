@@ -2,12 +2,13 @@ import type { Command } from 'commander';
 import { osActor } from '../../db/audit-log.js';
 import { printJson, printTable, progress } from '../output.js';
 import { withDb, withTemporal } from '../targets.js';
+import { COMMAND_DESCRIPTIONS } from '../command-descriptions.js';
 
 // Temporal's client loads only when a sync command runs.
 const syncAdmin = () => import('../../admin/sync.js');
 
 export function registerSync(program: Command): void {
-  const sync = program.command('sync').description('Run and inspect CRM syncs');
+  const sync = program.command('sync').description(COMMAND_DESCRIPTIONS.sync);
 
   sync
     .command('now')

@@ -4,11 +4,12 @@ import { osActor } from '../../db/audit-log.js';
 import { createToken, listTokens, revokeToken, SCOPE_MEANINGS, SCOPES } from '../../admin/tokens.js';
 import { printJson, printTable, progress } from '../output.js';
 import { withDb } from '../targets.js';
+import { COMMAND_DESCRIPTIONS } from '../command-descriptions.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export function registerToken(program: Command): void {
-  const token = program.command('token').description('API tokens for `vipsync serve` (HTTP API and MCP)');
+  const token = program.command('token').description(COMMAND_DESCRIPTIONS.token);
 
   token
     .command('create')

@@ -5,6 +5,7 @@ import { normalizeEmail } from '../../vip/email.js';
 import { VALIDATE_WORKFLOW_TYPE, validateWorkflowId, type EmailValidationResult } from '../../workflows/contract.js';
 import { printJson, UsageError } from '../output.js';
 import { withTemporal } from '../targets.js';
+import { COMMAND_DESCRIPTIONS } from '../command-descriptions.js';
 
 export function describeValidation(r: EmailValidationResult): string {
   const head = r.validated
@@ -22,7 +23,7 @@ export function describeValidation(r: EmailValidationResult): string {
 export function registerValidate(program: Command): void {
   program
     .command('validate')
-    .description('Check one email live against every connected CRM and update its validated status')
+    .description(COMMAND_DESCRIPTIONS.validate)
     .argument('<email>', 'the email to validate')
     .option('--json', 'print the result as JSON')
     .action(async (raw: string, opts: { json?: boolean }) => {

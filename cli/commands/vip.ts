@@ -9,6 +9,7 @@ import { exportVipsCsv, importVips, parseColumnMap, parseVipCsv, type ImportRepo
 import { addVip, editVip, listVips, removeVips, showVip, type VipSort, type VipView } from '../../admin/vips.js';
 import { printJson, printTable, progress, terminalLines, terminalText as t, UsageError } from '../output.js';
 import { withDb } from '../targets.js';
+import { COMMAND_DESCRIPTIONS } from '../command-descriptions.js';
 
 const PROGRESS_BAR_FROM_ROWS = 2000;
 
@@ -61,7 +62,7 @@ async function confirm(question: string): Promise<boolean> {
 }
 
 export function registerVip(program: Command): void {
-  const vip = program.command('vip').description('Manage the VIP list: list, show, add, edit, rm, import, export');
+  const vip = program.command('vip').description(COMMAND_DESCRIPTIONS.vip);
 
   vip
     .command('list')

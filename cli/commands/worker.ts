@@ -2,17 +2,18 @@ import type { Command } from 'commander';
 import { applyMigrations, migrationStatus } from '../../prisma/migrate.js';
 import { printJson, progress } from '../output.js';
 import { resolveTargets } from '../targets.js';
+import { COMMAND_DESCRIPTIONS } from '../command-descriptions.js';
 
 export function registerWorker(program: Command): void {
   program
     .command('worker')
-    .description('Run the production worker, configured by environment variables (see README, "Configuration")')
+    .description(COMMAND_DESCRIPTIONS.worker)
     .action(async () => {
       const { main: runProductionWorker } = await import('../../worker/main.js');
       await runProductionWorker();
     });
 
-  const db = program.command('db').description('Database schema');
+  const db = program.command('db').description(COMMAND_DESCRIPTIONS.db);
   db.command('migrate')
     .description('Apply pending migrations (offline; `prisma migrate deploy` accepts the result)')
     .action(async () => {
