@@ -2,7 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { levelDistribution } from '../vip/distribution.js';
 import { mergePersonFields, type MergeRecord } from '../vip/merge.js';
-import { derivePerson, sameJson, type DeriveContext, type ExistingVip, type PersonInput, type PersonRecord } from '../vip/person.js';
+import { derivePerson } from '../vip/person.js';
+import type { DeriveContext, ExistingVip, PersonInput, PersonRecord } from '../vip/person-types.js';
+import { sameJson } from '../vip/same-json.js';
 import { loadRules } from '../vip/rules.js';
 
 const NOW = new Date('2026-04-01T00:00:00.000Z');

@@ -2,7 +2,7 @@
 // records, VIP rows and refs (the rows as derivePerson takes them), write back what changed, count levels.
 import type { Db, Sql } from '../db/client.js';
 import { levelDistribution, type LevelDistribution } from './distribution.js';
-import type { CrmSystemName, ExistingVip, LevelSource, PersonDecision, PersonRecord, PreviousRef } from './person.js';
+import type { CrmSystemName, ExistingVip, LevelSource, PersonDecision, PersonRecord, PreviousRef } from './person-types.js';
 import type { VipRules } from './rules.js';
 
 // The statements below are shaped so their plan does not hang on the tables' statistics: a first

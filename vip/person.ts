@@ -1,201 +1,20 @@
 // Everything vipsync decides about one person, as one pure function of their CRM records and their
 // current row: merged fields, the CRM-derived level and its reason, the effective level (manual
 // overrides and the stale grace period), validated, stale, and the CRM references to remember.
-import { providerFor } from '../crm/registry.js';
+import { crmLevelFor } from './crm-level.js';
 import { mergePersonFields } from './merge.js';
-import { companyFacts, evaluateRules, type VipRules } from './rules.js';
+import type { DeriveContext, ExistingVip, LevelSource, PersonDecision, PersonInput, PreviousRef, RefRow, VipColumns } from './person-types.js';
+import { sameJson } from './same-json.js';
 import {
   companySignalActive,
   emailMatchesCompanyDomain,
   nextStaleState,
   staleGraceExpired,
   staleSignalsFor,
-  type MovedAwayInput,
-  type StaleSignal,
 } from './stale.js';
-
-/** The CRM a record came from (its connection's `system`, e.g. "hubspot"). */
-export type CrmSystemName = string;
-export type LevelSource = 'crm' | 'manual' | 'csv';
-
-export interface PersonRecord {
-  connectionId: string;
-  system: CrmSystemName;
-  crmId: string;
-  firstName: string | null;
-  lastName: string | null;
-  title: string | null;
-  phone: string | null;
-  ownerId: string | null;
-  /** Parsed explicit level (1-5) or null; invalid values never get here (quarantined by the sync). */
-  explicitLevel: number | null;
-  properties: Record<string, unknown>;
-  modifiedAt: Date | null;
-  deletedAt: Date | null;
-  deletionKind: string | null;
-  mergedIntoId: string | null;
-  companyCrmId: string | null;
-  company: { name: string | null; domain: string | null; properties: Record<string, unknown> } | null;
-}
-
-/** A reference as stored at the last derivation, with what has become of its baseline company. */
-export interface PreviousRef extends Omit<RefRow, 'firstSeenAt'> {
-  /** crm_companies.merged_into_id of the baseline company: a company merge is not a move. */
-  baselineCompanyMergedIntoId: string | null;
-  firstSeenAt: Date;
-}
-
-/** A person's row as stored: the derived columns (evidence as stored JSON) plus an admin's level. */
-export type ExistingVip = Omit<VipColumns, 'staleEvidence'> & {
-  staleEvidence: unknown;
-  manualLevel: number | null;
-};
-
-export interface PersonInput {
-  email: string;
-  records: PersonRecord[];
-  previousRefs: PreviousRef[];
-  /** Contacts in previousRefs that now carry another email or are gone (no row in `records`). */
-  movedAway: (MovedAwayInput & { system: CrmSystemName })[];
-  existing: ExistingVip | null;
-}
-
-export interface DeriveContext {
-  rules: VipRules;
-  defaultCountry: string;
-  staleGraceDays: number;
-  now: Date;
-}
-
-/** The columns of vips a derivation owns. */
-export interface VipColumns {
-  name: string | null;
-  company: string | null;
-  phone: string | null;
-  title: string | null;
-  fieldSources: unknown;
-  level: number | null;
-  levelReason: string | null;
-  levelSource: LevelSource | null;
-  crmLevel: number | null;
-  crmLevelReason: string | null;
-  validated: boolean;
-  validatedAt: Date | null;
-  validatedBy: string[];
-  stale: boolean;
-  staleReason: string | null;
-  staleSince: Date | null;
-  staleEvidence: StaleSignal[] | null;
-  staleConfirmedAt: Date | null;
-}
-
-export interface RefRow {
-  connectionId: string;
-  system: CrmSystemName;
-  crmId: string;
-  status: string;
-  baselineCompanyCrmId: string | null;
-  baselineDomainMatched: boolean | null;
-  firstSeenAt: Date | null;
-}
-
-export interface PersonDecision {
-  columns: VipColumns;
-  refs: RefRow[];
-  levelChange: { oldLevel: number | null; newLevel: number | null; reason: string } | null;
-  /** The row differs from `existing` (or there is none). */
-  changed: boolean;
-  refsChanged: boolean;
-}
-
-/** "HubSpot vip_level": where an explicit level was read, as its CRM names it. */
-function levelField(system: CrmSystemName): string {
-  const provider = providerFor(system);
-  return `${provider.label} ${provider.facts.explicitLevelField}`;
-}
-
-function where(r: PersonRecord): string {
-  return `on contact ${r.crmId} (connection ${r.connectionId})`;
-}
-
-function newestFirst(a: PersonRecord, b: PersonRecord): number {
-  return (b.modifiedAt?.getTime() ?? -Infinity) - (a.modifiedAt?.getTime() ?? -Infinity);
-}
-
-/**
- * The level the CRM data alone gives. An explicit CRM value wins over the rules; between CRMs the
- * highest explicit level wins (a VIP in any CRM is a VIP), and the reason names where it came from.
- */
-export function crmLevelFor(records: PersonRecord[], rules: VipRules): { level: number | null; reason: string } {
-  const live = records.filter((r) => r.deletedAt === null);
-  if (live.length === 0) return { level: null, reason: 'no live CRM contact has this email' };
-  const explicit = live.filter((r) => r.explicitLevel !== null).sort((a, b) => b.explicitLevel! - a.explicitLevel! || newestFirst(a, b));
-  if (explicit.length > 0) {
-    const best = explicit[0]!;
-    const others = explicit.slice(1).filter((r) => r.explicitLevel !== best.explicitLevel);
-    const also = others.length > 0
-      ? `; the highest explicit level wins over ${others.map((r) => `${levelField(r.system)} = ${r.explicitLevel} ${where(r)}`).join(', ')}`
-      : '';
-    return { level: best.explicitLevel, reason: `${levelField(best.system)} = ${best.explicitLevel} ${where(best)}${also}` };
-  }
-  let best: { level: number; reason: string } | null = null;
-  for (const r of [...live].sort(newestFirst)) {
-    const match = evaluateRules(rules, {
-      title: r.title,
-      ownerId: r.ownerId,
-      contactProperties: r.properties,
-      company: r.company ? companyFacts(r.company.properties) : null,
-    });
-    if (match && (!best || match.level > best.level)) {
-      best = { level: match.level, reason: `rule "${match.rule.id}" (${match.rule.description}): ${match.facts.join(', ')} ${where(r)}` };
-    }
-  }
-  return best ?? { level: null, reason: 'no explicit VIP level in any CRM and no rule matched' };
-}
 
 function day(date: Date): string {
   return date.toISOString().slice(0, 10);
-}
-
-/** What JSON.stringify writes for a value in an array: null for undefined, functions and non-finite numbers; a Date's ISO text. */
-function jsonLeaf(value: unknown): unknown {
-  if (value === undefined || typeof value === 'function' || typeof value === 'symbol') return null;
-  if (typeof value === 'number' && !Number.isFinite(value)) return null;
-  if (value instanceof Date) return value.toJSON();
-  return value;
-}
-
-/** An object member JSON.stringify leaves out. */
-function omitted(value: unknown): boolean {
-  return value === undefined || typeof value === 'function' || typeof value === 'symbol';
-}
-
-/**
- * Whether two values are the same JSON, whatever order their keys came in: a value read back from
- * jsonb (keys reordered, Dates as text) equals the freshly built one it was written from. Compares
- * in place: building key-sorted text for both sides cost a sixth of a derivation's time.
- */
-export function sameJson(a: unknown, b: unknown): boolean {
-  const x = jsonLeaf(a);
-  const y = jsonLeaf(b);
-  if (x === y) return true;
-  if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null) return false;
-  if (Array.isArray(x) || Array.isArray(y)) {
-    if (!Array.isArray(x) || !Array.isArray(y) || x.length !== y.length) return false;
-    for (let i = 0; i < x.length; i++) if (!sameJson(x[i], y[i])) return false;
-    return true;
-  }
-  const left = x as Record<string, unknown>;
-  const right = y as Record<string, unknown>;
-  let members = 0;
-  for (const key of Object.keys(left)) {
-    const value = left[key];
-    if (omitted(value)) continue;
-    members += 1;
-    if (!Object.hasOwn(right, key) || omitted(right[key]) || !sameJson(value, right[key])) return false;
-  }
-  for (const key of Object.keys(right)) if (!omitted(right[key])) members -= 1;
-  return members === 0;
 }
 
 function sameTime(a: Date | null, b: Date | null): boolean {
