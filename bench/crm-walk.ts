@@ -8,8 +8,9 @@
 // --list-only walks HubSpot contacts with the list API alone (the walk before both ends were read
 // at once). Prints one JSON line: seconds, records, calls, CPU seconds of each process.
 import { parseArgs } from 'node:util';
+import { startEmulatorProcess } from './processes.js';
 import { readAll } from './read-all.js';
-import { round, startEmulatorProcess } from './sync.js';
+import { round } from './reporting.js';
 
 const { values } = parseArgs({
   options: {

@@ -1,15 +1,14 @@
 // The CRM clients' full walks alone: companies and contacts of both CRMs walked side by side as a
 // sync walks them, each page fetched and parsed by the real SDK and dropped. No database, no
 // worker: what reading the emulators costs by itself, in seconds and CPU.
-import { readFileSync } from 'node:fs';
 import { createHubSpotClient } from '../crm/hubspot/client.js';
 import { createSalesforceClient } from '../crm/salesforce/client.js';
 import type { CrmClient, CrmObjectType, CrmWalkPage } from '../crm/types.js';
 import { DEFAULT_EMULATOR_CREDENTIALS } from '../emulators/main.js';
-import { connectionConfig } from '../crm/registry.js';
 import type { HubSpotConnectionConfig } from '../crm/hubspot/config.js';
+import { connectionConfig } from '../crm/registry.js';
 import type { SalesforceConnectionConfig } from '../crm/salesforce/config.js';
-import type { EmulatorProcess } from './sync.js';
+import { processCpuSeconds, type EmulatorProcess } from './processes.js';
 
 /** The highest limits the pacer's configuration accepts: what "limits off" gives a HubSpot connection. */
 export const UNLIMITED_HUBSPOT_RATE = { requestsPerTenSeconds: 10_000, searchRequestsPerSecond: 100 } as const;
@@ -32,13 +31,6 @@ export interface ReadAllResult {
   hubspotConfig: HubSpotConnectionConfig;
   /** CPU seconds (user + system) over the walk: this process and each emulator process. */
   cpuSeconds: { reader: number; hubspotEmulator: number; salesforceEmulator: number };
-}
-
-/** CPU seconds (user + system) a process has used, from /proc (clock ticks of 10 ms). */
-export function processCpuSeconds(pid: number): number {
-  // After "pid (comm) " the fields run from state (3rd); utime and stime are the 14th and 15th.
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 async function walk(client: CrmClient, type: CrmObjectType, firstPosition?: string): Promise<number> {

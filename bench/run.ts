@@ -13,7 +13,9 @@ import { Client, Connection } from '@temporalio/client';
 import { startPostgres, type PostgresCluster } from '../cli/stack/postgres.js';
 import { startTemporalDevServer, type TemporalDevServer } from '../cli/stack/temporal.js';
 import { imageNodeOptions } from '../worker/image.js';
-import { buildForBench, formatSize, runSyncBench, stopBenchChildren, type SyncBenchResult } from './sync.js';
+import { buildForBench, stopBenchChildren } from './processes.js';
+import { formatSize } from './reporting.js';
+import { runSyncBench, type SyncBenchResult } from './sync.js';
 
 const REPO_DIR = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS_FILE = join(REPO_DIR, 'bench/results.json');

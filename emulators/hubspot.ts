@@ -6,7 +6,7 @@ import { createEmulatorServer, listen, registerAdminRoutes, type CrmEmulator } f
 import { AUTHENTICATION_MESSAGE, hubSpotError } from './hubspot/errors.js';
 import { HubSpotRateLimiter, tenSecondlyLimitBody, type HubSpotRateLimits } from './hubspot/rate-limits.js';
 import { registerObjectRoutes } from './hubspot/routes.js';
-import { prepareSearchIndexes } from './hubspot/search.js';
+import { prepareSearchIndexes } from './hubspot/search-indexes.js';
 import { HubSpotStore } from './hubspot/store.js';
 
 export type { FaultSpec } from './http/faults.js';

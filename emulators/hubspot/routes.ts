@@ -2,7 +2,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hubSpotError } from './errors.js';
 import { presentObject, type PresentOptions } from './present.js';
-import { checkRequestBodyLength, runSearch, SearchValidationError } from './search.js';
+import { runSearch } from './search.js';
+import { checkRequestBodyLength, SearchValidationError } from './search-request.js';
 import { OBJECT_TYPES, type HubSpotStore, type ObjectType, type StoredObject } from './store.js';
 
 const MAX_LIST_PAGE_SIZE = 100;

@@ -2,8 +2,9 @@
 // retrieve/update/delete, the replication endpoints and limits.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { SalesforceApiError } from './errors.js';
-import { executeSoql, serializeRecord, type QueryResult } from './query-engine.js';
+import { executeSoql, type QueryResult } from './query-engine.js';
 import type { QueryCursors } from './query-cursors.js';
+import { serializeRecord } from './record-serializer.js';
 import { formatDateTime, SOBJECT_NAMES, type SObjectName } from './schema.js';
 import { toWireValue, type SalesforceStore } from './store.js';
 
