@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { stopPostgresByDataDir } from '../stack/postgres.js';
 import { isProcessAlive } from '../stack/processes.js';
+import { describeProcess, findLeftovers, stopLeftovers } from '../dev/leftovers.js';
 import { devDir, PROJECT_ROOT, readDevState, stackLogFile, stateFile, type DevStackState } from '../dev/state.js';
 import { printJson, progress, UsageError } from '../output.js';
 
@@ -41,7 +41,19 @@ function describeState(state: DevStackState): string {
     `  hubspot:    ${state.hubspotUrl ?? '-'}`,
     `  salesforce: ${state.salesforceUrl ?? '-'}`,
     `  connections: ${state.connections?.join(', ') ?? '-'}`,
+    ...(state.processes ?? []).map((p) => `  process:    ${describeProcess(p)}`),
+    `  log:        ${stackLogFile()}`,
   ].join('\n');
+}
+
+/** Appends a line to the stack log as the supervisor writes them (followUntilSettled shows it too). */
+const noteInStackLog = (msg: string) => appendFile(stackLogFile(), `${new Date().toISOString()} ${msg}\n`);
+
+/** Keeps the previous run's log as stack.log.1 (one generation: enough to see why a stack died). */
+async function rotateStackLog(): Promise<void> {
+  await rename(stackLogFile(), `${stackLogFile()}.1`).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ENOENT') throw error;
+  });
 }
 
 export async function devUp(opts: { fixture?: string; demo?: boolean }): Promise<DevStackState> {
@@ -56,7 +68,14 @@ export async function devUp(opts: { fixture?: string; demo?: boolean }): Promise
   if (opts.fixture) await stat(opts.fixture).catch(() => { throw new UsageError(`fixture file not found: ${opts.fixture}`); });
   await mkdir(devDir(), { recursive: true });
   await rm(stateFile(), { force: true });
-  await rm(stackLogFile(), { force: true });
+  await rotateStackLog();
+  // A supervisor that was killed leaves its PostgreSQL and Temporal running; a second Temporal on
+  // the same SQLite file would corrupt it, so they are stopped before anything starts.
+  const leftBehind = await findLeftovers();
+  if (leftBehind.length > 0) {
+    await noteInStackLog(`stopping what a dev stack that died left behind: ${leftBehind.map(describeProcess).join(', ')}`);
+    await stopLeftovers(noteInStackLog);
+  }
   const args = opts.fixture ? ['--fixture', opts.fixture] : opts.demo ? ['--demo-contacts', String(DEFAULT_DEMO_CONTACTS)] : [];
   const logFd = openSync(stackLogFile(), 'a');
   const child = spawn(process.execPath, ['--import', 'tsx', SUPERVISOR, ...args], {
@@ -87,8 +106,8 @@ export async function devDown(): Promise<boolean> {
     }
     stopped = true;
   }
-  // A supervisor that crashed or was killed can leave its PostgreSQL behind.
-  if (await stopPostgresByDataDir(join(devDir(), 'postgres'), progress)) stopped = true;
+  // A supervisor that crashed or was killed leaves its PostgreSQL and Temporal behind.
+  if ((await stopLeftovers(progress)).length > 0) stopped = true;
   await rm(stateFile(), { force: true });
   return stopped;
 }
@@ -116,8 +135,17 @@ export function registerDev(program: Command): void {
     .action(async (opts: { json?: boolean }) => {
       const state = await readDevState();
       const running = state !== null && isProcessAlive(state.pid);
-      if (opts.json) printJson({ running, ...(running ? state : {}) });
-      else process.stdout.write(running ? `${describeState(state)}\n` : 'dev stack: not running (start it with `vipsync dev up`)\n');
+      const leftBehind = running ? [] : await findLeftovers();
+      if (opts.json) printJson({ running, ...(running ? state : {}), ...(leftBehind.length > 0 ? { leftBehind } : {}) });
+      else if (running) process.stdout.write(`${describeState(state)}\n`);
+      else if (leftBehind.length > 0) {
+        process.stdout.write([
+          `dev stack: not running${state ? ` (its process, pid ${state.pid}, is gone)` : ''}, but it left behind:`,
+          ...leftBehind.map((p) => `  ${describeProcess(p)}`),
+          'stop them with `vipsync dev down` (`vipsync dev up` also stops them before starting)',
+          `what happened before: ${stackLogFile()}`,
+        ].join('\n') + '\n');
+      } else process.stdout.write('dev stack: not running (start it with `vipsync dev up`)\n');
       if (!running) process.exitCode = 3;
     });
 
