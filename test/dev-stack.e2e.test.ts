@@ -62,6 +62,8 @@ describe('vipsync dev: a supervisor killed with SIGKILL', () => {
   });
   afterAll(async () => {
     await vipsync('dev', 'down');
+    // Whatever an assertion that failed halfway left: the pids seen and anything on the stack's files.
+    for (const pid of [...(await pidsRunningWith(temporalDb())), await postmasterPid(join(dev(), 'postgres'))]) if (pid) seen.add(pid);
     for (const pid of seen) if (isProcessAlive(pid)) process.kill(pid, 'SIGKILL');
     await rm(home, { recursive: true, force: true });
   });
@@ -69,6 +71,9 @@ describe('vipsync dev: a supervisor killed with SIGKILL', () => {
   it('dev status reports the PostgreSQL and Temporal it left, dev up replaces them (one Temporal per SQLite file), dev down stops them all', { timeout: 180_000 }, async () => {
     const up = await vipsync('dev', 'up', '--json');
     expect(up.code, up.stderr).toBe(0);
+    // What it shows while starting is the stack's progress; the worker's JSON log stays in stack.log.
+    expect(up.stderr.split('\n').filter((line) => line.trimStart().startsWith('{'))).toEqual([]);
+    expect(await readFile(join(dev(), 'stack.log'), 'utf8')).toContain('"msg":"vipsync worker started"');
     const first = await stackPids();
     expect(first.postgres).toBeDefined();
     expect(first.temporal).toHaveLength(1);

@@ -1,30 +1,45 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { appendFile, mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { isProcessAlive } from '../stack/processes.js';
 import { describeProcess, findLeftovers, stopLeftovers } from '../dev/leftovers.js';
+import { keepPreviousLog, parseLogLine, WarningTally } from '../dev/worker-log.js';
 import { devDir, PROJECT_ROOT, readDevState, stackLogFile, stateFile, type DevStackState } from '../dev/state.js';
 import { printJson, progress, UsageError } from '../output.js';
 
 const SUPERVISOR = join(PROJECT_ROOT, 'cli', 'dev', 'supervisor.ts');
 export const DEFAULT_DEMO_CONTACTS = 400;
 
-/** Streams new lines of the stack log to stderr while waiting for the supervisor to be ready. */
+/**
+ * Streams new lines of the stack log to stderr while waiting for the supervisor to be ready: its
+ * own progress lines; the worker's JSON log lines stay in the file, their warnings summarised.
+ */
 async function followUntilSettled(timeoutMs: number): Promise<DevStackState> {
   const deadline = Date.now() + timeoutMs;
+  const warnings = new WarningTally();
   let shown = 0;
   const showNewLines = async () => {
     const text = await readFile(stackLogFile(), 'utf8').catch(() => '');
-    const lines = text.split('\n').filter(Boolean);
-    for (const line of lines.slice(shown)) progress(`  ${line.replace(/^\S+Z /, '')}`);
+    const lines = text.split('\n');
+    lines.pop(); // the last line may still be being written
+    for (const line of lines.slice(shown)) {
+      const entry = parseLogLine(line);
+      if (entry) warnings.add(entry);
+      else if (line) progress(`  ${line.replace(/^\S+Z /, '')}`);
+    }
     shown = lines.length;
   };
   for (;;) {
     await showNewLines();
     const state = await readDevState();
-    if (state && state.status !== 'starting') return state;
+    if (state && state.status !== 'starting') {
+      await showNewLines();
+      const summary = warnings.summary(stackLogFile());
+      if (summary) progress(`  ${summary}`);
+      return state;
+    }
     if (state && !isProcessAlive(state.pid)) {
       throw new Error(`the dev stack process died during start-up; see ${stackLogFile()}`);
     }
@@ -49,12 +64,7 @@ function describeState(state: DevStackState): string {
 /** Appends a line to the stack log as the supervisor writes them (followUntilSettled shows it too). */
 const noteInStackLog = (msg: string) => appendFile(stackLogFile(), `${new Date().toISOString()} ${msg}\n`);
 
-/** Keeps the previous run's log as stack.log.1 (one generation: enough to see why a stack died). */
-async function rotateStackLog(): Promise<void> {
-  await rename(stackLogFile(), `${stackLogFile()}.1`).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'ENOENT') throw error;
-  });
-}
+
 
 export async function devUp(opts: { fixture?: string; demo?: boolean }): Promise<DevStackState> {
   const current = await readDevState();
@@ -68,7 +78,7 @@ export async function devUp(opts: { fixture?: string; demo?: boolean }): Promise
   if (opts.fixture) await stat(opts.fixture).catch(() => { throw new UsageError(`fixture file not found: ${opts.fixture}`); });
   await mkdir(devDir(), { recursive: true });
   await rm(stateFile(), { force: true });
-  await rotateStackLog();
+  await keepPreviousLog(stackLogFile());
   // A supervisor that was killed leaves its PostgreSQL and Temporal running; a second Temporal on
   // the same SQLite file would corrupt it, so they are stopped before anything starts.
   const leftBehind = await findLeftovers();
