@@ -127,7 +127,7 @@ export function registerDev(program: Command): void {
 
   dev
     .command('up')
-    .description('Start the embedded stack in the background (installs the Temporal CLI on first use)')
+    .description('Start the embedded stack in the background; first stops what a stack that died left running (installs the Temporal CLI on first use)')
     .option('--fixture <file>', 'seed the CRM emulators from this fixture file')
     .option('--demo', `seed the CRM emulators with generated demo data (${DEFAULT_DEMO_CONTACTS} contacts)`)
     .option('--json', 'print the stack\'s addresses as JSON')
@@ -140,7 +140,7 @@ export function registerDev(program: Command): void {
 
   dev
     .command('status')
-    .description('Is the embedded stack running, and where')
+    .description('Is the embedded stack running, and where; if its process died, what it left running (exit code 3 when not running)')
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {
       const state = await readDevState();
@@ -161,7 +161,7 @@ export function registerDev(program: Command): void {
 
   dev
     .command('down')
-    .description('Stop the embedded stack; leaves nothing running (data stays in .vipsync/dev)')
+    .description('Stop the embedded stack, and whatever a stack that died left running; leaves nothing running (data stays in .vipsync/dev)')
     .option('--purge', 'also delete the stack\'s data')
     .action(async (opts: { purge?: boolean }) => {
       const stopped = await devDown();

@@ -54,7 +54,7 @@ async function serveInThisProcess(opts: ServeOptions, join?: typeof import('../.
 export function registerServe(program: Command): void {
   program
     .command('serve')
-    .description('Run the HTTP API (OpenAPI at /openapi.json) and MCP over HTTP (/mcp); bearer tokens from `vipsync token create`')
+    .description('Run the HTTP API (OpenAPI at /openapi.json) and MCP over HTTP (/mcp); bearer tokens from `vipsync token create`; GET /health (no token) answers 503 when the database does not')
     .option('--port <n>', 'port (default VIPSYNC_HTTP_PORT or 3000)', port)
     .option('--host <host>', 'interface to listen on (default VIPSYNC_HTTP_HOST or 127.0.0.1; 0.0.0.0 for all)')
     .option('--no-cache', 'read every lookup from the database')

@@ -38,7 +38,7 @@ export function registerSync(program: Command): void {
     .option('--connection <id>', 'only this connection')
     .option('--full', 'walk every record instead of only the changes (also finds records that vanished)')
     .option('--accept-vanished', 'with --full: mark every record the walk does not see vanished, even more than the vanish guard allows (after a needs-review run)')
-    .option('--wait', 'wait for the syncs to finish and print their counts')
+    .option('--wait', 'wait for the syncs to finish and print their counts (exit code 1 if Temporal goes away meanwhile: the syncs may still run)')
     .option('--json', 'print the result as JSON')
     .action(async (opts: { connection?: string; full?: boolean; acceptVanished?: boolean; wait?: boolean; json?: boolean }) => {
       const { startSyncs, vanishReviewMessage } = await syncAdmin();
