@@ -1,12 +1,23 @@
-// The one logger: pino, JSON to stderr, level from VIPSYNC_LOG_LEVEL. The Temporal SDK's own log
-// lines go through it too.
+// The one logger: pino, JSON to stderr (or a file: sendLogsTo), level from VIPSYNC_LOG_LEVEL.
+// The Temporal SDK's own log lines go through it too.
 import { DefaultLogger, type LogLevel } from '@temporalio/worker';
 import { pino } from 'pino';
 
+// stderr, unless a command that talks to people sends the lines to a file instead (sendLogsTo).
+let destination: pino.DestinationStream = pino.destination(2);
+
 export const logger = pino(
   { name: 'vipsync', level: process.env.VIPSYNC_LOG_LEVEL ?? 'info' },
-  pino.destination(2),
+  { write: (line: string) => destination.write(line) },
 );
+
+/**
+ * From now on every log line, the Temporal SDK's included, is appended to `file` instead of going
+ * to stderr: the demo runs the worker in its own process and keeps its terminal output human.
+ */
+export function sendLogsTo(file: string): void {
+  destination = pino.destination({ dest: file, append: true, mkdir: true, sync: true });
+}
 
 export type Logger = typeof logger;
 

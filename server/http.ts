@@ -165,8 +165,29 @@ export async function buildHttpServer(deps: ApiDeps): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   app.get('/health', {
-    schema: { summary: 'Liveness: the server answers', response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } },
-  }, async () => ({ status: 'ok' }));
+    schema: {
+      summary: 'Health: the server answers and its database does (503 when the database does not answer within a second)',
+      response: {
+        200: { type: 'object', properties: { status: { type: 'string' } } },
+        503: { type: 'object', properties: { status: { type: 'string' }, message: { type: 'string' } } },
+      },
+    },
+  }, async (_request, reply) => {
+    // Every lookup needs the database: a server that cannot reach it is not healthy, however fast it answers.
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error('no answer within 1 s')), 1_000);
+    });
+    try {
+      await Promise.race([deps.db.$queryRaw`SELECT 1`, timeout]);
+      return { status: 'ok' };
+    } catch (error) {
+      const reason = ((error as Error).message.split('\n').find((line) => line.trim()) ?? 'unknown error').trim().slice(0, 120);
+      return reply.code(503).send({ status: 'unavailable', message: `the database does not answer: ${reason}` });
+    } finally {
+      clearTimeout(timer);
+    }
+  });
 
   app.get<{ Querystring: { email: string } }>('/v1/lookup', {
     config: { scope: 'lookup' },

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { stopPostgresByDataDir } from '../stack/postgres.js';
 import { isProcessAlive } from '../stack/processes.js';
+import { describeProcess, findLeftovers, stopLeftovers } from '../dev/leftovers.js';
+import { keepPreviousLog, parseLogLine, WarningTally } from '../dev/worker-log.js';
 import { devDir, PROJECT_ROOT, readDevState, stackLogFile, stateFile, type DevStackState } from '../dev/state.js';
 import { printJson, progress, UsageError } from '../output.js';
 import { COMMAND_DESCRIPTIONS } from '../command-descriptions.js';
@@ -12,20 +13,34 @@ import { COMMAND_DESCRIPTIONS } from '../command-descriptions.js';
 const SUPERVISOR = join(PROJECT_ROOT, 'cli', 'dev', 'supervisor.ts');
 export const DEFAULT_DEMO_CONTACTS = 400;
 
-/** Streams new lines of the stack log to stderr while waiting for the supervisor to be ready. */
+/**
+ * Streams new lines of the stack log to stderr while waiting for the supervisor to be ready: its
+ * own progress lines; the worker's JSON log lines stay in the file, their warnings summarised.
+ */
 async function followUntilSettled(timeoutMs: number): Promise<DevStackState> {
   const deadline = Date.now() + timeoutMs;
+  const warnings = new WarningTally();
   let shown = 0;
   const showNewLines = async () => {
     const text = await readFile(stackLogFile(), 'utf8').catch(() => '');
-    const lines = text.split('\n').filter(Boolean);
-    for (const line of lines.slice(shown)) progress(`  ${line.replace(/^\S+Z /, '')}`);
+    const lines = text.split('\n');
+    lines.pop(); // the last line may still be being written
+    for (const line of lines.slice(shown)) {
+      const entry = parseLogLine(line);
+      if (entry) warnings.add(entry);
+      else if (line) progress(`  ${line.replace(/^\S+Z /, '')}`);
+    }
     shown = lines.length;
   };
   for (;;) {
     await showNewLines();
     const state = await readDevState();
-    if (state && state.status !== 'starting') return state;
+    if (state && state.status !== 'starting') {
+      await showNewLines();
+      const summary = warnings.summary(stackLogFile());
+      if (summary) progress(`  ${summary}`);
+      return state;
+    }
     if (state && !isProcessAlive(state.pid)) {
       throw new Error(`the dev stack process died during start-up; see ${stackLogFile()}`);
     }
@@ -42,8 +57,15 @@ function describeState(state: DevStackState): string {
     `  hubspot:    ${state.hubspotUrl ?? '-'}`,
     `  salesforce: ${state.salesforceUrl ?? '-'}`,
     `  connections: ${state.connections?.join(', ') ?? '-'}`,
+    ...(state.processes ?? []).map((p) => `  process:    ${describeProcess(p)}`),
+    `  log:        ${stackLogFile()}`,
   ].join('\n');
 }
+
+/** Appends a line to the stack log as the supervisor writes them (followUntilSettled shows it too). */
+const noteInStackLog = (msg: string) => appendFile(stackLogFile(), `${new Date().toISOString()} ${msg}\n`);
+
+
 
 export async function devUp(opts: { fixture?: string; demo?: boolean }): Promise<DevStackState> {
   const current = await readDevState();
@@ -57,7 +79,14 @@ export async function devUp(opts: { fixture?: string; demo?: boolean }): Promise
   if (opts.fixture) await stat(opts.fixture).catch(() => { throw new UsageError(`fixture file not found: ${opts.fixture}`); });
   await mkdir(devDir(), { recursive: true });
   await rm(stateFile(), { force: true });
-  await rm(stackLogFile(), { force: true });
+  await keepPreviousLog(stackLogFile());
+  // A supervisor that was killed leaves its PostgreSQL and Temporal running; a second Temporal on
+  // the same SQLite file would corrupt it, so they are stopped before anything starts.
+  const leftBehind = await findLeftovers();
+  if (leftBehind.length > 0) {
+    await noteInStackLog(`stopping what a dev stack that died left behind: ${leftBehind.map(describeProcess).join(', ')}`);
+    await stopLeftovers(noteInStackLog);
+  }
   const args = opts.fixture ? ['--fixture', opts.fixture] : opts.demo ? ['--demo-contacts', String(DEFAULT_DEMO_CONTACTS)] : [];
   const logFd = openSync(stackLogFile(), 'a');
   const child = spawn(process.execPath, ['--import', 'tsx', SUPERVISOR, ...args], {
@@ -88,8 +117,8 @@ export async function devDown(): Promise<boolean> {
     }
     stopped = true;
   }
-  // A supervisor that crashed or was killed can leave its PostgreSQL behind.
-  if (await stopPostgresByDataDir(join(devDir(), 'postgres'), progress)) stopped = true;
+  // A supervisor that crashed or was killed leaves its PostgreSQL and Temporal behind.
+  if ((await stopLeftovers(progress)).length > 0) stopped = true;
   await rm(stateFile(), { force: true });
   return stopped;
 }
@@ -99,7 +128,7 @@ export function registerDev(program: Command): void {
 
   dev
     .command('up')
-    .description('Start the embedded stack in the background (installs the Temporal CLI on first use)')
+    .description('Start the embedded stack in the background; first stops what a stack that died left running (installs the Temporal CLI on first use)')
     .option('--fixture <file>', 'seed the CRM emulators from this fixture file')
     .option('--demo', `seed the CRM emulators with generated demo data (${DEFAULT_DEMO_CONTACTS} contacts)`)
     .option('--json', 'print the stack\'s addresses as JSON')
@@ -112,19 +141,28 @@ export function registerDev(program: Command): void {
 
   dev
     .command('status')
-    .description('Is the embedded stack running, and where')
+    .description('Is the embedded stack running, and where; if its process died, what it left running (exit code 3 when not running)')
     .option('--json', 'print as JSON')
     .action(async (opts: { json?: boolean }) => {
       const state = await readDevState();
       const running = state !== null && isProcessAlive(state.pid);
-      if (opts.json) printJson({ running, ...(running ? state : {}) });
-      else process.stdout.write(running ? `${describeState(state)}\n` : 'dev stack: not running (start it with `vipsync dev up`)\n');
+      const leftBehind = running ? [] : await findLeftovers();
+      if (opts.json) printJson({ running, ...(running ? state : {}), ...(leftBehind.length > 0 ? { leftBehind } : {}) });
+      else if (running) process.stdout.write(`${describeState(state)}\n`);
+      else if (leftBehind.length > 0) {
+        process.stdout.write([
+          `dev stack: not running${state ? ` (its process, pid ${state.pid}, is gone)` : ''}, but it left behind:`,
+          ...leftBehind.map((p) => `  ${describeProcess(p)}`),
+          'stop them with `vipsync dev down` (`vipsync dev up` also stops them before starting)',
+          `what happened before: ${stackLogFile()}`,
+        ].join('\n') + '\n');
+      } else process.stdout.write('dev stack: not running (start it with `vipsync dev up`)\n');
       if (!running) process.exitCode = 3;
     });
 
   dev
     .command('down')
-    .description('Stop the embedded stack; leaves nothing running (data stays in .vipsync/dev)')
+    .description('Stop the embedded stack, and whatever a stack that died left running; leaves nothing running (data stays in .vipsync/dev)')
     .option('--purge', 'also delete the stack\'s data')
     .action(async (opts: { purge?: boolean }) => {
       const stopped = await devDown();

@@ -1,15 +1,17 @@
 // `vipsync demo`: the embedded stack with demo data, both CRMs synced, the VIP list, lookups and
 // the example agent workflow, then everything stopped and removed.
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { createDb } from '../../db/client.js';
 import { lookupVipByEmail } from '../../lookup/service.js';
 import { generateDemoFixture } from '../../emulators/demo-data.js';
+import { sendLogsTo } from '../../runtime/logger.js';
 import { triggerSync, waitForSync } from '../../sync/schedules.js';
 import { startDevStack } from './stack.js';
-import { toolsDir } from './state.js';
+import { toolsDir, vipsyncHome } from './state.js';
+import { keepPreviousLog, summariseLogFile } from './worker-log.js';
 import { printTable, progress } from '../output.js';
 import { describeLookup } from '../commands/lookup.js';
 import { TRIAGE_WORKFLOW_TYPE } from '../../workflows/contract.js';
@@ -43,11 +45,18 @@ export async function runDemo(opts: { contacts: string }): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'vipsync-demo-'));
   await chmod(dir, 0o755); // PostgreSQL may run as another OS user (when we are root)
   const fixture = generateDemoFixture({ contacts, seed: 42 });
-  progress(`demo: ${fixture.hubspot.contacts.length} HubSpot contacts, ${fixture.salesforce.Contact.length} Salesforce contacts`);
+  // The worker runs in this process: its JSON log lines would drown the demo's output.
+  const logFile = join(vipsyncHome(), 'demo.log');
+  await mkdir(vipsyncHome(), { recursive: true });
+  await keepPreviousLog(logFile);
+  sendLogsTo(logFile);
+  progress(`demo: ${fixture.hubspot.contacts.length} HubSpot contacts, ${fixture.salesforce.Contact.length} Salesforce contacts; worker log: ${logFile}`);
   const stack = await startDevStack({ dir, toolsDir: toolsDir(), fixture, keepData: false, log: (m) => progress(`  ${m}`) });
   const stopStack = async () => {
     await stack.stop();
     await rm(dir, { recursive: true, force: true });
+    const warnings = await summariseLogFile(logFile);
+    if (warnings) progress(warnings);
   };
   process.once('SIGINT', () => void stopStack().then(() => process.exit(130)));
   try {

@@ -15,7 +15,7 @@ import { bootWorker, type BootedWorker } from '../../worker/main.js';
 import { startPostgres, type PostgresCluster } from '../stack/postgres.js';
 import { startTemporalDevServer, type TemporalDevServer } from '../stack/temporal.js';
 import { freePort } from '../stack/ports.js';
-import { DEV_CREDENTIALS, type DevStackState } from './state.js';
+import { DEV_CREDENTIALS, type DevStackState, type StackProcess } from './state.js';
 
 export { DEV_CREDENTIALS };
 
@@ -41,6 +41,8 @@ export interface StartDevStackOptions {
   syncIntervalSeconds?: number;
   /** Keep PostgreSQL's data when the stack stops (dev up does; the demo throws it away). */
   keepData?: boolean;
+  /** Told of each server started as a process of its own, as soon as it runs (dev up records them). */
+  onProcess?: (started: StackProcess) => Promise<void> | void;
 }
 
 async function createDatabaseIfMissing(cluster: PostgresCluster, name: string): Promise<string> {
@@ -68,6 +70,7 @@ export async function startDevStack(opts: StartDevStackOptions): Promise<DevStac
     log('starting PostgreSQL ...');
     const postgres = await startPostgres({ dataDir: join(opts.dir, 'postgres'), keepData: opts.keepData ?? true, log });
     stops.push(() => postgres.stop());
+    await opts.onProcess?.({ what: 'postgres', pid: postgres.pid, port: postgres.port, dataDir: postgres.dataDir });
     const databaseUrl = await createDatabaseIfMissing(postgres, 'vipsync');
     await applyMigrations(databaseUrl, log);
     log(`PostgreSQL ready at ${databaseUrl}`);
@@ -75,11 +78,12 @@ export async function startDevStack(opts: StartDevStackOptions): Promise<DevStac
     log('starting the Temporal dev server ...');
     const temporal: TemporalDevServer = await startTemporalDevServer({
       toolsDir: opts.toolsDir,
-      dbFile: join(opts.dir, 'temporal.db'),
+      dbFile: join(opts.dir, 'temporal.db'), // the same file as state.ts's temporalDbFile() for dev up
       uiPort: opts.temporalUi ? await freePort() : undefined,
       log,
     });
     stops.push(() => temporal.stop());
+    if (temporal.pid) await opts.onProcess?.({ what: 'temporal', pid: temporal.pid, port: temporal.port, dbFile: temporal.dbFile });
     log(`Temporal ready at ${temporal.address}${temporal.uiUrl ? ` (Web UI ${temporal.uiUrl})` : ''}`);
 
     const hubspot = await startHubSpotEmulator({ data: opts.fixture.hubspot, accessToken: DEV_CREDENTIALS.hubspotAccessToken });

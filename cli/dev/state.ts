@@ -15,6 +15,19 @@ export const devDir = () => join(vipsyncHome(), 'dev');
 export const toolsDir = () => join(PROJECT_ROOT, '.vipsync', 'tools');
 export const stateFile = () => join(devDir(), 'state.json');
 export const stackLogFile = () => join(devDir(), 'stack.log');
+export const postgresDataDir = () => join(devDir(), 'postgres');
+export const temporalDbFile = () => join(devDir(), 'temporal.db');
+
+/** A server the supervisor started as a process of its own: what `dev down` must stop if the supervisor cannot. */
+export interface StackProcess {
+  what: 'postgres' | 'temporal';
+  pid: number;
+  port?: number;
+  /** PostgreSQL's data directory. */
+  dataDir?: string;
+  /** Temporal's SQLite file. */
+  dbFile?: string;
+}
 
 export interface DevStackState {
   status: 'starting' | 'ready' | 'failed';
@@ -28,6 +41,8 @@ export interface DevStackState {
   salesforceUrl?: string;
   connections?: string[];
   workerEnv?: Record<string, string>;
+  /** PostgreSQL and Temporal run as processes of their own (the emulators and the worker run in the supervisor). */
+  processes?: StackProcess[];
 }
 
 export async function readDevState(): Promise<DevStackState | null> {

@@ -3,15 +3,17 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { loadFixtureFile, type Fixture } from '../../emulators/fixture.js';
 import { generateDemoFixture } from '../../emulators/demo-data.js';
-import { devDir, stateFile, toolsDir, type DevStackState } from './state.js';
+import { devDir, stateFile, toolsDir, type DevStackState, type StackProcess } from './state.js';
 import { startDevStack, type DevStack } from './stack.js';
 import { syncIntervalFromEnv } from '../../config/environment.js';
 
 const startedAt = new Date().toISOString();
 const log = (msg: string) => process.stdout.write(`${new Date().toISOString()} ${msg}\n`);
+// Recorded as each starts, so a supervisor killed at any point leaves a state that names them.
+const processes: StackProcess[] = [];
 
 async function writeState(state: Omit<DevStackState, 'pid' | 'startedAt'>): Promise<void> {
-  const full: DevStackState = { pid: process.pid, startedAt, ...state };
+  const full: DevStackState = { pid: process.pid, startedAt, ...state, processes };
   // Written beside it, then renamed over it: `vipsync dev up` polls this file, and a file being
   // rewritten in place can be read empty ("Unexpected end of JSON input", seen in CI).
   const temp = `${stateFile()}.${process.pid}.tmp`;
@@ -46,7 +48,11 @@ async function main(): Promise<void> {
     const fixture = await fixtureFromArgs(process.argv.slice(2));
     // As for the worker, VIPSYNC_SYNC_INTERVAL_SECONDS sets how often the connections sync.
     const syncIntervalSeconds = syncIntervalFromEnv();
-    stack = await startDevStack({ dir: devDir(), toolsDir: toolsDir(), fixture, log, temporalUi: true, syncIntervalSeconds });
+    const onProcess = async (started: StackProcess) => {
+      processes.push(started);
+      await writeState({ status: 'starting' });
+    };
+    stack = await startDevStack({ dir: devDir(), toolsDir: toolsDir(), fixture, log, temporalUi: true, syncIntervalSeconds, onProcess });
     await writeState({ status: 'ready', ...stack.state });
     log('dev stack ready');
     await stack.running;

@@ -186,17 +186,24 @@ export async function createDatabaseOn(adminUrl: string, name: string): Promise<
  * Returns false when no server was running in `dataDir`.
  */
 export async function stopPostgresByDataDir(dataDir: string, log: (msg: string) => void = () => {}): Promise<boolean> {
-  const pidFile = join(resolve(dataDir), 'postmaster.pid');
-  if (!existsSync(pidFile)) return false;
-  const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
-  if (!Number.isInteger(pid) || !isProcessAlive(pid)) return false;
-  log(`stopping PostgreSQL in ${dataDir} (pid ${pid})`);
+  const running = await postgresRunningIn(dataDir);
+  if (!running) return false;
+  log(`stopping PostgreSQL in ${dataDir} (pid ${running.pid})`);
   const osUser = await postgresOsUser();
   await runCommand(join(findPostgresBinaries(), 'pg_ctl'), ['stop', '-D', resolve(dataDir), '-m', 'fast', '-w', '-t', '60'], {
     ...asUser(osUser),
     cwd: '/',
   });
   return true;
+}
+
+/** The postmaster serving `dataDir`, if one is running (from its postmaster.pid: pid, data dir, start time, port). */
+export async function postgresRunningIn(dataDir: string): Promise<{ pid: number; port?: number } | undefined> {
+  const lines = (await readFile(join(resolve(dataDir), 'postmaster.pid'), 'utf8').catch(() => '')).split('\n');
+  const pid = Number(lines[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isProcessAlive(pid)) return undefined;
+  const port = Number(lines[3]);
+  return { pid, port: Number.isInteger(port) && port > 0 ? port : undefined };
 }
 
 /** The directory holding initdb and postgres. */

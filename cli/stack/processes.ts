@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 
 /** Resolves true once `child` has exited, or false if it is still running after `timeoutMs`. */
 export function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
@@ -35,6 +36,49 @@ export function isProcessAlive(pid: number): boolean {
     // EPERM means it exists but belongs to another user.
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** Signals a process that is not our child (e.g. one a killed `dev up` left), SIGKILL after `graceMs`. */
+export async function stopPid(pid: number, signal: NodeJS.Signals, graceMs: number): Promise<void> {
+  const send = (s: NodeJS.Signals) => {
+    try {
+      process.kill(pid, s);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    }
+  };
+  send(signal);
+  const deadline = Date.now() + graceMs;
+  while (isProcessAlive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  if (!isProcessAlive(pid)) return;
+  send('SIGKILL');
+  const killDeadline = Date.now() + 5_000;
+  while (isProcessAlive(pid) && Date.now() < killDeadline) await new Promise((r) => setTimeout(r, 100));
+}
+
+export interface RunningProcess {
+  pid: number;
+  argv: string[];
+}
+
+/**
+ * Every process on the machine with its command line: from /proc where there is one (exact
+ * arguments), else from `ps` (arguments split at spaces).
+ */
+export async function listProcesses(): Promise<RunningProcess[]> {
+  if (existsSync('/proc/self/cmdline')) {
+    const pids = (await readdir('/proc')).filter((entry) => /^\d+$/.test(entry));
+    const found = await Promise.all(pids.map(async (entry) => {
+      const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+      return cmdline ? [{ pid: Number(entry), argv: cmdline.replace(/\0$/, '').split('\0') }] : [];
+    }));
+    return found.flat();
+  }
+  const listing = await runCommand('ps', ['-A', '-o', 'pid=,args='], { timeoutMs: 10_000 });
+  return listing.split('\n').flatMap((line) => {
+    const match = /^\s*(\d+)\s+(.*)$/.exec(line);
+    return match ? [{ pid: Number(match[1]), argv: match[2]!.split(/\s+/) }] : [];
+  });
 }
 
 export interface RunOptions {

