@@ -65,6 +65,16 @@ export interface CrmFacts {
   bounce(properties: Record<string, unknown>): { detail: string; at: string | null } | null;
 }
 
+/** A CRM's local emulator, as the dev stack and the demo run it (emulators/). */
+export interface CrmEmulatorProvider {
+  /** Starts it on a free port of 127.0.0.1 with this fixture section (the fixture's key is the system). */
+  start(data: unknown): Promise<{ url: string; close(): Promise<void> }>;
+  /** A connection to it with the credentials it accepts (they guard nothing real). */
+  devConnection(url: string): Record<string, unknown>;
+  /** What a fixture section holds, for people: "3 companies, 5 contacts". */
+  describe(data: unknown): string;
+}
+
 export interface CrmProvider<C extends BaseConnectionConfig = BaseConnectionConfig> {
   /** The `system` of its connections, e.g. "hubspot". */
   readonly system: C['system'];
@@ -81,4 +91,6 @@ export interface CrmProvider<C extends BaseConnectionConfig = BaseConnectionConf
   /** Its client (the SDK loads only when a client is made). */
   createClient(config: C): Promise<CrmClient>;
   readonly facts: CrmFacts;
+  /** Its local emulator, for the dev stack and the demo (a CRM without one is left out of them). */
+  readonly emulator?: CrmEmulatorProvider;
 }

@@ -4,9 +4,9 @@ import { Client, Connection } from '@temporalio/client';
 import type { Command } from 'commander';
 import { createDb } from '../../db/client.js';
 import { migrationStatus } from '../../prisma/migrate.js';
-import { connectionBaseUrl, connectionConfig, createCrmClient, type ConnectionConfig } from '../../crm/registry.js';
+import { connectionBaseUrl, connectionConfig, createCrmClient, providerFor, type ConnectionConfig } from '../../crm/registry.js';
 import { loadConfig, TASK_QUEUE_DEFAULTS } from '../../config/environment.js';
-import { DEV_CREDENTIALS, readDevState } from '../dev/state.js';
+import { readDevState } from '../dev/state.js';
 import { printJson } from '../output.js';
 import { resolveTargets } from '../targets.js';
 import { COMMAND_DESCRIPTIONS } from '../command-descriptions.js';
@@ -52,14 +52,11 @@ async function credentialsHere(databaseUrl: string): Promise<ConnectionConfig[] 
     return null;
   }
   const state = await readDevState();
-  if (state?.status !== 'ready' || !state.hubspotUrl || !state.salesforceUrl || process.env.DATABASE_URL) return null;
-  return [
-    connectionConfig.parse({ id: 'hubspot', system: 'hubspot', baseUrl: state.hubspotUrl, accessToken: DEV_CREDENTIALS.hubspotAccessToken }),
-    connectionConfig.parse({
-      id: 'salesforce', system: 'salesforce', loginUrl: state.salesforceUrl,
-      clientId: DEV_CREDENTIALS.salesforceClientId, clientSecret: DEV_CREDENTIALS.salesforceClientSecret,
-    }),
-  ];
+  if (state?.status !== 'ready' || !state.emulators || process.env.DATABASE_URL) return null;
+  return Object.entries(state.emulators).flatMap(([system, url]) => {
+    const emulator = providerFor(system).emulator;
+    return emulator ? [connectionConfig.parse(emulator.devConnection(url))] : [];
+  });
 }
 
 /** A cheap live call: the first page of an incremental walk from now (normally empty). */

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { providerFor } from '../../crm/registry.js';
 import { loadFixtureFile } from '../../emulators/fixture.js';
 import { readDevState } from '../dev/state.js';
 import { progress, UsageError } from '../output.js';
@@ -18,10 +19,10 @@ export function registerEmulator(program: Command): void {
   emulator
     .command('load')
     .description('Replace the running emulators\' data with a fixture file (simulates CRM changes)')
-    .argument('<file>', 'fixture JSON: {"hubspot": {"companies": [...], "contacts": [...]}, "salesforce": {"Account": [...], "Contact": [...]}}')
+    .argument('<file>', 'fixture JSON, a section per CRM: {"hubspot": {"companies": [...], "contacts": [...]}, "salesforce": {"Account": [...], "Contact": [...]}}')
     .action(async (file: string) => {
       const state = await readDevState();
-      if (state?.status !== 'ready' || !state.hubspotUrl || !state.salesforceUrl) {
+      if (state?.status !== 'ready' || !state.emulators) {
         throw new UsageError('the dev stack is not running: start it with `vipsync dev up`');
       }
       let fixture;
@@ -31,11 +32,13 @@ export function registerEmulator(program: Command): void {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`fixture file not found: ${file}`);
         throw new UsageError((error as Error).message);
       }
-      await putData(state.hubspotUrl, fixture.hubspot);
-      await putData(state.salesforceUrl, fixture.salesforce);
-      progress(
-        `loaded ${file}: HubSpot ${fixture.hubspot.companies.length} companies, ${fixture.hubspot.contacts.length} contacts; ` +
-          `Salesforce ${fixture.salesforce.Account.length} accounts, ${fixture.salesforce.Contact.length} contacts`,
-      );
+      const loaded: string[] = [];
+      for (const [system, url] of Object.entries(state.emulators)) {
+        const section = (fixture as unknown as Record<string, unknown>)[system];
+        await putData(url, section);
+        const provider = providerFor(system);
+        loaded.push(`${provider.label} ${provider.emulator?.describe(section) ?? ''}`.trim());
+      }
+      progress(`loaded ${file}: ${loaded.join('; ')}`);
     });
 }

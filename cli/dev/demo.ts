@@ -4,6 +4,7 @@ import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { crmProviders } from '../../crm/registry.js';
 import { createDb } from '../../db/client.js';
 import { lookupVipByEmail } from '../../lookup/service.js';
 import { generateDemoFixture } from '../../emulators/demo-data.js';
@@ -50,7 +51,8 @@ export async function runDemo(opts: { contacts: string }): Promise<void> {
   await mkdir(vipsyncHome(), { recursive: true });
   await keepPreviousLog(logFile);
   sendLogsTo(logFile);
-  progress(`demo: ${fixture.hubspot.contacts.length} HubSpot contacts, ${fixture.salesforce.Contact.length} Salesforce contacts; worker log: ${logFile}`);
+  const crms = crmProviders().flatMap((p) => (p.emulator ? [`${p.label} ${p.emulator.describe((fixture as unknown as Record<string, unknown>)[p.system])}`] : []));
+  progress(`demo: ${crms.join('; ')}; worker log: ${logFile}`);
   const stack = await startDevStack({ dir, toolsDir: toolsDir(), fixture, keepData: false, log: (m) => progress(`  ${m}`) });
   const stopStack = async () => {
     await stack.stop();

@@ -1,30 +1,23 @@
 // The embedded stack of `vipsync dev up` and `vipsync demo`: PostgreSQL, a Temporal dev server,
-// the two CRM emulators and the worker, all on 127.0.0.1, with one HubSpot and one Salesforce
-// connection pointing at the emulators.
+// every CRM's emulator and the worker, all on 127.0.0.1, with one connection to each emulator.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Runtime } from '@temporalio/worker';
 import type { Fixture } from '../../emulators/fixture.js';
-import { startHubSpotEmulator, type HubSpotEmulator } from '../../emulators/hubspot.js';
-import { startSalesforceEmulator, type SalesforceEmulator } from '../../emulators/salesforce.js';
 import { applyMigrations } from '../../prisma/migrate.js';
 import { type WorkerConfig } from '../../config/environment.js';
-import { connectionConfig, type ConnectionConfig } from '../../crm/registry.js';
+import { connectionConfig, crmProviders, type ConnectionConfig } from '../../crm/registry.js';
 import { temporalLogger } from '../../runtime/logger.js';
 import { bootWorker, type BootedWorker } from '../../worker/main.js';
 import { startPostgres, type PostgresCluster } from '../stack/postgres.js';
 import { startTemporalDevServer, type TemporalDevServer } from '../stack/temporal.js';
 import { freePort } from '../stack/ports.js';
-import { DEV_CREDENTIALS, type DevStackState, type StackProcess } from './state.js';
-
-export { DEV_CREDENTIALS };
+import type { DevStackState, StackProcess } from './state.js';
 
 
 export interface DevStack {
-  state: Required<Pick<DevStackState, 'databaseUrl' | 'temporalAddress' | 'hubspotUrl' | 'salesforceUrl' | 'connections'>> &
+  state: Required<Pick<DevStackState, 'databaseUrl' | 'temporalAddress' | 'emulators' | 'connections'>> &
     Pick<DevStackState, 'temporalUiUrl'>;
-  hubspot: HubSpotEmulator;
-  salesforce: SalesforceEmulator;
   worker: BootedWorker;
   /** Resolves when the worker stops. */
   running: Promise<void>;
@@ -86,25 +79,19 @@ export async function startDevStack(opts: StartDevStackOptions): Promise<DevStac
     if (temporal.pid) await opts.onProcess?.({ what: 'temporal', pid: temporal.pid, port: temporal.port, dbFile: temporal.dbFile });
     log(`Temporal ready at ${temporal.address}${temporal.uiUrl ? ` (Web UI ${temporal.uiUrl})` : ''}`);
 
-    const hubspot = await startHubSpotEmulator({ data: opts.fixture.hubspot, accessToken: DEV_CREDENTIALS.hubspotAccessToken });
-    stops.push(() => hubspot.close());
-    const salesforce = await startSalesforceEmulator({
-      data: opts.fixture.salesforce,
-      clientId: DEV_CREDENTIALS.salesforceClientId,
-      clientSecret: DEV_CREDENTIALS.salesforceClientSecret,
-    });
-    stops.push(() => salesforce.close());
-    log(`CRM emulators ready: HubSpot ${hubspot.url}, Salesforce ${salesforce.url}`);
-
     const intervalSeconds = opts.syncIntervalSeconds ?? 900;
-    const connections: ConnectionConfig[] = ([
-      { id: 'hubspot', system: 'hubspot', displayName: 'HubSpot (emulator)', baseUrl: hubspot.url, accessToken: DEV_CREDENTIALS.hubspotAccessToken, intervalSeconds },
-      {
-        id: 'salesforce', system: 'salesforce', displayName: 'Salesforce (emulator)', loginUrl: salesforce.url,
-        clientId: DEV_CREDENTIALS.salesforceClientId, clientSecret: DEV_CREDENTIALS.salesforceClientSecret,
-        apiVersion: '59.0', intervalSeconds,
-      },
-    ] as const).map((c) => connectionConfig.parse(c));
+    const emulators: Record<string, string> = {};
+    const connections: ConnectionConfig[] = [];
+    for (const provider of crmProviders()) {
+      if (!provider.emulator) continue;
+      const section = (opts.fixture as unknown as Record<string, unknown>)[provider.system];
+      const emulator = await provider.emulator.start(section ?? {});
+      stops.push(() => emulator.close());
+      emulators[provider.system] = emulator.url;
+      connections.push(connectionConfig.parse({ ...provider.emulator.devConnection(emulator.url), intervalSeconds }));
+    }
+    log(`CRM emulators ready: ${Object.entries(emulators).map(([system, url]) => `${system} ${url}`).join(', ')}`);
+
     const config: WorkerConfig = {
       databaseUrl,
       temporalAddress: temporal.address,
@@ -128,12 +115,9 @@ export async function startDevStack(opts: StartDevStackOptions): Promise<DevStac
         databaseUrl,
         temporalAddress: temporal.address,
         temporalUiUrl: temporal.uiUrl,
-        hubspotUrl: hubspot.url,
-        salesforceUrl: salesforce.url,
+        emulators,
         connections: connections.map((c) => c.id),
       },
-      hubspot,
-      salesforce,
       worker,
       running,
       stop: stopAll,

@@ -37,8 +37,8 @@ export interface DevStackState {
   databaseUrl?: string;
   temporalAddress?: string;
   temporalUiUrl?: string;
-  hubspotUrl?: string;
-  salesforceUrl?: string;
+  /** Each CRM emulator's address, by the system of its provider (crm/registry.ts). */
+  emulators?: Record<string, string>;
   connections?: string[];
   workerEnv?: Record<string, string>;
   /** PostgreSQL and Temporal run as processes of their own (the emulators and the worker run in the supervisor). */
@@ -53,10 +53,3 @@ export async function readDevState(): Promise<DevStackState | null> {
     throw error;
   }
 }
-
-/** Credentials the emulators accept; they guard nothing real. */
-export const DEV_CREDENTIALS = {
-  hubspotAccessToken: 'dev-hubspot-private-app-token',
-  salesforceClientId: 'dev-salesforce-client-id',
-  salesforceClientSecret: 'dev-salesforce-client-secret',
-} as const;

@@ -1,7 +1,7 @@
 // The background process behind `vipsync dev up`: runs the embedded stack until SIGTERM/SIGINT
 // (`vipsync dev down`), and reports its progress through state.json and stack.log.
 import { rename, rm, writeFile } from 'node:fs/promises';
-import { loadFixtureFile, type Fixture } from '../../emulators/fixture.js';
+import { loadFixtureFile, parseFixture, type Fixture } from '../../emulators/fixture.js';
 import { generateDemoFixture } from '../../emulators/demo-data.js';
 import { devDir, stateFile, toolsDir, type DevStackState, type StackProcess } from './state.js';
 import { startDevStack, type DevStack } from './stack.js';
@@ -26,7 +26,8 @@ async function fixtureFromArgs(args: string[]): Promise<Fixture> {
   if (fixtureAt !== -1 && args[fixtureAt + 1]) return loadFixtureFile(args[fixtureAt + 1]!);
   const demoAt = args.indexOf('--demo-contacts');
   const contacts = demoAt !== -1 ? Number(args[demoAt + 1]) : 0;
-  return contacts > 0 ? generateDemoFixture({ contacts, seed: 42 }) : { hubspot: { companies: [], contacts: [] }, salesforce: { Account: [], Contact: [] } };
+  // Without data: every CRM's section empty (the fixture schema's defaults).
+  return contacts > 0 ? generateDemoFixture({ contacts, seed: 42 }) : parseFixture({}, 'empty CRMs');
 }
 
 async function main(): Promise<void> {

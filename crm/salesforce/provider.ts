@@ -1,6 +1,7 @@
 // Salesforce as vipsync knows it: see crm/provider.ts.
 import type { CrmProvider } from '../provider.js';
 import { salesforceConnectionSchema, salesforceShorthand, type SalesforceConnectionConfig } from './config.js';
+import { salesforceEmulator } from './emulator.js';
 import { salesforceFacts } from './facts.js';
 
 export const salesforceProvider: CrmProvider<SalesforceConnectionConfig> = {
@@ -12,4 +13,5 @@ export const salesforceProvider: CrmProvider<SalesforceConnectionConfig> = {
   baseUrl: (config) => config.loginUrl,
   createClient: async (config) => (await import('./client.js')).createSalesforceClient(config),
   facts: salesforceFacts,
+  emulator: salesforceEmulator,
 };
