@@ -5,9 +5,10 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY prisma ./prisma
 COPY prisma.config.ts ./
-RUN npm ci --no-audit --no-fund
+# Scripts later: the sources they build are not copied yet.
+RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY . .
-RUN npm run build
+RUN npm run generate && npm run build
 # The worker's heap: a sync holds pages and batches, not the dataset, and without a limit V8 grows
 # the heap with the allocation rate (a 1M-contact sync: ~1 GB of RSS). 384 MB costs no GC time
 # (npm run bench at 100k, measured while the worker still buffered 5,000 records a walk: GC pauses

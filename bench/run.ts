@@ -13,6 +13,7 @@ import { Client, Connection } from '@temporalio/client';
 import { startPostgres, type PostgresCluster } from '../cli/stack/postgres.js';
 import { startTemporalDevServer, type TemporalDevServer } from '../cli/stack/temporal.js';
 import { imageNodeOptions } from '../worker/image.js';
+import { runCliStartupBench } from './cli-startup.js';
 import { buildForBench, stopBenchChildren } from './processes.js';
 import { formatSize } from './reporting.js';
 import { runSyncBench, type SyncBenchResult } from './sync.js';
@@ -163,7 +164,7 @@ function printTable(results: (SyncBenchResult | { contacts: number; error: strin
 }
 
 /** The sync run's own keys in bench/results.json; every other key is the lookup benchmark's. */
-const SYNC_KEYS = new Set(['generatedAt', 'mode', 'environment', 'lookup', 'sizes']);
+const SYNC_KEYS = new Set(['generatedAt', 'mode', 'environment', 'lookup', 'sizes', 'cli']);
 
 /** --skip-lookup keeps the lookup figures already written (as --lookup-only keeps the sync figures). */
 async function previousLookupFigures(): Promise<{ figures: Record<string, unknown>; note?: string }> {
@@ -214,6 +215,8 @@ async function main(): Promise<void> {
   log(`sizes: ${sizes.map(formatSize).join(', ')} contacts (across both CRMs); ${cpus().length} cores, Node ${process.version}`);
 
   const results = await runSyncBenches(sizes);
+  log('---- vipsync command start-up (bench/cli-startup.ts) ----');
+  const cli = await runCliStartupBench({ runs: values.quick ? 7 : 15 });
   const lookup = values['skip-lookup'] ? await previousLookupFigures() : await runLookupBench(values.quick);
 
   const output = {
@@ -222,11 +225,12 @@ async function main(): Promise<void> {
     mode: values.sizes ? 'custom' : values.quick ? 'quick' : 'full',
     environment: { node: process.version, cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown' },
     ...(lookup.note ? { lookup: lookup.note } : {}),
+    cli,
     sizes: results,
   };
   await writeFile(RESULTS_FILE, `${JSON.stringify(output, null, 2)}\n`);
   // Kept lookup figures were measured by an earlier run: not shown as this run's.
-  printTable(results, values['skip-lookup'] ? {} : (lookup.figures as Record<string, number>));
+  printTable(results, { ...(cli as unknown as Record<string, number>), ...(values['skip-lookup'] ? {} : (lookup.figures as Record<string, number>)) });
   log(`results written to ${RESULTS_FILE} (${Math.round((Date.now() - startedAt) / 1000)} s in all)`);
   if (results.some((r) => 'error' in r)) process.exitCode = 1;
 }

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// `npm run build`: compiles the TypeScript sources to dist/ (tsconfig.build.json) and copies the
-// files they read at run time (the default VIP rules, the database migrations) beside them.
+// `npm run build` (and `npm ci` / `npm install`, through the prepare script): compiles the
+// TypeScript sources to dist/ (tsconfig.build.json), copies the files they read at run time (the
+// default VIP rules, the database migrations) beside them, and stamps the build with the time it
+// started, so bin/vipsync.js runs it only while no source is newer.
 //   node bin/build.mjs [--out DIR]
 import { spawnSync } from 'node:child_process';
-import { cpSync, rmSync } from 'node:fs';
+import { cpSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +16,7 @@ const ASSETS = ['vip/default-rules.yaml', 'prisma/migrations'];
 
 const { values } = parseArgs({ options: { out: { type: 'string' } } });
 const out = resolve(values.out ?? join(ROOT, 'dist'));
+const startedAt = Date.now();
 rmSync(out, { recursive: true, force: true });
 const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin/tsc');
 const result = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', out], { stdio: 'inherit', cwd: ROOT });
@@ -22,4 +25,5 @@ if (result.status !== 0) {
   process.exit(result.status ?? 1);
 }
 for (const asset of ASSETS) cpSync(join(ROOT, asset), join(out, asset), { recursive: true });
+writeFileSync(join(out, '.build-stamp'), String(startedAt));
 console.error(`build: ${out}`);

@@ -8,19 +8,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { COMPILED, WORKFLOWS_PATH } from './workflows-path.js';
+import { MODULE_LOADER_ARGS, PROJECT_ROOT } from '../runtime/build.js';
+import { WORKFLOWS_PATH } from './workflows-path.js';
 
 const THIS_FILE = fileURLToPath(import.meta.url);
-// `--import tsx` resolves from the working directory: run the child from the project's root.
-const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** Bundles the workflows in a child process; returns the bundle's file for Worker.create (which reads it once). */
 export async function bundleWorkflowsApart(): Promise<{ codePath: string }> {
   const codePath = join(await mkdtemp(join(tmpdir(), 'vipsync-workflows-')), 'workflows.js');
   let output = '';
   const code = await new Promise<number | null>((resolve, reject) => {
-    const loader = COMPILED ? [] : ['--import', 'tsx'];
-    const child = spawn(process.execPath, [...loader, THIS_FILE, codePath], { cwd: PROJECT_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    // `--import tsx` resolves from the working directory: the child runs from the project's root.
+    const child = spawn(process.execPath, [...MODULE_LOADER_ARGS, THIS_FILE, codePath], { cwd: PROJECT_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.once('error', reject);
     child.once('exit', resolve);

@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { appendFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { MODULE_EXTENSION, MODULE_LOADER_ARGS } from '../../runtime/build.js';
 import { isProcessAlive } from '../stack/processes.js';
 import { describeProcess, findLeftovers, stopLeftovers } from '../dev/leftovers.js';
 import { keepPreviousLog, parseLogLine, WarningTally } from '../dev/worker-log.js';
@@ -10,7 +11,8 @@ import { devDir, PROJECT_ROOT, readDevState, stackLogFile, stateFile, type DevSt
 import { printJson, progress, UsageError } from '../output.js';
 import { COMMAND_DESCRIPTIONS } from '../command-descriptions.js';
 
-const SUPERVISOR = join(PROJECT_ROOT, 'cli', 'dev', 'supervisor.ts');
+// The supervisor module as this process runs: compiled beside it, or the TypeScript source through tsx.
+const SUPERVISOR = fileURLToPath(new URL(`../dev/supervisor${MODULE_EXTENSION}`, import.meta.url));
 export const DEFAULT_DEMO_CONTACTS = 400;
 
 /**
@@ -88,7 +90,7 @@ export async function devUp(opts: { fixture?: string; demo?: boolean }): Promise
   }
   const args = opts.fixture ? ['--fixture', opts.fixture] : opts.demo ? ['--demo-contacts', String(DEFAULT_DEMO_CONTACTS)] : [];
   const logFd = openSync(stackLogFile(), 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', SUPERVISOR, ...args], {
+  const child = spawn(process.execPath, [...MODULE_LOADER_ARGS, SUPERVISOR, ...args], {
     cwd: PROJECT_ROOT,
     detached: true,
     stdio: ['ignore', logFd, logFd],

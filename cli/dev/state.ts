@@ -2,9 +2,9 @@
 // `dev down` can find and stop everything `dev up` started.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from '../../runtime/build.js';
 
-export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export { PROJECT_ROOT };
 
 export function vipsyncHome(): string {
   return process.env.VIPSYNC_HOME ?? join(PROJECT_ROOT, '.vipsync');
