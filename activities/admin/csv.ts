@@ -274,7 +274,6 @@ async function* byteSlices(source: string | Uint8Array | AsyncIterable<Uint8Arra
 async function* utf8Only(slices: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const lineDecoder = new TextDecoder('utf-8', { fatal: true });
-  let first = true;
   // The bytes after the last line break seen, and the number of their line: where a scan starts.
   let tail: Uint8Array = new Uint8Array(0);
   let line = 1;
@@ -296,10 +295,19 @@ async function* utf8Only(slices: AsyncIterable<Uint8Array>): AsyncGenerator<Uint
     tail = bytes.slice(start);
   };
   const join = (a: Uint8Array, b: Uint8Array) => (a.length === 0 ? b : Buffer.concat([a, b]));
-  for await (const slice of slices) {
-    if (first && slice.length > 0) {
-      first = false;
-      if ((slice[0] === 0xff && slice[1] === 0xfe) || (slice[0] === 0xfe && slice[1] === 0xff)) throw utf16Error();
+  // The first two bytes say whether the file is UTF-16, whatever size the first slices are.
+  let head: Uint8Array | null = new Uint8Array(0);
+  const isUtf16 = (b: Uint8Array) => (b[0] === 0xff && b[1] === 0xfe) || (b[0] === 0xfe && b[1] === 0xff);
+  for await (const arriving of slices) {
+    let slice = arriving;
+    if (head) {
+      slice = join(head, arriving);
+      if (slice.length < 2) {
+        head = slice;
+        continue;
+      }
+      head = null;
+      if (isUtf16(slice)) throw utf16Error();
     }
     if (bad) {
       scan(join(tail, slice), false);
@@ -319,6 +327,17 @@ async function* utf8Only(slices: AsyncIterable<Uint8Array>): AsyncGenerator<Uint
       tail = slice.subarray(lastBreak + 1);
     }
     yield slice;
+  }
+  if (head && head.length > 0) {
+    // A file of one byte.
+    try {
+      decoder.decode(head, { stream: true });
+      tail = head;
+      yield head;
+    } catch {
+      bad = [];
+      tail = head;
+    }
   }
   if (!bad) {
     try {
