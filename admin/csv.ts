@@ -8,6 +8,11 @@
 // changes nothing: a row whose level the person already has, and whose other cells are empty or
 // equal, is "unchanged" (it does not pin a CRM level as a manual override).
 //
+// Size: readVipCsv reads a file or a request body as it streams and keeps only the checked rows
+// (never the text or the parsed records), giving way to other work every hundred rows, so a server
+// that imports 12 MB goes on answering lookups; the rows are written by set-based SQL, thousands
+// per statement (import-store.ts).
+//
 // Export writes the columns import reads, so `export | import` round-trips.
 //
 // Files are UTF-8 (a BOM is fine): anything else is refused with the lines at fault rather than
@@ -20,13 +25,17 @@
 // with a quote followed by one of those characters or by another quote ('=x, ''x) is exported
 // with one more quote, and import removes exactly one quote, only before one of those characters
 // or a quote: a hand-written 'Til stays 'Til; a hand-written '=x is read as =x.
+import { pipeline } from 'node:stream/promises';
+import { setImmediate } from 'node:timers/promises';
+import { parse as parseCsvStream } from 'csv-parse';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
-import type { Db } from '../db/client.js';
+import { bulkTransaction, type Db } from '../db/client.js';
 import { normalizeEmail } from '../vip/email.js';
 import { writeAudit, type Actor } from '../db/audit-log.js';
 import { AdminError } from './errors.js';
-import { applyAdminChange, checkFields, checkLevel, lockVips, type VipFields } from './vips.js';
+import { auditImportFile, importBatch, type CsvRow } from './import-store.js';
+import { checkFields, checkLevel, type VipFields } from './vips.js';
 
 const FORMULA_START = /^[=+\-@\t\r]/;
 const QUOTED = /^'[=+\-@\t\r']/;
@@ -41,11 +50,20 @@ export function csvCellIn(cell: string): string {
   return QUOTED.test(cell) ? cell.slice(1) : cell;
 }
 
+const utf16Error = () => new AdminError('invalid', 'the file is UTF-16, not UTF-8; save it as UTF-8 (in Excel: "CSV UTF-8") and import it again');
+
+function notUtf8Error(bad: number[]): AdminError {
+  const shown = bad.slice(0, 10).join(', ') + (bad.length > 10 ? ` and ${bad.length - 10} more` : '');
+  return new AdminError(
+    'invalid',
+    `the file is not UTF-8: line${bad.length === 1 ? '' : 's'} ${shown} hold${bad.length === 1 ? 's' : ''} bytes that are not UTF-8 text ` +
+      '(Latin-1 or Windows-1252, perhaps); save it as UTF-8 (in Excel: "CSV UTF-8") and import it again; nothing was imported',
+  );
+}
+
 /** The text of a CSV file: UTF-8 (with or without a BOM), or an error naming the lines that are not. */
 export function decodeCsv(bytes: Uint8Array): string {
-  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) {
-    throw new AdminError('invalid', 'the file is UTF-16, not UTF-8; save it as UTF-8 (in Excel: "CSV UTF-8") and import it again');
-  }
+  if ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff)) throw utf16Error();
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
@@ -62,12 +80,7 @@ export function decodeCsv(bytes: Uint8Array): string {
       }
       start = end + 1;
     }
-    const shown = bad.slice(0, 10).join(', ') + (bad.length > 10 ? ` and ${bad.length - 10} more` : '');
-    throw new AdminError(
-      'invalid',
-      `the file is not UTF-8: line${bad.length === 1 ? '' : 's'} ${shown} hold${bad.length === 1 ? 's' : ''} bytes that are not UTF-8 text ` +
-        '(Latin-1 or Windows-1252, perhaps); save it as UTF-8 (in Excel: "CSV UTF-8") and import it again; nothing was imported',
-    );
+    throw notUtf8Error(bad);
   }
 }
 
@@ -86,22 +99,20 @@ const HEADER_ALIASES: Record<string, CsvField> = {
 
 const headerKey = (h: string) => h.trim().toLowerCase().replace(/[\s-]+/g, '_');
 
-export interface CsvRow extends VipFields {
-  /** Line in the file (header = 1). */
-  row: number;
-  email: string;
-  level: number;
-}
-
 export interface ImportRowError {
   row: number;
   email: string | null;
   message: string;
 }
 
+/** A header column and the field it feeds (null: ignored). */
+export interface CsvColumn {
+  column: string;
+  field: CsvField | null;
+}
+
 export interface ParsedCsv {
-  /** Each header column and the field it feeds (null: ignored). */
-  columns: { column: string; field: CsvField | null }[];
+  columns: CsvColumn[];
   rows: CsvRow[];
   errors: ImportRowError[];
   /** Data rows in the file. */
@@ -123,27 +134,14 @@ export function parseColumnMap(specs: readonly string[]): Record<string, CsvFiel
   return map;
 }
 
-/**
- * Reads and checks a CSV (its bytes, or text already decoded); pure (no database). Throws
- * AdminError when the file is not UTF-8 or its header cannot be mapped.
- */
-export function parseVipCsv(file: string | Uint8Array, opts: { map?: Record<string, CsvField | null> } = {}): ParsedCsv {
-  const text = typeof file === 'string' ? file : decodeCsv(file);
-  let records: { info: { lines: number }; record: string[] }[];
-  try {
-    records = parse(text, { bom: true, skip_empty_lines: true, relax_column_count: true, info: true, trim: false }) as never;
-  } catch (error) {
-    throw new AdminError('invalid', `not a readable CSV file: ${(error as Error).message}`);
-  }
-  const header = records.shift();
-  if (!header) throw new AdminError('invalid', 'the file is empty: expected a header row such as email,name,company,level,notes');
-  const explicit = opts.map ?? {};
+/** Maps the header row to fields; throws AdminError when it cannot be mapped. */
+function mapHeader(header: string[], explicit: Record<string, CsvField | null>): CsvColumn[] {
   for (const column of Object.keys(explicit)) {
-    if (!header.record.some((h) => headerKey(h) === column)) {
-      throw new AdminError('invalid', `--map names column "${column}", which the header (${header.record.join(',')}) does not have`);
+    if (!header.some((h) => headerKey(h) === column)) {
+      throw new AdminError('invalid', `--map names column "${column}", which the header (${header.join(',')}) does not have`);
     }
   }
-  const columns = header.record.map((column) => {
+  const columns = header.map((column) => {
     const key = headerKey(column);
     return { column, field: key in explicit ? explicit[key]! : HEADER_ALIASES[key] ?? null };
   });
@@ -153,33 +151,40 @@ export function parseVipCsv(file: string | Uint8Array, opts: { map?: Record<stri
   }
   for (const required of ['email', 'level'] as const) {
     if (!columns.some((c) => c.field === required)) {
-      throw new AdminError('invalid', `no column maps to ${required} (header: ${header.record.join(',')}); name it "${required}" or use --map COLUMN=${required}`);
+      throw new AdminError('invalid', `no column maps to ${required} (header: ${header.join(',')}); name it "${required}" or use --map COLUMN=${required}`);
     }
   }
+  return columns;
+}
 
-  const rows: CsvRow[] = [];
-  const errors: ImportRowError[] = [];
-  const firstRowOf = new Map<string, number>();
-  for (const { info, record } of records) {
-    const row = info.lines;
+/** Checks data rows one at a time (the rules at the top of this file), keeping the good ones and the errors. */
+class RowChecker {
+  readonly rows: CsvRow[] = [];
+  readonly errors: ImportRowError[] = [];
+  total = 0;
+  private readonly index: Record<CsvField, number>;
+  private readonly firstRowOf = new Map<string, number>();
+
+  constructor(readonly columns: CsvColumn[]) {
+    this.index = Object.fromEntries(CSV_FIELDS.map((f) => [f, columns.findIndex((c) => c.field === f)])) as Record<CsvField, number>;
+  }
+
+  check(record: string[], row: number): void {
+    this.total += 1;
     const cell = (field: CsvField): string | undefined => {
-      const i = columns.findIndex((c) => c.field === field);
+      const i = this.index[field];
       const value = i === -1 ? undefined : record[i];
       return value === undefined ? undefined : csvCellIn(value.trim());
     };
     const rawEmail = cell('email') ?? '';
     const email = normalizeEmail(rawEmail);
-    const fail = (message: string) => errors.push({ row, email: email.ok ? email.email : rawEmail || null, message });
-    if (!email.ok) {
-      fail(email.reason);
-      continue;
-    }
+    const fail = (message: string) => this.errors.push({ row, email: email.ok ? email.email : rawEmail || null, message });
+    if (!email.ok) return void fail(email.reason);
     let level: number;
     try {
       level = checkLevel(cell('level') ?? '');
     } catch (error) {
-      fail((error as Error).message);
-      continue;
+      return void fail((error as Error).message);
     }
     let fields: VipFields;
     try {
@@ -187,21 +192,188 @@ export function parseVipCsv(file: string | Uint8Array, opts: { map?: Record<stri
       fields = checkFields({ name: cell('name') || undefined, company: cell('company') || undefined, phone: cell('phone') || undefined, notes: cell('notes') || undefined });
     } catch (error) {
       if (!(error instanceof AdminError)) throw error;
-      fail(error.message);
-      continue;
+      return void fail(error.message);
     }
-    const first = firstRowOf.get(email.email);
-    if (first !== undefined) {
-      fail(`duplicate of row ${first} (same email); only the first is imported`);
-      continue;
-    }
-    firstRowOf.set(email.email, row);
-    rows.push({
+    const first = this.firstRowOf.get(email.email);
+    if (first !== undefined) return void fail(`duplicate of row ${first} (same email); only the first is imported`);
+    this.firstRowOf.set(email.email, row);
+    this.rows.push({
       row, email: email.email, level,
       name: fields.name ?? undefined, company: fields.company ?? undefined, phone: fields.phone ?? undefined, notes: fields.notes ?? undefined,
     });
   }
-  return { columns, rows, errors, total: records.length };
+
+  result(): ParsedCsv {
+    return { columns: this.columns, rows: this.rows, errors: this.errors, total: this.total };
+  }
+}
+
+const CSV_OPTIONS = { bom: true, skip_empty_lines: true, relax_column_count: true, info: true, trim: false } as const;
+type CsvRecord = { info: { lines: number }; record: string[] };
+
+const emptyFileError = () => new AdminError('invalid', 'the file is empty: expected a header row such as email,name,company,level,notes');
+const unreadableError = (error: unknown) => new AdminError('invalid', `not a readable CSV file: ${(error as Error).message}`);
+
+/**
+ * Reads and checks a CSV (its bytes, or text already decoded) at once; pure (no database). Throws
+ * AdminError when the file is not UTF-8 or its header cannot be mapped. Files of any size are
+ * better read by readVipCsv, which gives way to other work as it goes.
+ */
+export function parseVipCsv(file: string | Uint8Array, opts: { map?: Record<string, CsvField | null> } = {}): ParsedCsv {
+  const text = typeof file === 'string' ? file : decodeCsv(file);
+  let records: CsvRecord[];
+  try {
+    records = parse(text, CSV_OPTIONS) as never;
+  } catch (error) {
+    throw unreadableError(error);
+  }
+  const header = records.shift();
+  if (!header) throw emptyFileError();
+  const checker = new RowChecker(mapHeader(header.record, opts.map ?? {}));
+  for (const { info, record } of records) checker.check(record, info.lines);
+  return checker.result();
+}
+
+/** Bytes handed to the CSV parser at a time when the file is already in memory. */
+const SLICE_BYTES = 16 * 1024;
+/** Rows checked between two turns of the event loop (a few milliseconds of work). */
+const ROWS_BETWEEN_YIELDS = 100;
+
+/** A file's bytes in slices, from memory (text, bytes) or as they arrive (a file or request stream). */
+async function* byteSlices(source: string | Uint8Array | AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  if (typeof source === 'string') {
+    // Cut between characters: never through a surrogate pair.
+    for (let start = 0; start < source.length;) {
+      let end = Math.min(start + SLICE_BYTES, source.length);
+      if (end < source.length && /[\uD800-\uDBFF]/.test(source[end - 1]!)) end -= 1;
+      yield Buffer.from(source.slice(start, end));
+      start = end;
+      await setImmediate();
+    }
+  } else if (source instanceof Uint8Array) {
+    for (let start = 0; start < source.length; start += SLICE_BYTES) {
+      yield source.subarray(start, start + SLICE_BYTES);
+      await setImmediate();
+    }
+  } else {
+    yield* source;
+  }
+}
+
+/**
+ * Passes bytes on while they are UTF-8; at the first that are not, passes nothing more, reads on to
+ * find every line that is not, and throws the error decodeCsv throws for the whole file.
+ */
+async function* utf8Only(slices: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const lineDecoder = new TextDecoder('utf-8', { fatal: true });
+  // The bytes after the last line break seen, and the number of their line: where a scan starts.
+  let tail: Uint8Array = new Uint8Array(0);
+  let line = 1;
+  let bad: number[] | null = null;
+  const scan = (bytes: Uint8Array, final: boolean) => {
+    let start = 0;
+    for (;;) {
+      const end = bytes.indexOf(0x0a, start);
+      if (end === -1 && !final) break;
+      try {
+        lineDecoder.decode(bytes.subarray(start, end === -1 ? bytes.length : end));
+      } catch {
+        bad!.push(line);
+      }
+      if (end === -1) break;
+      line += 1;
+      start = end + 1;
+    }
+    tail = bytes.slice(start);
+  };
+  const join = (a: Uint8Array, b: Uint8Array) => (a.length === 0 ? b : Buffer.concat([a, b]));
+  // The first two bytes say whether the file is UTF-16, whatever size the first slices are.
+  let head: Uint8Array | null = new Uint8Array(0);
+  const isUtf16 = (b: Uint8Array) => (b[0] === 0xff && b[1] === 0xfe) || (b[0] === 0xfe && b[1] === 0xff);
+  for await (const arriving of slices) {
+    let slice = arriving;
+    if (head) {
+      slice = join(head, arriving);
+      if (slice.length < 2) {
+        head = slice;
+        continue;
+      }
+      head = null;
+      if (isUtf16(slice)) throw utf16Error();
+    }
+    if (bad) {
+      scan(join(tail, slice), false);
+      continue;
+    }
+    try {
+      decoder.decode(slice, { stream: true });
+    } catch {
+      bad = [];
+      scan(join(tail, slice), false);
+      continue;
+    }
+    const lastBreak = slice.lastIndexOf(0x0a);
+    if (lastBreak === -1) tail = join(tail, slice);
+    else {
+      for (let at = slice.indexOf(0x0a); at !== -1; at = slice.indexOf(0x0a, at + 1)) line += 1;
+      tail = slice.subarray(lastBreak + 1);
+    }
+    yield slice;
+  }
+  if (head && head.length > 0) {
+    // A file of one byte.
+    try {
+      decoder.decode(head, { stream: true });
+      tail = head;
+      yield head;
+    } catch {
+      bad = [];
+      tail = head;
+    }
+  }
+  if (!bad) {
+    try {
+      decoder.decode();
+      return;
+    } catch {
+      bad = [];
+    }
+  }
+  scan(tail, true);
+  throw notUtf8Error(bad);
+}
+
+/**
+ * Reads and checks a CSV as it streams (the same rules and answers as parseVipCsv): only the
+ * checked rows are kept, never the file's text or its parsed records; every few hundred rows it
+ * gives way to other work (a server's lookups). Throws AdminError when the file is not UTF-8 or
+ * its header cannot be mapped.
+ */
+export async function readVipCsv(
+  source: string | Uint8Array | AsyncIterable<Uint8Array>,
+  opts: { map?: Record<string, CsvField | null>; onRows?: (checked: number) => void } = {},
+): Promise<ParsedCsv> {
+  let checker: RowChecker | null = null;
+  try {
+    await pipeline(byteSlices(source), utf8Only, parseCsvStream(CSV_OPTIONS), async (records: AsyncIterable<CsvRecord>) => {
+      for await (const { info, record } of records) {
+        if (!checker) {
+          checker = new RowChecker(mapHeader(record, opts.map ?? {}));
+          continue;
+        }
+        checker.check(record, info.lines);
+        if (checker.total % ROWS_BETWEEN_YIELDS === 0) {
+          opts.onRows?.(checker.total);
+          await setImmediate();
+        }
+      }
+    });
+  } catch (error) {
+    throw error instanceof AdminError ? error : unreadableError(error);
+  }
+  if (!checker) throw emptyFileError();
+  return (checker as RowChecker).result();
 }
 
 export interface ImportReport {
@@ -214,12 +386,16 @@ export interface ImportReport {
   updated: number;
   unchanged: number;
   errors: ImportRowError[];
-  columns: { column: string; field: CsvField | null }[];
+  columns: CsvColumn[];
 }
 
-const BATCH = 1000;
+/** Rows compared and written by one statement. */
+const BATCH = 5000;
 
-/** Imports a parsed CSV (see the rules at the top of this file). With dryRun nothing is written. */
+/**
+ * Imports a parsed CSV (see the rules at the top of this file): batches of rows, each one
+ * statement (import-store.ts), all in one transaction. With dryRun nothing is locked or written.
+ */
 export async function importVips(
   db: Db,
   parsed: ParsedCsv,
@@ -230,74 +406,22 @@ export async function importVips(
     file: opts.file ?? null, dryRun: opts.dryRun ?? false, total: parsed.total, valid: parsed.rows.length,
     invalid: parsed.errors.length, created: 0, updated: 0, unchanged: 0, errors: parsed.errors, columns: parsed.columns,
   };
-  const source = 'csv' as const;
-  const how = `imported${opts.file ? ` from ${opts.file}` : ''} by ${actor.name} via ${actor.surface}`;
-
-  const run = async (tx: Parameters<Parameters<Db['$transaction']>[0]>[0] | Db, write: boolean) => {
+  const author = { actor, file: opts.file ?? null, how: `imported${opts.file ? ` from ${opts.file}` : ''} by ${actor.name} via ${actor.surface}` };
+  await bulkTransaction(db, async (sql) => {
     for (let start = 0; start < parsed.rows.length; start += BATCH) {
-      const batch = parsed.rows.slice(start, start + BATCH);
-      // Edits of these people made meanwhile wait for the import, so its level changes chain.
-      if (write) await lockVips(tx as never, batch.map((r) => r.email));
-      const existing = new Map(
-        (await tx.vip.findMany({ where: { email: { in: batch.map((r) => r.email) } } })).map((v) => [v.email, v]),
-      );
-      const fresh = batch.filter((r) => !existing.has(r.email));
-      report.created += fresh.length;
-      if (write && fresh.length > 0) {
-        const created = await tx.vip.createManyAndReturn({
-          data: fresh.map((r) => ({
-            email: r.email, name: r.name ?? null, company: r.company ?? null, phone: r.phone ?? null, notes: r.notes ?? null,
-            level: r.level, manualLevel: r.level, levelSource: source, levelReason: `${how} (row ${r.row})`, source,
-          })),
-          select: { id: true, email: true, level: true, levelReason: true },
-        });
-        await tx.vipLevelChange.createMany({
-          data: created.map((v) => ({ vipId: v.id, oldLevel: null, newLevel: v.level, reason: v.levelReason!, source, actor: actor.name })),
-        });
-        await tx.auditLog.createMany({ data: created.map((v) => auditRow(actor, v.email, { created: true, level: v.level, file: opts.file ?? null })) });
-      }
-      for (const r of batch) {
-        const vip = existing.get(r.email);
-        if (!vip) continue;
-        const fields: VipFields = {};
-        for (const f of ['name', 'company', 'phone', 'notes'] as const) if (r[f] !== undefined && r[f] !== vip[f]) fields[f] = r[f];
-        const levelChanges = r.level !== vip.level;
-        if (!levelChanges && Object.keys(fields).length === 0) {
-          report.unchanged += 1;
-          continue;
-        }
-        report.updated += 1;
-        if (!write) continue;
-        await applyAdminChange(tx as never, vip, {
-          level: levelChanges ? r.level : undefined, fields, source, reason: `${how} (row ${r.row})`, actor,
-        });
-        await tx.auditLog.create({
-          data: auditRow(actor, r.email, { updated: Object.keys(fields), level: levelChanges ? r.level : undefined, file: opts.file ?? null }),
-        });
-      }
+      const counts = await importBatch(sql, parsed.rows.slice(start, start + BATCH), author, !report.dryRun);
+      report.created += counts.created;
+      report.updated += counts.updated;
+      report.unchanged += counts.unchanged;
       opts.onProgress?.(Math.min(start + BATCH, parsed.rows.length), parsed.rows.length);
     }
-  };
-
-  if (report.dryRun) {
-    await run(db, false);
-  } else {
-    await db.$transaction(async (tx) => {
-      await run(tx, true);
-      await writeAudit(tx, {
-        actor, action: 'vip.import.file', subject: opts.file ?? null,
-        details: { total: report.total, created: report.created, updated: report.updated, unchanged: report.unchanged, invalid: report.invalid },
+    if (!report.dryRun) {
+      await auditImportFile(sql, actor, opts.file ?? null, {
+        total: report.total, created: report.created, updated: report.updated, unchanged: report.unchanged, invalid: report.invalid,
       });
-    }, { timeout: 15 * 60_000, maxWait: 30_000 });
-  }
+    }
+  });
   return report;
-}
-
-function auditRow(actor: Actor, email: string, details: Record<string, unknown>) {
-  return {
-    actor: actor.name, surface: actor.surface, action: 'vip.import', subject: email, details: details as object,
-    workflowId: actor.workflowId ?? null, runId: actor.runId ?? null,
-  };
 }
 
 /** The VIP list (people with a level) as CSV that `importVips` reads back. */

@@ -1,6 +1,7 @@
 // `npm run bench`: the figures of issue #3 for 10k, 100k and 1M generated contacts
-// (`-- --quick`: 10k only), printed as a table and written to bench/results.json.
-//   npm run bench [-- --quick] [-- --sizes 10k,100k] [-- --skip-lookup]
+// (`-- --quick`: 10k only), the lookup benchmark and the CSV import benchmark, printed as a table
+// and written to bench/results.json.
+//   npm run bench [-- --quick] [-- --sizes 10k,100k] [-- --skip-lookup] [-- --skip-import]
 // Progress goes to stderr; everything it starts (PostgreSQL, Temporal, emulator and worker
 // processes) is stopped at the end, on failure and on Ctrl-C.
 import { existsSync } from 'node:fs';
@@ -21,6 +22,7 @@ import { runSyncBench, type SyncBenchResult } from './sync.js';
 const REPO_DIR = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS_FILE = join(REPO_DIR, 'bench/results.json');
 const LOOKUP_BENCH = join(REPO_DIR, 'bench/lookup.ts');
+const IMPORT_BENCH = join(REPO_DIR, 'bench/import.ts');
 const FULL_SIZES = [10_000, 100_000, 1_000_000];
 const QUICK_SIZES = [10_000];
 
@@ -141,6 +143,23 @@ async function runLookupBench(quick: boolean): Promise<{ figures: Record<string,
   }
 }
 
+/** bench/import.ts: `vipsync vip import` of 50k rows as a process, and lookups while a server imports 12 MB. */
+async function runImportBench(): Promise<{ figures: Record<string, number>; note?: string }> {
+  log('---- CSV import benchmark (bench/import.ts) ----');
+  try {
+    const module = (await import(pathToFileURL(IMPORT_BENCH).href)) as { runImportBench: () => Promise<Record<string, number>> };
+    return { figures: await module.runImportBench() };
+  } catch (error) {
+    log(`import benchmark FAILED: ${(error as Error).stack ?? String(error)}`);
+    return { figures: {}, note: `failed: ${(error as Error).message}` };
+  }
+}
+
+/** The import figures as results.json keeps them: under `import`, with when they were measured. */
+function importEntry(result: { figures: Record<string, number>; note?: string }): Record<string, unknown> {
+  return result.note ? { note: result.note } : { generatedAt: new Date().toISOString(), ...result.figures };
+}
+
 function formatFigure(value: unknown, digits: number): string {
   if (typeof value !== 'number' || !Number.isFinite(value)) return value === undefined ? '' : String(value ?? 'n/a');
   return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -163,8 +182,8 @@ function printTable(results: (SyncBenchResult | { contacts: number; error: strin
   for (const r of results) if ('error' in r) process.stdout.write(`${formatSize(r.contacts)}: ${r.error}\n`);
 }
 
-/** The sync run's own keys in bench/results.json; every other key is the lookup benchmark's. */
-const SYNC_KEYS = new Set(['generatedAt', 'mode', 'environment', 'lookup', 'sizes', 'cli']);
+/** The sync run's own keys in bench/results.json (and the import benchmark's); every other key is the lookup benchmark's. */
+const SYNC_KEYS = new Set(['generatedAt', 'mode', 'environment', 'lookup', 'sizes', 'import', 'cli']);
 
 /** --skip-lookup keeps the lookup figures already written (as --lookup-only keeps the sync figures). */
 async function previousLookupFigures(): Promise<{ figures: Record<string, unknown>; note?: string }> {
@@ -181,6 +200,8 @@ async function main(): Promise<void> {
       sizes: { type: 'string' },
       'skip-lookup': { type: 'boolean', default: false },
       'lookup-only': { type: 'boolean', default: false },
+      'skip-import': { type: 'boolean', default: false },
+      'import-only': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -191,8 +212,24 @@ async function main(): Promise<void> {
         '  --quick        the 10k size only (a few minutes)\n' +
         '  --sizes LIST   dataset sizes in contacts across both CRMs (default 10k,100k,1m)\n' +
         '  --skip-lookup  leave out bench/lookup.ts (its figures already in bench/results.json are kept)\n' +
-        '  --lookup-only  run bench/lookup.ts alone and replace only its figures in bench/results.json\n',
+        '  --lookup-only  run bench/lookup.ts alone and replace only its figures in bench/results.json\n' +
+        '  --skip-import  leave out bench/import.ts (its figures already in bench/results.json are kept)\n' +
+        '  --import-only  run bench/import.ts alone and replace only its figures (`import`) in bench/results.json\n',
     );
+    return;
+  }
+  if (values['import-only']) {
+    const previous = JSON.parse(await readFile(RESULTS_FILE, 'utf8').catch(() => '{}')) as Record<string, unknown>;
+    const result = await runImportBench();
+    if (result.note) {
+      log(`import benchmark: ${result.note}; ${RESULTS_FILE} left as it was`);
+      process.exitCode = 1;
+      return;
+    }
+    await writeFile(RESULTS_FILE, `${JSON.stringify({ ...previous, import: importEntry(result) }, null, 2)}\n`);
+    const width = Math.max(...Object.keys(result.figures).map((k) => k.length));
+    process.stdout.write(`\n${Object.entries(result.figures).map(([k, v]) => `${k.padEnd(width)}  ${formatFigure(v, Number.isInteger(v) ? 0 : 2)}`).join('\n')}\n`);
+    log(`import figures written to ${RESULTS_FILE} (${Math.round((Date.now() - startedAt) / 1000)} s in all)`);
     return;
   }
   if (values['lookup-only']) {
@@ -218,6 +255,8 @@ async function main(): Promise<void> {
   log('---- vipsync command start-up (bench/cli-startup.ts) ----');
   const cli = await runCliStartupBench({ runs: values.quick ? 7 : 15 });
   const lookup = values['skip-lookup'] ? await previousLookupFigures() : await runLookupBench(values.quick);
+  const previousImport = (JSON.parse(await readFile(RESULTS_FILE, 'utf8').catch(() => '{}')) as { import?: Record<string, unknown> }).import;
+  const imported = values['skip-import'] ? null : await runImportBench();
 
   const output = {
     ...lookup.figures,
@@ -227,12 +266,13 @@ async function main(): Promise<void> {
     ...(lookup.note ? { lookup: lookup.note } : {}),
     cli,
     sizes: results,
+    ...(imported ? { import: importEntry(imported) } : previousImport ? { import: previousImport } : {}),
   };
   await writeFile(RESULTS_FILE, `${JSON.stringify(output, null, 2)}\n`);
   // Kept lookup figures were measured by an earlier run: not shown as this run's.
-  printTable(results, { ...(cli as unknown as Record<string, number>), ...(values['skip-lookup'] ? {} : (lookup.figures as Record<string, number>)) });
+  printTable(results, { ...(cli as unknown as Record<string, number>), ...(values['skip-lookup'] ? {} : (lookup.figures as Record<string, number>)), ...(imported?.figures ?? {}) });
   log(`results written to ${RESULTS_FILE} (${Math.round((Date.now() - startedAt) / 1000)} s in all)`);
-  if (results.some((r) => 'error' in r)) process.exitCode = 1;
+  if (results.some((r) => 'error' in r) || imported?.note) process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {

@@ -5,15 +5,15 @@ import swagger from '@fastify/swagger';
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { writeAudit } from '../db/audit-log.js';
-import { decodeCsv, importVips, exportVipsCsv, parseColumnMap, parseVipCsv } from '../admin/csv.js';
+import { importVips, exportVipsCsv, parseColumnMap, readVipCsv } from '../admin/csv.js';
 import { AdminError } from '../admin/errors.js';
 import { syncStatus, startSyncs, waitForSyncs } from '../admin/sync.js';
 import { SCOPE_MEANINGS, type TokenVerifier } from '../admin/tokens.js';
 import { listAudit, vipActivityReport } from '../admin/audit.js';
 import { addVip, checkEmail, editVip, listVips, MAX_OFFSET, MAX_PAGE_SIZE, removeVips, showVip, type VipView } from '../admin/vips.js';
 import type { Db } from '../db/client.js';
-import { InvalidEmailError, type LookupService } from '../lookup/service.js';
 import { lookupAnswerJsonSchema } from '../lookup/answer.js';
+import { InvalidEmailError, type LookupService } from '../lookup/service.js';
 import { VALIDATE_WORKFLOW_TYPE, validateWorkflowId } from '../workflows/contract.js';
 import { logger } from '../runtime/logger.js';
 import { canReadNotes, createAuthHook, requestActor } from './auth.js';
@@ -119,15 +119,10 @@ export async function buildHttpServer(deps: ApiDeps): Promise<FastifyInstance> {
     },
   });
 
-  // CSV arrives as bytes and is decoded strictly: a file that is not UTF-8 is refused (400) with
-  // the lines at fault, not stored with U+FFFD in place of what it meant.
-  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'buffer' }, (_req, body, done) => {
-    try {
-      done(null, decodeCsv(body as Buffer));
-    } catch (error) {
-      done(error as Error, undefined);
-    }
-  });
+  // CSV arrives as bytes and stays bytes: the import reads them as it checks the rows (strictly
+  // UTF-8: a file that is not is refused, 400, with the lines at fault, not stored with U+FFFD),
+  // a slice at a time, so a big file never holds up the lookups this process serves.
+  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
   app.addHook('onRequest', createAuthHook(deps.tokens));
   app.addHook('preValidation', async (request) => readQueryText(request));
   // The notes rule for every answer of every route: without notes:read, no `notes` field leaves
@@ -276,7 +271,7 @@ export async function buildHttpServer(deps: ApiDeps): Promise<FastifyInstance> {
     return reply.code(204).send();
   });
 
-  app.post<{ Querystring: { dryRun?: boolean; map?: string | string[]; file?: string }; Body: string }>('/v1/vips/import', {
+  app.post<{ Querystring: { dryRun?: boolean; map?: string | string[]; file?: string }; Body: Buffer | undefined }>('/v1/vips/import', {
     config: { scope: 'vips:write' },
     bodyLimit: CSV_BODY_LIMIT,
     schema: {
@@ -289,12 +284,13 @@ export async function buildHttpServer(deps: ApiDeps): Promise<FastifyInstance> {
           map: { anyOf: [{ type: 'string', maxLength: 200 }, { type: 'array', items: { type: 'string', maxLength: 200 }, maxItems: 20 }], description: 'column=field, repeatable' },
         },
       },
-      body: { type: 'string' },
+      // The bytes as sent (checked as UTF-8 row by row by the import), so no JSON Schema type.
+      body: { description: 'the CSV file: UTF-8, a header row first' },
       response: { 200: { type: 'object', additionalProperties: true }, ...errors(400, 401, 403) },
     },
   }, async (request) => {
     const map = request.query.map === undefined ? [] : ([] as string[]).concat(request.query.map);
-    const parsed = parseVipCsv(request.body, { map: parseColumnMap(map) });
+    const parsed = await readVipCsv(request.body ?? Buffer.alloc(0), { map: parseColumnMap(map) });
     return importVips(deps.db, parsed, { actor: requestActor(request), dryRun: request.query.dryRun, file: request.query.file });
   });
 

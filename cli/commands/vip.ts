@@ -1,11 +1,11 @@
-// `vipsync vip ...`: the admins' VIP list. Same functions as the HTTP API (admin/).
-import { readFile } from 'node:fs/promises';
+// `vipsync vip ...`: the admins' VIP list. Same functions as the HTTP API (activities/admin/).
+import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { osActor } from '../../db/audit-log.js';
-import { exportVipsCsv, importVips, parseColumnMap, parseVipCsv, type ImportReport } from '../../admin/csv.js';
+import { exportVipsCsv, importVips, parseColumnMap, readVipCsv, type ImportReport } from '../../admin/csv.js';
 import { addVip, editVip, listVips, removeVips, showVip, type VipSort, type VipView } from '../../admin/vips.js';
 import { printJson, printTable, progress, terminalLines, terminalText as t, UsageError } from '../output.js';
 import { withDb } from '../targets.js';
@@ -174,12 +174,14 @@ export function registerVip(program: Command): void {
     .option('--strict', 'import nothing if any row is rejected')
     .option('--json', 'print the report as JSON')
     .action(async (file: string, opts: { map?: string[]; dryRun?: boolean; strict?: boolean; json?: boolean }) => {
-      const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
+      const map = parseColumnMap(opts.map ?? []);
+      // Read as it streams: the file's text is never held, only the rows that pass the checks.
+      const handle = await open(file).catch((error: NodeJS.ErrnoException) => {
         throw new UsageError(error.code === 'ENOENT' ? `file not found: ${file}` : `cannot read ${file}: ${error.message}`);
       });
-      const parsed = parseVipCsv(bytes, { map: parseColumnMap(opts.map ?? []) });
+      const parsed = await readVipCsv(handle.createReadStream(), { map }).finally(() => handle.close().catch(() => {}));
       const dryRun = opts.dryRun || (opts.strict && parsed.errors.length > 0);
-      const bar = parsed.rows.length >= PROGRESS_BAR_FROM_ROWS
+      const bar = parsed.rows.length >= PROGRESS_BAR_FROM_ROWS && process.stderr.isTTY
         ? new cliProgress.SingleBar({ stream: process.stderr, format: 'importing [{bar}] {value}/{total} rows' }, cliProgress.Presets.shades_classic)
         : null;
       bar?.start(parsed.rows.length, 0);
