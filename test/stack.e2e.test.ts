@@ -84,9 +84,12 @@ describe('startPostgres', () => {
     await second.stop(); // already stopped: must not throw
   });
 
-  it.runIf(process.getuid?.() === 0)('as root, explains when the postgres user cannot reach the data directory', async () => {
+  // A new cluster the postgres user cannot reach is placed elsewhere (postgres-embedded.e2e.test.ts); an existing one is not moved.
+  it.runIf(process.getuid?.() === 0)('as root, explains when the postgres user cannot reach an existing cluster', async () => {
     const locked = join(await scratch, 'locked');
-    await mkdir(locked, { mode: 0o700 });
+    await mkdir(locked, { mode: 0o711 });
+    await (await startPostgres({ dataDir: join(locked, 'pg'), keepData: true })).stop();
+    await chmod(locked, 0o700);
     await expect(startPostgres({ dataDir: join(locked, 'pg') })).rejects.toThrow(/cannot enter .*locked.*chmod o\+x/s);
   });
 });

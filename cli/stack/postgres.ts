@@ -1,16 +1,29 @@
-import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, openSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { chmod, chown, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
+import { chmodSync, closeSync, existsSync, openSync, rmSync, statSync } from 'node:fs';
+import { chmod, chown, mkdir, mkdtemp, readFile, rm, rmdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import pg from 'pg';
 import { freePort } from './ports.js';
+import {
+  binariesRunnableBy,
+  clusterLocation,
+  firstBlockingDirectory,
+  relocatedDataDir,
+  serverOsUser,
+  socketParent,
+  type OsUser,
+} from './postgres-as-root.js';
+import { findPostgresBinaries } from './postgres-binaries.js';
 import { isProcessAlive, runCommand, stopChild, tailOfFile, waitForExit } from './processes.js';
 
 export interface PostgresCluster {
   /** Admin URL: postgresql://postgres@127.0.0.1:PORT/postgres */
   url: string;
   port: number;
+  /**
+   * Where the cluster really is: the requested dataDir, except as root when the server's OS user
+   * cannot reach it (see StartPostgresOptions.dataDir).
+   */
   dataDir: string;
   /** Pid of the postmaster, for callers that let the cluster outlive them. */
   pid: number;
@@ -20,7 +33,14 @@ export interface PostgresCluster {
 }
 
 export interface StartPostgresOptions {
+  /**
+   * As root, if the server's OS user cannot enter one of its parents (under /root, in a mkdtemp
+   * directory) and no cluster is there yet, the cluster goes in /var/tmp/vipsync-pgdata-<hash of
+   * this path>/ instead; the returned dataDir says where, and stopPostgresByDataDir(this path) finds it.
+   */
   dataDir: string;
+  /** As root, the OS user that runs initdb and postgres (they refuse root). Default: `postgres`, else `nobody`. */
+  osUser?: string;
   /** Defaults to a free port on 127.0.0.1. */
   port?: number;
   log?: (msg: string) => void;
@@ -45,27 +65,31 @@ const LOG_FILE = 'vipsync-postgres.log';
 
 export async function startPostgres(opts: StartPostgresOptions): Promise<PostgresCluster> {
   const log = opts.log ?? (() => {});
-  const bindir = findPostgresBinaries();
-  const dataDir = resolve(opts.dataDir);
-  const osUser = await postgresOsUser();
+  const osUser = await serverOsUser(opts.osUser, log);
+  const found = findPostgresBinaries();
+  const binaries = osUser ? await binariesRunnableBy(osUser, found, log) : found;
+  const { bindir } = binaries;
+  const requested = resolve(opts.dataDir);
+  const { dataDir, relocated } = await clusterLocation(requested, osUser, log);
 
   await prepareDirectory(dataDir, osUser);
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
-    log(`initialising a PostgreSQL cluster in ${dataDir} (${join(bindir, 'initdb')})`);
+    log(`initialising a PostgreSQL cluster in ${dataDir} (binaries: ${binaries.origin})`);
     await runCommand(
       join(bindir, 'initdb'),
       ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync'],
       { ...asUser(osUser), cwd: dataDir, env: { ...process.env, LC_ALL: 'C' }, timeoutMs: 120_000 },
     );
   }
-  const socketDir = await mkdtemp(join(tmpdir(), 'vipsync-pgsock-'));
+  const socketDir = await mkdtemp(join(socketParent(osUser), 'vipsync-pgsock-'));
   await prepareDirectory(socketDir, osUser);
 
   const attempts = opts.port === undefined ? 3 : 1;
   for (let attempt = 1; ; attempt++) {
     const port = opts.port ?? (await freePort());
     try {
-      return await launch({ ...opts, bindir, dataDir, socketDir, port, osUser, log });
+      const relocatedFrom = relocated ? requested : undefined;
+      return await launch({ ...opts, bindir, origin: binaries.origin, dataDir, relocatedFrom, socketDir, port, osUser, log });
     } catch (error) {
       // Another process may grab a port between freePort() and the postmaster binding it.
       if (attempt < attempts && error instanceof PortInUseError) {
@@ -80,15 +104,17 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Postgre
 
 class PortInUseError extends Error {}
 
-async function launch(args: StartPostgresOptions & {
+async function launch(args: Omit<StartPostgresOptions, 'osUser'> & {
   bindir: string;
+  origin: string;
   dataDir: string;
+  relocatedFrom: string | undefined;
   socketDir: string;
   port: number;
   osUser: OsUser | undefined;
   log: (msg: string) => void;
 }): Promise<PostgresCluster> {
-  const { bindir, dataDir, socketDir, port, osUser, log } = args;
+  const { bindir, dataDir, relocatedFrom, socketDir, port, osUser, log } = args;
   const logFile = join(dataDir, LOG_FILE);
   const startedAt = Date.now();
   // The server writes to a file rather than a pipe so it keeps running if this process goes away.
@@ -116,7 +142,10 @@ async function launch(args: StartPostgresOptions & {
     const message = `PostgreSQL (${dataDir}, port ${port}) did not start: ${(error as Error).message}\nServer log (${logFile}):\n${tail}`;
     throw /could not bind|Address already in use/.test(tail) ? new PortInUseError(message) : new Error(message);
   }
-  log(`PostgreSQL listening on 127.0.0.1:${port} (pid ${pid}, ready in ${Date.now() - startedAt} ms)`);
+  log(
+    `PostgreSQL listening on 127.0.0.1:${port} (pid ${pid}, ready in ${Date.now() - startedAt} ms; ` +
+      `data ${dataDir}${osUser ? `, run as OS user ${osUser.name}` : ''}; binaries: ${args.origin})`,
+  );
 
   const onParentExit = () => {
     child.kill('SIGINT');
@@ -131,7 +160,7 @@ async function launch(args: StartPostgresOptions & {
       // SIGINT is PostgreSQL's "fast" shutdown: roll back open transactions, then exit.
       await stopChild(child, 'SIGINT', 30_000);
       await rm(socketDir, { recursive: true, force: true });
-      if (!args.keepData) await rm(dataDir, { recursive: true, force: true });
+      if (!args.keepData) await removeCluster(dataDir, relocatedFrom);
       log(`PostgreSQL on port ${port} stopped${args.keepData ? ` (data kept in ${dataDir})` : ''}`);
     })());
 
@@ -189,90 +218,50 @@ export async function stopPostgresByDataDir(dataDir: string, log: (msg: string) 
   const running = await postgresRunningIn(dataDir);
   if (!running) return false;
   log(`stopping PostgreSQL in ${dataDir} (pid ${running.pid})`);
-  const osUser = await postgresOsUser();
-  await runCommand(join(findPostgresBinaries(), 'pg_ctl'), ['stop', '-D', resolve(dataDir), '-m', 'fast', '-w', '-t', '60'], {
+  // pg_ctl refuses root too: run it as the cluster's owner.
+  const owner = process.getuid?.() === 0 ? statSync(running.dataDir) : undefined;
+  const osUser = owner && { name: `uid ${owner.uid}`, uid: owner.uid, gid: owner.gid };
+  const found = findPostgresBinaries();
+  const { bindir } = osUser ? await binariesRunnableBy(osUser, found, log) : found;
+  await runCommand(join(bindir, 'pg_ctl'), ['stop', '-D', running.dataDir, '-m', 'fast', '-w', '-t', '60'], {
     ...asUser(osUser),
     cwd: '/',
   });
   return true;
 }
 
-/** The postmaster serving `dataDir`, if one is running (from its postmaster.pid: pid, data dir, start time, port). */
-export async function postgresRunningIn(dataDir: string): Promise<{ pid: number; port?: number } | undefined> {
-  const lines = (await readFile(join(resolve(dataDir), 'postmaster.pid'), 'utf8').catch(() => '')).split('\n');
-  const pid = Number(lines[0]);
-  if (!Number.isInteger(pid) || pid <= 0 || !isProcessAlive(pid)) return undefined;
-  const port = Number(lines[3]);
-  return { pid, port: Number.isInteger(port) && port > 0 ? port : undefined };
-}
-
-/** The directory holding initdb and postgres. */
-export function findPostgresBinaries(): string {
-  const fromEnv = process.env.VIPSYNC_PG_BINDIR;
-  if (fromEnv) {
-    if (hasServerBinaries(fromEnv)) return fromEnv;
-    throw new Error(`VIPSYNC_PG_BINDIR=${fromEnv} does not contain initdb and postgres; point it at PostgreSQL's bin directory`);
-  }
-  const candidates = [pgConfigBindir(), ...newestFirst('/usr/lib/postgresql', /^\d+$/, 'bin'), '/usr/local/pgsql/bin'];
-  for (const brew of ['/opt/homebrew/opt', '/usr/local/opt']) {
-    candidates.push(...newestFirst(brew, /^postgresql@\d+$/, 'bin'), join(brew, 'postgresql', 'bin'));
-  }
-  const found = candidates.find((dir): dir is string => dir !== undefined && hasServerBinaries(dir));
-  if (found) return found;
-  throw new Error(
-    'PostgreSQL server binaries (initdb, postgres) were not found in VIPSYNC_PG_BINDIR, `pg_config --bindir`, ' +
-      '/usr/lib/postgresql/*/bin, /usr/local/pgsql/bin or Homebrew. Install PostgreSQL ' +
-      '(Debian/Ubuntu: `sudo apt-get install postgresql`; macOS: `brew install postgresql@16`; ' +
-      'Fedora: `sudo dnf install postgresql-server`) or set VIPSYNC_PG_BINDIR to the directory containing initdb and postgres.',
-  );
-}
-
-function hasServerBinaries(dir: string): boolean {
-  return existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'postgres'));
-}
-
-function pgConfigBindir(): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(':')) {
-    const pgConfig = join(dir, 'pg_config');
-    if (!dir || !existsSync(pgConfig)) continue;
-    // Debian's pg_config wrapper answers for the newest installed major version.
-    const result = spawnSync(pgConfig, ['--bindir'], { encoding: 'utf8', timeout: 5_000 });
-    return result.status === 0 ? result.stdout.trim() || undefined : undefined;
+/**
+ * The postmaster serving the cluster asked for at `dataDir` (there, or where startPostgres relocated
+ * it as root), if one is running: from its postmaster.pid (pid, data dir, start time, port).
+ */
+export async function postgresRunningIn(
+  dataDir: string,
+): Promise<{ pid: number; port?: number; dataDir: string } | undefined> {
+  for (const candidate of [resolve(dataDir), relocatedDataDir(resolve(dataDir))]) {
+    const lines = (await readFile(join(candidate, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n');
+    const pid = Number(lines[0]);
+    if (!Number.isInteger(pid) || pid <= 0 || !isProcessAlive(pid)) continue;
+    const port = Number(lines[3]);
+    return { pid, port: Number.isInteger(port) && port > 0 ? port : undefined, dataDir: candidate };
   }
   return undefined;
 }
 
-function newestFirst(parent: string, pattern: RegExp, sub: string): string[] {
-  let names: string[];
-  try {
-    names = readdirSync(parent).filter((name) => pattern.test(name));
-  } catch {
-    return [];
-  }
-  const version = (name: string) => Number(name.replace(/\D/g, ''));
-  return names.sort((a, b) => version(b) - version(a)).map((name) => join(parent, name, sub));
+/**
+ * Deletes the data of the cluster asked for at `dataDir`, wherever startPostgres put it (stop it first).
+ * For a purge: a relocated cluster would otherwise be found and reused by the next start.
+ */
+export async function deletePostgresData(dataDir: string): Promise<void> {
+  const relocated = relocatedDataDir(resolve(dataDir));
+  if (existsSync(dirname(relocated))) await removeCluster(relocated, resolve(dataDir));
+  await rm(resolve(dataDir), { recursive: true, force: true });
 }
 
-interface OsUser {
-  name: string;
-  uid: number;
-  gid: number;
-}
-
-/** initdb and postgres refuse to run as root, so as root we run them as the `postgres` user. */
-async function postgresOsUser(): Promise<OsUser | undefined> {
-  if (process.getuid?.() !== 0) return undefined;
-  try {
-    const uid = Number((await runCommand('id', ['-u', 'postgres'])).trim());
-    const gid = Number((await runCommand('id', ['-g', 'postgres'])).trim());
-    return { name: 'postgres', uid, gid };
-  } catch {
-    throw new Error(
-      'Running as root: PostgreSQL refuses to run as root, so vipsync runs it as the `postgres` OS user, ' +
-        'but that user does not exist. Create it (`useradd --system --home-dir /var/lib/postgresql postgres`; ' +
-        'installing the `postgresql` package does this) or run vipsync as a non-root user.',
-    );
-  }
+/** Removes a cluster's data; a relocated one's container too, and the requested directory if it is empty. */
+async function removeCluster(dataDir: string, relocatedFrom: string | undefined): Promise<void> {
+  if (!relocatedFrom) return rm(dataDir, { recursive: true, force: true });
+  await rm(dirname(dataDir), { recursive: true, force: true });
+  await rmdir(relocatedFrom).catch(() => {});
 }
 
 function asUser(user: OsUser | undefined): { uid?: number; gid?: number } {
@@ -281,7 +270,8 @@ function asUser(user: OsUser | undefined): { uid?: number; gid?: number } {
 
 /**
  * Creates `dir` (mode 0700) owned by the server's OS user, and makes sure that user can reach it:
- * directories we create on the way get o+x; existing ones that block it are reported, not changed.
+ * directories we create on the way get o+x; an existing one that blocks it (only for a cluster
+ * that already exists there: clusterLocation places new ones within reach) is reported, not changed.
  */
 async function prepareDirectory(dir: string, user: OsUser | undefined): Promise<void> {
   const firstCreated = await mkdir(dirname(dir), { recursive: true });
@@ -289,20 +279,17 @@ async function prepareDirectory(dir: string, user: OsUser | undefined): Promise<
   if (!user) return;
   await chown(dir, user.uid, user.gid);
   await chmod(dir, 0o700);
-  for (let parent = dirname(dir); ; parent = dirname(parent)) {
-    const stats = statSync(parent);
-    const bit = stats.uid === user.uid ? 0o100 : stats.gid === user.gid ? 0o010 : 0o001;
-    if (!(stats.mode & bit)) {
-      if (firstCreated && (parent === firstCreated || parent.startsWith(`${firstCreated}/`))) {
-        chmodSync(parent, stats.mode | 0o001);
-      } else {
-        throw new Error(
-          `PostgreSQL runs as the OS user "${user.name}" (we are root), which cannot enter ${parent} ` +
-            `(mode ${(stats.mode & 0o777).toString(8)}), so it cannot use ${dir}. ` +
-            `Run \`chmod o+x ${parent}\`, or put the data directory somewhere it can reach (e.g. under ${tmpdir()}).`,
-        );
-      }
+  if (firstCreated) {
+    for (let parent = dirname(dir); parent === firstCreated || parent.startsWith(`${firstCreated}/`); parent = dirname(parent)) {
+      chmodSync(parent, statSync(parent).mode | 0o001);
     }
-    if (parent === dirname(parent)) break;
+  }
+  const blocked = firstBlockingDirectory(dirname(dir), user);
+  if (blocked) {
+    throw new Error(
+      `PostgreSQL runs as the OS user "${user.name}" (we are root), which cannot enter ${blocked.dir} ` +
+        `(mode ${blocked.mode.toString(8)}), so it cannot use the cluster in ${dir}. ` +
+        `Run \`chmod o+x ${blocked.dir}\`, or move the cluster somewhere it can reach.`,
+    );
   }
 }
