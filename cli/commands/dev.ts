@@ -4,10 +4,11 @@ import { appendFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { MODULE_EXTENSION, MODULE_LOADER_ARGS } from '../../runtime/build.js';
+import { deletePostgresData } from '../stack/postgres.js';
 import { isProcessAlive } from '../stack/processes.js';
 import { describeProcess, findLeftovers, stopLeftovers } from '../dev/leftovers.js';
 import { keepPreviousLog, parseLogLine, WarningTally } from '../dev/worker-log.js';
-import { devDir, PROJECT_ROOT, readDevState, stackLogFile, stateFile, type DevStackState } from '../dev/state.js';
+import { devDir, postgresDataDir, PROJECT_ROOT, readDevState, stackLogFile, stateFile, type DevStackState } from '../dev/state.js';
 import { printJson, progress, UsageError } from '../output.js';
 import { COMMAND_DESCRIPTIONS } from '../command-descriptions.js';
 
@@ -167,7 +168,11 @@ export function registerDev(program: Command): void {
     .option('--purge', 'also delete the stack\'s data')
     .action(async (opts: { purge?: boolean }) => {
       const stopped = await devDown();
-      if (opts.purge) await rm(devDir(), { recursive: true, force: true });
+      if (opts.purge) {
+        // As root the cluster may live outside .vipsync/dev (where its OS user can reach it).
+        await deletePostgresData(postgresDataDir());
+        await rm(devDir(), { recursive: true, force: true });
+      }
       progress(stopped ? 'dev stack stopped' : 'dev stack was not running');
     });
 }
