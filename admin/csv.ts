@@ -35,7 +35,7 @@ import { normalizeEmail } from '../vip/email.js';
 import { writeAudit, type Actor } from '../db/audit-log.js';
 import { AdminError } from './errors.js';
 import { auditImportFile, importBatch, type CsvRow } from './import-store.js';
-import { checkFields, checkLevel, type VipFields } from './vips.js';
+import { checkFields, checkLevel, type VipFields } from './vip-fields.js';
 
 const FORMULA_START = /^[=+\-@\t\r]/;
 const QUOTED = /^'[=+\-@\t\r']/;
