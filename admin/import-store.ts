@@ -1,6 +1,6 @@
 // The database side of a CSV import: each batch of thousands of checked rows is compared with the
 // list and written by ONE statement (people added and changed, their level history rows and their
-// audit rows), all batches in the caller's one transaction. The rules are the admins' (vips.ts):
+// audit rows), all batches in the caller's one transaction. The rules are the admins' (vip-changes.ts):
 // a level that differs from the person's becomes a manual override with a history row; other cells
 // change only what they name (an empty cell leaves a field as it is); a row that changes nothing is
 // "unchanged" and leaves no trace. The rows are locked like an edit locks its person (FOR UPDATE,
@@ -12,7 +12,7 @@
 import type { Sql } from '../db/client.js';
 import { jsonWithoutNul, textWithoutNul } from '../db/pg-safe.js';
 import type { Actor } from '../db/audit-log.js';
-import type { VipFields } from './vips.js';
+import type { VipFields } from './vip-fields.js';
 
 export interface ImportCounts {
   created: number;

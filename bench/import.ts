@@ -16,11 +16,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { freePort } from '../cli/stack/ports.js';
 import { startPostgres, type PostgresCluster } from '../cli/stack/postgres.js';
 import { stopChild } from '../cli/stack/processes.js';
 import { applyMigrations } from '../prisma/migrate.js';
+import { bigFile, importFile, personEmail, seedCrmPeople } from './import-data.js';
 
 const REPO_DIR = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(REPO_DIR, 'bin/vipsync.js');
@@ -30,57 +30,6 @@ export interface ImportBenchOptions {
   rows?: number;
   bigMb?: number;
   skipLatency?: boolean;
-}
-
-// ---- data ----------------------------------------------------------------------------------------
-
-const email = (i: number) => `person${i}@company${i % 500}.example`;
-
-/** People a sync brought in: every third one with a CRM level. */
-async function seedCrmPeople(databaseUrl: string, people: number): Promise<void> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    await client.query(`
-      INSERT INTO vips (email, name, company, level, level_source, level_reason, crm_level, crm_level_reason, source, validated, validated_by)
-      SELECT 'person' || i || '@company' || (i % 500) || '.example', 'Person ' || i, 'Company ' || (i % 500),
-             CASE WHEN i % 3 = 0 THEN 1 + i % 5 END, CASE WHEN i % 3 = 0 THEN 'crm'::"VipSource" END,
-             CASE WHEN i % 3 = 0 THEN 'from the CRM' END, CASE WHEN i % 3 = 0 THEN 1 + i % 5 END,
-             CASE WHEN i % 3 = 0 THEN 'from the CRM' END, 'crm', true, '{bench}'
-      FROM generate_series(0, $1 - 1) AS i`, [people]);
-  } finally {
-    await client.end();
-  }
-}
-
-/**
- * `rows` data rows: the first fifth of the CRM people unchanged (their level and name as stored),
- * the rest of them updated (a level, a note), then new people; one row in a hundred rejected
- * (a bad level or email) and one in five hundred a duplicate of an earlier row.
- */
-function importFile(rows: number, crmPeople: number): string {
-  const lines = ['email,name,company,level,phone,notes'];
-  for (let i = 0; i < rows; i += 1) {
-    if (i % 500 === 499) lines.push(`${email(i - 1)},Duplicate,,2,,`);
-    else if (i % 100 === 77) lines.push(`${email(i)},Person ${i},,9,,`);
-    else if (i % 100 === 78) lines.push(`not-an-email-${i},Person ${i},,3,,`);
-    else if (i < crmPeople / 5 && i % 3 === 0) lines.push(`${email(i)},Person ${i},,${1 + (i % 5)},,`);
-    else if (i < crmPeople) lines.push(`${email(i)},,,${1 + ((i + 1) % 5)},,Account review ${i}`);
-    else lines.push(`${email(i)},Person ${i},Company ${i % 500},${1 + (i % 5)},+1 415 555 ${String(i % 10_000).padStart(4, '0')},New in ${i % 12 + 1}/2026`);
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-/** A CSV of about `mb` megabytes: new people with every column filled. */
-function bigFile(mb: number): string {
-  const lines = ['email,name,company,level,phone,notes'];
-  let size = 0;
-  for (let i = 0; size < mb * 1024 * 1024; i += 1) {
-    const line = `big${i}@bulk${i % 1000}.example,Big Person ${i},Bulk Company ${i % 1000},${1 + (i % 5)},+1 415 555 ${String(i % 10_000).padStart(4, '0')},"Imported for the benchmark, row ${i}; prefers email, not calls"`;
-    size += line.length + 1;
-    lines.push(line);
-  }
-  return `${lines.join('\n')}\n`;
 }
 
 // ---- the CLI process -------------------------------------------------------------------------------
@@ -224,7 +173,7 @@ async function latencyDuringImport(postgres: PostgresCluster, dir: string, bigMb
   const server = await startServe({ DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: '127.0.0.1:1', VIPSYNC_HOME: dir }, port);
   try {
     const url = `http://127.0.0.1:${port}`;
-    const emails = Array.from({ length: 2000 }, (_, i) => email((i * 7919) % 10_000));
+    const emails = Array.from({ length: 2000 }, (_, i) => personEmail((i * 7919) % 10_000));
     const rate = 200;
     await lookupsUntil(url, token, emails, rate, sleep(3000)); // warm-up: every email cached
     const idle = await lookupsUntil(url, token, emails, rate, sleep(5000));

@@ -5,7 +5,7 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
 import { AdminError } from '../admin/errors.js';
 import { SCOPE_MEANINGS } from '../admin/tokens.js';
-import type { VipView } from '../admin/vips.js';
+import type { VipView } from '../admin/vip-reads.js';
 import { InvalidEmailError } from '../lookup/service.js';
 import { logger } from '../runtime/logger.js';
 import { canReadNotes, createAuthHook } from './auth.js';

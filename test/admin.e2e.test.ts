@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { editVip } from '../admin/vips.js';
+import { editVip } from '../admin/vip-changes.js';
 import { loadFixtureFile, type Fixture } from '../emulators/fixture.js';
 import type { TriageDecision } from '../workflows/triage.js';
 import { runVipsync } from './cli-process.js';

@@ -3,8 +3,10 @@
 // same list, the same level history and the same audit rows, and report the same counts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeAudit, type Actor } from '../db/audit-log.js';
-import { importVips, parseVipCsv, readVipCsv, type ImportReport, type ParsedCsv } from '../admin/csv.js';
-import { applyAdminChange, lockVips, type VipFields } from '../admin/vips.js';
+import { importVips, type ImportReport } from '../admin/csv-import.js';
+import { parseVipCsv, readVipCsv, type ParsedCsv } from '../admin/csv-reading.js';
+import { applyAdminChange, lockVips } from '../admin/vip-changes.js';
+import type { VipFields } from '../admin/vip-fields.js';
 import { createDb, plainQuery, type Db } from '../db/client.js';
 import { applyMigrations } from '../prisma/migrate.js';
 import { freshDatabase } from './setup/database.js';

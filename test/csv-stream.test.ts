@@ -1,7 +1,7 @@
 // readVipCsv (the file as it streams) gives the answers parseVipCsv (the file at once) gives,
 // however the bytes are cut: errors, line numbers, UTF-8 refusals and all.
 import { describe, expect, it } from 'vitest';
-import { parseVipCsv, readVipCsv } from '../admin/csv.js';
+import { parseVipCsv, readVipCsv } from '../admin/csv-reading.js';
 
 const latin1 = (text: string) => Uint8Array.from([...text].map((c) => c.charCodeAt(0)));
 const utf8 = (text: string) => new TextEncoder().encode(text);

@@ -1,6 +1,8 @@
 // CSV import rules as pure functions: header mapping, row checks with row numbers.
 import { describe, expect, it } from 'vitest';
-import { csvCellIn, csvCellOut, parseColumnMap, parseVipCsv, vipsToCsv } from '../admin/csv.js';
+import { csvCellIn, csvCellOut, parseColumnMap } from '../admin/csv-columns.js';
+import { vipsToCsv } from '../admin/csv-export.js';
+import { parseVipCsv } from '../admin/csv-reading.js';
 import { DEFAULT_HANDLING, loadLookupConfig } from '../lookup/config.js';
 
 describe('parseVipCsv', () => {

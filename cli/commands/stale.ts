@@ -2,7 +2,7 @@
 // `vipsync stale confirm EMAIL` for the ones who are still VIPs (no demotion after the grace period).
 import type { Command } from 'commander';
 import { osActor, writeAudit } from '../../db/audit-log.js';
-import { lockedVip } from '../../admin/vips.js';
+import { lockedVip } from '../../admin/vip-changes.js';
 import { normalizeEmail } from '../../vip/email.js';
 import { DEFAULT_STALE_GRACE_DAYS } from '../../vip/settings.js';
 import type { StaleSignal } from '../../vip/stale.js';

@@ -1,12 +1,16 @@
-// `vipsync vip ...`: the admins' VIP list. Same functions as the HTTP API (activities/admin/).
+// `vipsync vip ...`: the admins' VIP list. Same functions as the HTTP API (admin/).
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { osActor } from '../../db/audit-log.js';
-import { exportVipsCsv, importVips, parseColumnMap, readVipCsv, type ImportReport } from '../../admin/csv.js';
-import { addVip, editVip, listVips, removeVips, showVip, type VipSort, type VipView } from '../../admin/vips.js';
+import { parseColumnMap } from '../../admin/csv-columns.js';
+import { exportVipsCsv } from '../../admin/csv-export.js';
+import { importVips, type ImportReport } from '../../admin/csv-import.js';
+import { readVipCsv } from '../../admin/csv-reading.js';
+import { addVip, editVip, removeVips } from '../../admin/vip-changes.js';
+import { listVips, showVip, type VipSort, type VipView } from '../../admin/vip-reads.js';
 import { printJson, printTable, progress, terminalLines, terminalText as t, UsageError } from '../output.js';
 import { withDb } from '../targets.js';
 import { COMMAND_DESCRIPTIONS } from '../command-descriptions.js';

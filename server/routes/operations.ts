@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { writeAudit } from '../../db/audit-log.js';
 import { syncStatus, startSyncs, waitForSyncs } from '../../admin/sync.js';
 import { listAudit, vipActivityReport } from '../../admin/audit.js';
-import { checkEmail } from '../../admin/vips.js';
+import { checkEmail } from '../../admin/vip-fields.js';
 import { VALIDATE_WORKFLOW_TYPE, validateWorkflowId } from '../../workflows/contract.js';
 import { requestActor } from '../auth.js';
 import { connectTemporal, email, errors, secured, sendError, type ApiDeps } from './common.js';

@@ -1,8 +1,12 @@
 // VIP management: the list, one person, add, edit, remove, CSV import and export.
 import type { FastifyInstance } from 'fastify';
-import { importVips, exportVipsCsv, parseColumnMap, readVipCsv } from '../../admin/csv.js';
+import { parseColumnMap } from '../../admin/csv-columns.js';
+import { exportVipsCsv } from '../../admin/csv-export.js';
+import { importVips } from '../../admin/csv-import.js';
+import { readVipCsv } from '../../admin/csv-reading.js';
 import { AdminError } from '../../admin/errors.js';
-import { addVip, editVip, listVips, MAX_OFFSET, MAX_PAGE_SIZE, removeVips, showVip } from '../../admin/vips.js';
+import { addVip, editVip, removeVips } from '../../admin/vip-changes.js';
+import { listVips, MAX_OFFSET, MAX_PAGE_SIZE, showVip } from '../../admin/vip-reads.js';
 import { requestActor } from '../auth.js';
 import { CSV_BODY_LIMIT, email, errors, secured, vipFields, vipView, type ApiDeps } from './common.js';
 
