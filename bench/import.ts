@@ -8,7 +8,7 @@
 // 2. Lookups during a big import: `vipsync serve` (one process) answers lookups at a steady rate
 //    while the same process takes a 12 MB CSV (POST /v1/vips/import, a dry run, then for real);
 //    lookup latency before and during each import, and the import's own seconds.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -21,6 +21,7 @@ import { startPostgres, type PostgresCluster } from '../cli/stack/postgres.js';
 import { stopChild } from '../cli/stack/processes.js';
 import { applyMigrations } from '../prisma/migrate.js';
 import { bigFile, importFile, personEmail, seedCrmPeople } from './import-data.js';
+import { startServeProcess } from './lookup.js';
 
 const REPO_DIR = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(REPO_DIR, 'bin/vipsync.js');
@@ -65,25 +66,6 @@ async function timedVipsync(args: string[], env: Record<string, string>): Promis
 }
 
 // ---- lookups while the server imports ----------------------------------------------------------------
-
-async function startServe(env: Record<string, string>, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--processes', '1'], {
-    cwd: REPO_DIR, env: { ...process.env, ...env, VIPSYNC_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`vipsync serve did not start within 120 s: ${stderr}`)), 120_000);
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (stderr.includes('listening on')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`vipsync serve exited (${code}): ${stderr}`)));
-  });
-  return child;
-}
 
 function peakRssMb(pid: number): number | null {
   const match = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -170,7 +152,7 @@ async function latencyDuringImport(postgres: PostgresCluster, dir: string, bigMb
 
   const port = await freePort();
   // Temporal is not needed for lookups and imports; the server connects to it on first use only.
-  const server = await startServe({ DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: '127.0.0.1:1', VIPSYNC_HOME: dir }, port);
+  const server = await startServeProcess({ DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: '127.0.0.1:1', VIPSYNC_HOME: dir }, port, 1);
   try {
     const url = `http://127.0.0.1:${port}`;
     const emails = Array.from({ length: 2000 }, (_, i) => personEmail((i * 7919) % 10_000));

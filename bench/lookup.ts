@@ -58,10 +58,11 @@ async function seed(db: Db, people: number): Promise<string[]> {
   return pool;
 }
 
-async function startServeProcess(env: Record<string, string>, port: number): Promise<ChildProcess> {
+/** `vipsync serve` as a process of its own (`processes` of them, one per core by default), once it listens. */
+export async function startServeProcess(env: Record<string, string>, port: number, processes = SERVE_PROCESSES): Promise<ChildProcess> {
   // BENCH_PROFILE_DIR=dir writes a V8 CPU profile of the server there (where does a lookup's time go?).
   const profile = process.env.BENCH_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`] : [];
-  const child = spawn(process.execPath, [...profile, BIN, 'serve', '--port', String(port), '--processes', String(SERVE_PROCESSES)], { env: { ...process.env, ...env, VIPSYNC_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...profile, BIN, 'serve', '--port', String(port), '--processes', String(processes)], { env: { ...process.env, ...env, VIPSYNC_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`vipsync serve did not start within 120 s: ${stderr}`)), 120_000);
