@@ -21,8 +21,7 @@ export interface SyncTuning {
   /**
    * How long one syncObjects call works before handing back to the workflow. Each hand-over
    * leaves the CRM's rate limit unused while the pages already fetched are written and the next
-   * call starts (the 1M benchmark's HubSpot walk: ~0.75 s each, three times in a ~200 s walk with a
-   * one-minute budget).
+   * call starts (bench/README.md, "The activity's budget").
    */
   activityBudgetMs: number;
 }

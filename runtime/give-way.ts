@@ -1,13 +1,7 @@
 // Work that can wait (deriving the VIP list) gives way to CRM walks running in the same worker. A
 // walk's requests are paced to the CRM's rate limit: an answer handled late leaves room in the
 // limit's window unused, and that room is lost for good, while a derivation that ends a little
-// later loses nothing. The 1M benchmark's rate-limited phase (one worker, two cores, a CPU
-// profile and a call trace): once the Salesforce walk was done its derivation took ~42% of the
-// worker's main thread, which was then idle 2-7% of the time while HubSpot was still being walked;
-// answers were handled 200-340 ms late (event-loop delay p99), page writes took 2-3.5 s instead of
-// ~0.5, and the walk used 104-138 of the 190 calls allowed in ten seconds. Giving way, the same
-// phase without the profiler: HubSpot page writes 710 ms on average instead of 849, time the walk
-// waited for its writer 6.5 s instead of 8.5; a Salesforce derivation ends later instead.
+// later loses nothing. (The measurements behind it: bench/README.md, "Give-way".)
 
 let walks = 0;
 

@@ -70,8 +70,7 @@ export class PageReader {
 /**
  * The most records written in one transaction (several pages' worth when the CRM is fast; a
  * bigger page is written alone), and how many may wait for the writer before a walk stops fetching
- * ahead: a walk holds a batch being written and up to this many records plus one page. With
- * 2,000 (one Salesforce query batch) instead of 5,000 the walks of npm run bench at 100k took as
- * long (~20 s with limits off) and the worker's peak RSS was 269 MB instead of 284.
+ * ahead: a walk holds a batch being written and up to this many records plus one page. 2,000 (one
+ * Salesforce query batch) walks as fast as 5,000 in less memory (bench/README.md).
  */
 export const MAX_BATCH_RECORDS = 2_000;

@@ -76,8 +76,7 @@ export async function upsertContacts(sql: Sql, connectionId: string, rows: Conta
  * Each email is looked up on the email index alone (OFFSET 0 keeps the other conditions out of
  * that lookup): during a first sync crm_contacts has no statistics yet, and Postgres combined the
  * email index with all of the connection's entries in the (connection_id, crm_id) index, a cost
- * growing with the table (100k contacts, a batch of 2,000: 31-38 ms, this way 18-22; once
- * analyzed 14-17 ms, the old form 9-16).
+ * growing with the table (bench/README.md, "Duplicate email checks").
  */
 export async function emailHolders(sql: Sql, connectionId: string, emails: string[], exceptCrmIds: string[]): Promise<Map<string, string>> {
   if (emails.length === 0) return new Map();

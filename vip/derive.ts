@@ -19,8 +19,7 @@ import { bounceProperties } from './stale.js';
 export const DERIVE_BATCH_SIZE = 2000;
 /**
  * People decided between two turns of the event loop (~2 ms at ~110 us a person): a walk running
- * beside a derivation waits up to that long for each answer. 100k bench, rate-limited phase, HubSpot API seconds, two runs
- * each: 21.4 and 21.1 with 20, 21.7 and 21.8 with 100 (19.4 at the limits); no cost seen limits off.
+ * beside a derivation waits up to that long for each answer (bench/README.md, "Give-way").
  */
 const YIELD_EVERY = 20;
 /** Batch transactions open at once: one deciding, one reading, one writing. */

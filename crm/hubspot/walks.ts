@@ -29,8 +29,7 @@ export const MAX_EXCLUDED_IDS = 100;
  * Searches of a full contacts walk per page: their 1,000 contacts' companies are one association
  * call. The list side of the page goes on while they run, up to LIST_CALLS_PER_PAGE calls: 45 so
  * it is not left idle while the companies' walk takes half of search's calls and a page's
- * searches take twice as long (the 1M benchmark's rate-limited phase with a call trace: with 30,
- * 125-155 of the 190 calls per ten seconds while the companies were walked; with 45, 181-188).
+ * searches take twice as long (bench/README.md, "HubSpot's contacts walk").
  */
 export const SPLIT_SEARCHES_PER_PAGE = 5;
 export const LIST_CALLS_PER_PAGE = 45;
@@ -39,7 +38,7 @@ export const LIST_CALLS_PER_PAGE = 45;
  * within the ten-second limit's steady rate since the page began, whichever allows more. So it
  * cannot spend a burst of the window's room while search waits (the start of a walk): ahead of the
  * steady rate it makes at most 6 list calls per search, which with the search and a fifth of an
- * association call is 9.0 calls per 1,000 contacts (a 10k walk without the rule: 10.3-10.7). And
+ * association call is 9.0 calls per 1,000 contacts (bench/README.md). And
  * it keeps up with the limit when search is slow (while the companies' walk takes half of
  * search's calls). Held to the data limit, the list side makes ~4 calls per search.
  */
