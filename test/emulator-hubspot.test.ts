@@ -224,7 +224,7 @@ describe('HubSpot emulator rate limits', () => {
       data: { companies: [], contacts: [hubSpotContact(1)] },
       accessToken: TOKEN,
       rateLimits: { perTenSeconds: 3, searchPerSecond: 2 },
-      // The detail real 429s often lack (their default shape is tested in emulator-hubspot-behaviours).
+      // The detail real 429s often lack (their default shape is tested in emulator-hubspot-limits).
       rateLimitAnswerDetail: true,
     });
     client = new Client({ accessToken: TOKEN, basePath: emulator.url });

@@ -1,5 +1,5 @@
-// The HubSpot records the emulator tests start their portals with: contacts in a fixed pattern of
-// VIP levels and company links.
+// The HubSpot records the emulator tests start their portals with: `hubSpotContact` in a fixed pattern
+// of VIP levels and company links, `contact` and `company` bare, with the links a test names.
 import type { HubSpotObject } from '../emulators/fixture.js';
 
 export const DAY_MS = 86_400_000;
@@ -14,4 +14,18 @@ export function hubSpotContact(n: number, extra: Partial<HubSpotObject> = {}): H
     associations: n % 3 === 0 ? undefined : { companies: { results: [{ id: String(9000 + (n % 5)) }] } },
     ...extra,
   };
+}
+
+export function contact(n: number, companies?: { id: string; type?: string }[]): HubSpotObject {
+  return {
+    id: String(n),
+    properties: { email: `person${n}@example.com` },
+    createdAt: new Date(BASE_MS).toISOString(),
+    updatedAt: new Date(BASE_MS + n * 60_000).toISOString(),
+    ...(companies ? { associations: { companies: { results: companies } } } : {}),
+  };
+}
+
+export function company(n: number): HubSpotObject {
+  return { id: String(n), properties: { name: `Company ${n}` }, createdAt: new Date(BASE_MS).toISOString(), updatedAt: new Date(BASE_MS).toISOString() };
 }
