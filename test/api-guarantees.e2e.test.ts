@@ -1,50 +1,17 @@
 // What the HTTP API promises callers, tried the way a careless client or an attacker would: a real
 // server on loopback over a real Postgres (no CRMs, no Temporal: these routes need neither).
-import { createServer, Socket, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken } from '../admin/tokens.js';
 import { applyMigrations } from '../prisma/migrate.js';
 import { DEFAULT_HANDLING } from '../lookup/config.js';
 import { startApiServer, type ApiServer } from '../server/main.js';
+import { request, startTcpProxy } from './http-test-client.js';
 import { freshDatabase } from './setup/database.js';
 
 const admin = { name: 'test-admin', surface: 'cli' as const };
 const SECRET_NOTE = 'secret: renewal at risk';
 // What an error answer must never show: the query layer's text, source paths, code, where the database is.
 const INTERNALS = /prisma|invocation|node_modules|\/work\/|\.ts:\d|\bat .+\(|127\.0\.0\.1|localhost|ECONNREFUSED|:\d{4,5}\b/i;
-
-interface Answer {
-  status: number;
-  json: Record<string, unknown>;
-  text: string;
-}
-
-async function request(base: string, method: string, path: string, opts: { token?: string; body?: unknown; raw?: string; csv?: string | Uint8Array; contentType?: string } = {}): Promise<Answer> {
-  const headers: Record<string, string> = {};
-  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-  let body: string | Blob | undefined;
-  if (opts.csv !== undefined) {
-    headers['content-type'] = 'text/csv';
-    body = typeof opts.csv === 'string' ? opts.csv : new Blob([opts.csv as Uint8Array<ArrayBuffer>]);
-  } else if (opts.raw !== undefined) {
-    headers['content-type'] = opts.contentType ?? 'application/json';
-    body = opts.raw;
-  } else if (opts.body !== undefined) {
-    headers['content-type'] = 'application/json';
-    body = JSON.stringify(opts.body);
-  }
-  if (opts.contentType) headers['content-type'] = opts.contentType;
-  if (path === '/mcp') headers.accept = 'application/json, text/event-stream';
-  const response = await fetch(`${base}${path}`, { method, headers, body });
-  const text = await response.text();
-  let json: Record<string, unknown> = {};
-  try {
-    json = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    // not JSON (CSV)
-  }
-  return { status: response.status, json, text };
-}
 
 async function startServer(databaseUrl: string): Promise<ApiServer> {
   return startApiServer({
@@ -302,34 +269,3 @@ describe('HTTP API guarantees', () => {
     });
   });
 });
-
-/** A TCP proxy in front of the test database that can be taken down, as a database host goes away. */
-async function startTcpProxy(databaseUrl: string): Promise<{ databaseUrl: string; port: number; stop(): Promise<void> }> {
-  const target = new URL(databaseUrl);
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = new Socket();
-    upstream.connect(Number(target.port), target.hostname);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => {});
-      s.on('close', () => sockets.delete(s));
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  const url = new URL(databaseUrl);
-  url.hostname = '127.0.0.1';
-  url.port = String(port);
-  let stopped = false;
-  return {
-    databaseUrl: url.toString(), port,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}

@@ -13,6 +13,7 @@ import { loadFixtureFile, type Fixture } from '../emulators/fixture.js';
 import { vipLookupResultSchema } from '../lookup/answer.js';
 import { startApiServer, type ApiServer } from '../server/main.js';
 import { startHarness, type Harness } from './harness.js';
+import { request } from './http-test-client.js';
 
 const FIXTURE = new URL('./fixtures/basic.json', import.meta.url).pathname;
 const BIN = new URL('../bin/vipsync.js', import.meta.url).pathname;
@@ -24,27 +25,7 @@ describe('HTTP API and MCP', () => {
   let api: ApiServer;
   const tokens: Record<'lookup' | 'notes' | 'writer' | 'admin' | 'revoked', string> = { lookup: '', notes: '', writer: '', admin: '', revoked: '' };
 
-  const call = async (method: string, path: string, opts: { token?: string; body?: unknown; csv?: string } = {}) => {
-    const headers: Record<string, string> = {};
-    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-    let body: string | undefined;
-    if (opts.csv !== undefined) {
-      headers['content-type'] = 'text/csv';
-      body = opts.csv;
-    } else if (opts.body !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify(opts.body);
-    }
-    const response = await fetch(`${api.url}${path}`, { method, headers, body });
-    const text = await response.text();
-    let json: unknown = null;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = null;
-    }
-    return { status: response.status, json: json as Record<string, unknown>, text, headers: response.headers };
-  };
+  const call = (method: string, path: string, opts: { token?: string; body?: unknown; csv?: string } = {}) => request(api.url, method, path, opts);
 
   beforeAll(async () => {
     fixture = await loadFixtureFile(FIXTURE);
