@@ -18,7 +18,19 @@ const { values } = parseArgs({ options: { out: { type: 'string' } } });
 const out = resolve(values.out ?? join(ROOT, 'dist'));
 const startedAt = Date.now();
 rmSync(out, { recursive: true, force: true });
-const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin/tsc');
+let tsc;
+try {
+  tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin/tsc');
+} catch {
+  // An install without the dev dependencies (npm ci --omit=dev) has no compiler: vipsync then runs
+  // the sources through tsx. Asked for explicitly (npm run build), that is an error.
+  if (process.env.npm_lifecycle_event === 'prepare') {
+    console.error('build: skipped, TypeScript is not installed (vipsync runs the sources through tsx)');
+    process.exit(0);
+  }
+  console.error('build: TypeScript is not installed; run npm ci (with the dev dependencies) first');
+  process.exit(1);
+}
 const result = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', out], { stdio: 'inherit', cwd: ROOT });
 if (result.status !== 0) {
   console.error(`build: the TypeScript compiler failed (exit ${result.status}); see its errors above`);
