@@ -14,7 +14,7 @@ import { PageReader } from '../sync/page-reader.js';
 import { writeBatch, type BatchCounts } from '../sync/write-batch.js';
 
 export interface SyncTuning {
-  /** Re-read this much before the watermark, for late or clock-skewed writes. */
+  /** Re-read this much before the watermark, for late writes (a record stamped when its transaction began, committed later). */
   overlapMs: number;
   /** A full walk (which also finds records that vanished) at least this often. */
   reconcileEveryMs: number;
