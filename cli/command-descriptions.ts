@@ -17,6 +17,7 @@ export const COMMAND_DESCRIPTIONS = {
   validate: 'Check one email live against every connected CRM and update its validated status',
   stale: 'Review VIPs who probably left their company',
   report: 'Reports over the VIP list',
+  rules: 'What a new VIP rules file would change (whose level, why, the inflation check) before it is used',
 } as const;
 
 export type CommandName = keyof typeof COMMAND_DESCRIPTIONS;

@@ -29,6 +29,7 @@ const COMMAND_MODULES: Record<CommandName, () => Promise<Register>> = {
   validate: async () => (await import('./commands/validate.js')).registerValidate,
   stale: async () => (await import('./commands/stale.js')).registerStale,
   report: async () => (await import('./commands/report.js')).registerReport,
+  rules: async () => (await import('./commands/rules.js')).registerRules,
 };
 
 /** The command a command line runs (`vipsync help vip` asks about vip), if it names one. */
