@@ -1,5 +1,8 @@
 // Syncs, on-demand validation and the audit log (admin and vips:write).
 import type { FastifyInstance } from 'fastify';
+import { coverageReport } from '../../admin/coverage.js';
+import { decodeCsv } from '../../admin/csv-encoding.js';
+import { AdminError } from '../../admin/errors.js';
 import { writeAudit } from '../../db/audit-log.js';
 import { syncStatus, startSyncs, waitForSyncs } from '../../admin/sync.js';
 import { listAudit, vipActivityReport } from '../../admin/audit.js';
@@ -9,6 +12,8 @@ import { requestActor } from '../auth.js';
 import { connectTemporal, email, errors, secured, sendError, type ApiDeps } from './common.js';
 
 const VALIDATE_WAIT_MS = 60_000;
+/** A list of key accounts: thousands of lines at most. */
+const KEY_ACCOUNTS_BODY_LIMIT = 1024 * 1024;
 
 export async function operationsRoutes(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
   app.get('/v1/sync', {
@@ -89,6 +94,21 @@ export async function operationsRoutes(app: FastifyInstance, { deps }: { deps: A
     const { since, ...rest } = request.query;
     await writeAudit(deps.db, { actor: requestActor(request), action: 'audit.read' });
     return listAudit(deps.db, { ...rest, since: since ? new Date(since) : undefined });
+  });
+
+  app.post<{ Querystring: { minLevel?: number }; Body: Buffer | undefined }>('/v1/reports/coverage', {
+    config: { scope: 'admin' },
+    bodyLimit: KEY_ACCOUNTS_BODY_LIMIT,
+    schema: {
+      summary: 'Key accounts (text/csv body, a "name" and/or a "domain" column) against the VIP list: accounts with no VIP or none reaching minLevel, VIPs at accounts not on the list, stale VIPs at key accounts',
+      security: secured, consumes: ['text/csv'],
+      querystring: { type: 'object', additionalProperties: false, properties: { minLevel: { type: 'integer', minimum: 1, maximum: 5, default: 3 } } },
+      response: { 200: { type: 'object', additionalProperties: true }, ...errors(400, 401, 403) },
+    },
+  }, async (request) => {
+    if (!request.body || request.body.length === 0) throw new AdminError('invalid', 'send the key accounts as a text/csv body');
+    await writeAudit(deps.db, { actor: requestActor(request), action: 'report.coverage' });
+    return coverageReport(deps.db, decodeCsv(request.body), request.query.minLevel ?? 3);
   });
 
   app.get<{ Querystring: { since?: string; limit?: number } }>('/v1/audit/vips', {
