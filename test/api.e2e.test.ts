@@ -68,6 +68,7 @@ describe('HTTP API and MCP', () => {
     { method: 'POST', path: '/v1/validate', scope: 'vips:write', wrong: 'lookup', right: 'writer', body: { email: 'ADA@acme.com' }, expect: 200 },
     { method: 'GET', path: '/v1/audit', scope: 'admin', wrong: 'writer', right: 'admin', expect: 200 },
     { method: 'GET', path: '/v1/audit/vips', scope: 'admin', wrong: 'notes', right: 'admin', expect: 200 },
+    { method: 'POST', path: '/v1/reports/coverage', scope: 'admin', wrong: 'writer', right: 'admin', csv: 'name\nAcme Corp\n', expect: 200 },
     {
       method: 'POST', path: '/mcp', scope: 'lookup', wrong: 'writer', right: 'lookup', expect: 200,
       body: { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'matrix', version: '1' } } },
