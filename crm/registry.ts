@@ -60,8 +60,3 @@ export async function createCrmClient(config: BaseConnectionConfig): Promise<Crm
 export function connectionBaseUrl(config: BaseConnectionConfig): string {
   return providerFor(config.system).baseUrl(config);
 }
-
-/** How people name the CRM of a system, e.g. "HubSpot". */
-export function crmLabel(system: string): string {
-  return providerFor(system).label;
-}

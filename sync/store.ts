@@ -148,7 +148,7 @@ export interface VanishGuard {
  * that answers a short listing (an integration user that lost access, a crash and a restart on
  * older data) must not turn live people into "gone": that needs a person's review.
  */
-export function exceedsVanishGuard(vanishing: number, live: number, guard: VanishGuard): boolean {
+function exceedsVanishGuard(vanishing: number, live: number, guard: VanishGuard): boolean {
   return vanishing > guard.maxRecords || vanishing > guard.maxShare * live;
 }
 

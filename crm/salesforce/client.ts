@@ -13,6 +13,7 @@ import type { SalesforceConnectionConfig } from './config.js';
 import { ApiBudget } from '../budget.js';
 import { callWithRetry, type FailureVerdict } from '../retry.js';
 import { soqlString } from './soql.js';
+import { salesforceTime } from './time.js';
 import type {
   CrmCallStats, CrmClient, CrmCompanyRecord, CrmContactRecord, CrmDeletion, CrmObjectType, CrmRecord, CrmWalkPage,
 } from '../types.js';
@@ -50,13 +51,6 @@ const SALESFORCE_ID = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
 
 function text(value: unknown): string | null {
   return typeof value === 'string' && value !== '' ? value : null;
-}
-
-function timestamp(value: unknown): Date | null {
-  if (typeof value !== 'string') return null;
-  // Salesforce writes "2024-05-20T20:49:32.000+0000": insert the colon JavaScript wants in the offset.
-  const date = new Date(value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
-  return Number.isNaN(date.getTime()) ? null : date;
 }
 
 /**
@@ -104,7 +98,7 @@ export function toCompany(row: SObjectRow): CrmCompanyRecord {
     crmId: row.Id,
     name: text(row.Name),
     domain: domainFromWebsite(row.Website),
-    modifiedAt: timestamp(row.SystemModstamp),
+    modifiedAt: salesforceTime(row.SystemModstamp),
     properties: fieldsOf(row),
   };
 }
@@ -120,7 +114,7 @@ export function toContact(row: SObjectRow): CrmContactRecord {
     companyCrmId: text(row.AccountId),
     ownerId: text(row.OwnerId),
     explicitVipLevel: row.VIP_Level__c ?? null,
-    modifiedAt: timestamp(row.SystemModstamp),
+    modifiedAt: salesforceTime(row.SystemModstamp),
     properties: fieldsOf(row),
   };
 }
@@ -242,17 +236,17 @@ export function createSalesforceClient(config: SalesforceConnectionConfig): CrmC
         .map((row) => {
           const master = text(row.MasterRecordId);
           return master
-            ? { crmId: row.Id, kind: 'merged', mergedIntoId: master, at: timestamp(row.SystemModstamp) }
-            : { crmId: row.Id, kind: 'deleted', at: timestamp(row.SystemModstamp) };
+            ? { crmId: row.Id, kind: 'merged', mergedIntoId: master, at: salesforceTime(row.SystemModstamp) }
+            : { crmId: row.Id, kind: 'deleted', at: salesforceTime(row.SystemModstamp) };
         });
       const records = live.map((row) => (type === 'contacts' ? toContact(row) : toCompany(row))) as CrmRecord<T>[];
       let highWater: Date | null = null;
       for (const row of rows) {
-        const stamp = timestamp(row.SystemModstamp);
+        const stamp = salesforceTime(row.SystemModstamp);
         if (stamp && (!highWater || stamp > highWater)) highWater = stamp;
       }
       const last = rows.at(-1);
-      const lastStamp = last ? timestamp(last.SystemModstamp) : null;
+      const lastStamp = last ? salesforceTime(last.SystemModstamp) : null;
       const after = last && lastStamp ? { stamp: lastStamp.toISOString(), id: last.Id } : at.after;
       let next: SalesforcePosition | null;
       if (!result.done && result.nextRecordsUrl) {
