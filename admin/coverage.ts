@@ -88,16 +88,19 @@ export function parseKeyAccounts(text: string): KeyAccount[] {
 }
 
 /** Whether a VIP works at an account: their email's domain is the account's, or their company is. */
-function worksAt(vip: CoverageVip, account: KeyAccount): boolean {
+function worksAt(vip: CoverageVip & { companyKey: string | null }, account: KeyAccount & { nameKey: string | null }): boolean {
   if (account.domain && emailMatchesCompanyDomain(vip.email, account.domain) === true) return true;
-  return account.name !== null && vip.company !== null && companyKey(vip.company) === companyKey(account.name);
+  return account.nameKey !== null && vip.companyKey === account.nameKey;
 }
 
 /** The report itself: a pure function of the accounts and the VIPs (people with a level). */
 export function coverageOf(accounts: KeyAccount[], vips: CoverageVip[], minLevel: number): CoverageReport {
   const matched = new Set<string>();
+  // Company names normalised once each, not once for every account and VIP compared.
+  const keyed = vips.map((vip) => ({ ...vip, companyKey: vip.company === null ? null : companyKey(vip.company) }));
   const coverage: AccountCoverage[] = accounts.map((account) => {
-    const at = vips.filter((vip) => worksAt(vip, account)).sort((a, b) => b.level - a.level || a.email.localeCompare(b.email));
+    const named = { ...account, nameKey: account.name === null ? null : companyKey(account.name) };
+    const at = vips.filter((_vip, i) => worksAt(keyed[i]!, named)).sort((a, b) => b.level - a.level || a.email.localeCompare(b.email));
     for (const vip of at) matched.add(vip.email);
     return { account, vips: at };
   });

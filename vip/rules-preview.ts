@@ -50,7 +50,11 @@ export async function previewRules(db: Db, current: VipRules, proposed: VipRules
     const batch = emails.slice(start, start + PREVIEW_BATCH);
     const { records, vips } = await bulkTransaction(db, (sql) => loadBatch(sql, batch, contactProperties, companyProperties));
     const recordsBy = new Map<string, typeof records>();
-    for (const r of records) recordsBy.set(r.email, [...(recordsBy.get(r.email) ?? []), r]);
+    for (const r of records) {
+      const list = recordsBy.get(r.email);
+      if (list) list.push(r);
+      else recordsBy.set(r.email, [r]);
+    }
     const manualBy = new Map(vips.map((v) => [v.email, v.manual_level]));
     for (const email of batch) {
       const personRecords = (recordsBy.get(email) ?? []).map(toRecord);
