@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Fixture } from '../emulators/fixture.js';
 import { validateWorkflowId, type EmailValidationResult } from '../workflows/contract.js';
 import { runVipsync } from './cli-process.js';
-import { emptyFixture, hubspotContact, salesforceContact } from './fixtures/build.js';
+import { emptyFixture, hubspotContact, salesforceContact, sfStamp } from './fixtures/build.js';
 import { startHarness, type Harness } from './harness.js';
 
 const HOUR = 3600_000;
@@ -15,8 +15,6 @@ function timesEndingBefore(secondsBeforeNow: number, count: number): string[] {
   const end = Math.floor(Date.now() / 1000) * 1000 - secondsBeforeNow * 1000;
   return Array.from({ length: count }, (_, i) => new Date(end - (count - 1 - i) * 1000).toISOString());
 }
-
-const sfStamp = (iso: string) => iso.replace('Z', '+0000');
 
 describe("watermarks on the CRM's own clock", () => {
   let h: Harness;

@@ -4,7 +4,7 @@
 // Through a real Temporal server, a real PostgreSQL and the real SDKs against the emulators.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Fixture, HubSpotObject } from '../emulators/fixture.js';
-import { emptyFixture, hubspotContact, salesforceContact } from './fixtures/build.js';
+import { emptyFixture, hubspotContact, salesforceContact, sfStamp } from './fixtures/build.js';
 import { startHarness, type Harness } from './harness.js';
 
 /** Whole-second instants, `perSecond` records sharing each one (a real org: up to 13). */
@@ -12,8 +12,6 @@ function tiedTimes(start: string, count: number, perSecond: number): string[] {
   const t0 = Date.parse(start);
   return Array.from({ length: count }, (_, i) => new Date(t0 + Math.floor(i / perSecond) * 1000).toISOString());
 }
-
-const sfStamp = (iso: string) => iso.replace('Z', '+0000');
 
 describe('a Salesforce org that answers short batches', () => {
   let h: Harness;

@@ -3,12 +3,12 @@ import { closeSync, openSync } from 'node:fs';
 import { appendFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { MODULE_EXTENSION, MODULE_LOADER_ARGS } from '../../runtime/build.js';
+import { MODULE_EXTENSION, MODULE_LOADER_ARGS, PROJECT_ROOT } from '../../runtime/build.js';
 import { deletePostgresData } from '../stack/postgres.js';
 import { isProcessAlive } from '../stack/processes.js';
 import { describeProcess, findLeftovers, stopLeftovers } from '../dev/leftovers.js';
 import { keepPreviousLog, parseLogLine, WarningTally } from '../dev/worker-log.js';
-import { devDir, postgresDataDir, PROJECT_ROOT, readDevState, stackLogFile, stateFile, type DevStackState } from '../dev/state.js';
+import { devDir, postgresDataDir, readDevState, stackLogFile, stateFile, type DevStackState } from '../dev/state.js';
 import { printJson, progress, UsageError } from '../output.js';
 import { COMMAND_DESCRIPTIONS } from '../command-descriptions.js';
 

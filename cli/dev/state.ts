@@ -4,8 +4,6 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../runtime/build.js';
 
-export { PROJECT_ROOT };
-
 export function vipsyncHome(): string {
   return process.env.VIPSYNC_HOME ?? join(PROJECT_ROOT, '.vipsync');
 }
