@@ -21,7 +21,7 @@ import { startPostgres, type PostgresCluster } from '../cli/stack/postgres.js';
 import { stopChild } from '../cli/stack/processes.js';
 import { applyMigrations } from '../prisma/migrate.js';
 import { bigFile, importFile, personEmail, seedCrmPeople } from './import-data.js';
-import { startServeProcess } from './lookup.js';
+import { startServeProcess, timedGet } from './lookup.js';
 
 const REPO_DIR = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(REPO_DIR, 'bin/vipsync.js');
@@ -94,20 +94,9 @@ async function lookupsUntil<T>(url: string, token: string, emails: string[], rat
   const result = until.finally(() => {
     done = true;
   });
-  const one = (address: string) => new Promise<void>((resolve) => {
-    const sentAt = performance.now();
-    const req = http.get({ agent, hostname, port, path: `/v1/lookup?email=${encodeURIComponent(address)}`, headers: { authorization: `Bearer ${token}` } }, (res) => {
-      res.resume();
-      res.on('end', () => {
-        if (res.statusCode !== 200) failures += 1;
-        latencies.push(performance.now() - sentAt);
-        resolve();
-      });
-    });
-    req.on('error', () => {
-      failures += 1;
-      resolve();
-    });
+  const one = (address: string) => timedGet(agent, hostname, port, `/v1/lookup?email=${encodeURIComponent(address)}`, token).then((answer) => {
+    if (!answer.ok) failures += 1;
+    if (answer.ms !== null) latencies.push(answer.ms);
   });
   const inFlight: Promise<void>[] = [];
   const started = performance.now();

@@ -101,6 +101,21 @@ async function cannon(url: string, opts: { connections: number; seconds: number;
 }
 
 /**
+ * One GET on a keep-alive agent: its latency from the moment it is handed to the socket pool (null
+ * when the request failed outright), and whether it was answered 200.
+ */
+export function timedGet(agent: http.Agent, hostname: string, port: string, path: string, token: string): Promise<{ ms: number | null; ok: boolean }> {
+  return new Promise((resolve) => {
+    const sentAt = performance.now();
+    const req = http.get({ agent, hostname, port, path, headers: { authorization: `Bearer ${token}` } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ ms: performance.now() - sentAt, ok: res.statusCode === 200 }));
+    });
+    req.on('error', () => resolve({ ms: null, ok: false }));
+  });
+}
+
+/**
  * Open-loop load at a steady rate: request i is due at start + i / rate, whatever happened to the
  * ones before it, over `connections` keep-alive sockets (autocannon's overallRate sends each
  * second's quota in a burst at the start of the second, which measures its own queueing instead).
@@ -116,22 +131,10 @@ async function steadyRate(url: string, opts: { rate: number; seconds: number; co
   let failures = 0;
   let sent = 0;
   const started = performance.now();
-  const one = (path: string) =>
-    new Promise<void>((resolve) => {
-      const sentAt = performance.now();
-      const req = http.get({ agent, hostname, port, path, headers: { authorization: `Bearer ${opts.token}` } }, (res) => {
-        res.resume();
-        res.on('end', () => {
-          if (res.statusCode !== 200) failures += 1;
-          latencies.push(performance.now() - sentAt);
-          resolve();
-        });
-      });
-      req.on('error', () => {
-        failures += 1;
-        resolve();
-      });
-    });
+  const one = (path: string) => timedGet(agent, hostname, port, path, opts.token).then((answer) => {
+    if (!answer.ok) failures += 1;
+    if (answer.ms !== null) latencies.push(answer.ms);
+  });
   const inFlight: Promise<void>[] = [];
   await new Promise<void>((resolve) => {
     const tick = () => {
