@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createToken } from '../admin/tokens.js';
+import { createToken, revokeToken } from '../admin/tokens.js';
 import { loadFixtureFile } from '../emulators/fixture.js';
 import { startApiServer, type ApiServer } from '../server/main.js';
 import { startHarness, type Harness } from './harness.js';
@@ -101,6 +101,14 @@ describe('the VIP console in a browser', () => {
     expect(new URL(page.url()).pathname).toBe('/console/sign-in');
     expect(await h.db.consoleSession.count({ where: { token: { name: 'desk-lookup' } } })).toBe(0);
     await context.close();
+
+    // Revoking the token ends its sessions at once.
+    const short = (await createToken(h.db, { name: 'short-lived', scopes: ['lookup'] }, admin)).token;
+    const { context: other, page: signedIn } = await session(short);
+    await revokeToken(h.db, 'short-lived', admin);
+    await signedIn.goto(url('/console/stale'));
+    expect(new URL(signedIn.url()).pathname).toBe('/console/sign-in');
+    await other.close();
   });
 
   it('a lookup-scope session never receives notes (not in the HTML, not in any answer) and sees no write controls', async () => {
