@@ -293,6 +293,47 @@ describe('the VIP console in a browser', () => {
     await context.close();
   });
 
+  it('imports a large file with progress: the page follows the status answer (counts only) to the result', async () => {
+    const { context, page } = await session(tokens.writer);
+    const rows = Array.from({ length: 30_000 }, (_, i) => `bulk${String(i).padStart(5, '0')}@large.example,Large ${i},Large Co,${1 + (i % 5)},note ${i}`);
+    await page.goto(url('/console/import'));
+    await page.getByLabel('CSV file').setInputFiles({ name: 'large.csv', mimeType: 'text/csv', buffer: Buffer.from(`email,name,company,privilege_level,notes\n${rows.join('\n')}\n`) });
+    await page.getByRole('button', { name: 'Upload and map columns' }).click();
+    await page.getByRole('button', { name: 'Check the file (dry run)' }).click();
+    expect(await page.locator('[data-count="created"]').textContent()).toBe('30000');
+    const statuses: string[] = [];
+    page.on('response', (response) => {
+      // A body the page's reload has already dropped is not needed.
+      if (response.url().endsWith('/status')) void response.text().then((t) => statuses.push(t), () => {});
+    });
+    await page.getByRole('button', { name: 'Import 30000 rows' }).click();
+    await page.waitForURL(/\/console\/import\/[\w-]+$/);
+    await page.waitForSelector('.done', { timeout: 60_000 });
+    expect(await page.locator('.done').textContent()).toBe('Imported: 30000 added, 0 updated, 0 unchanged, 0 rejected.');
+    expect(await h.db.vip.count({ where: { email: { endsWith: '@large.example' } } })).toBe(30_000);
+    const final = await page.request.get(`${page.url()}/status`);
+    expect(await final.json()).toMatchObject({ state: 'done', done: 30_000, total: 30_000, file: 'large.csv', error: null });
+    statuses.push(await final.text());
+    for (const body of statuses) {
+      expect(Object.keys(JSON.parse(body)).sort()).toEqual(['done', 'error', 'file', 'id', 'state', 'total']);
+    }
+    await h.db.vip.deleteMany({ where: { email: { endsWith: '@large.example' } } });
+    await context.close();
+  });
+
+  it('is usable from the keyboard: the skip link comes first and moves focus to the content; fields have labels', async () => {
+    const { context, page } = await session(tokens.writer);
+    await page.goto(url('/console/vips/new'));
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+    const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+      .filter((el) => !(el as HTMLInputElement).labels?.length && !el.getAttribute('aria-label')).map((el) => el.outerHTML));
+    expect(unlabelled).toEqual([]);
+    await context.close();
+  });
+
   it('refuses broken import files with the reason: no email column (until the mapping names one), not UTF-8, empty', async () => {
     const { context, page } = await session(tokens.writer);
     await page.goto(url('/console/import'));

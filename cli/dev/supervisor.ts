@@ -53,7 +53,10 @@ async function main(): Promise<void> {
       processes.push(started);
       await writeState({ status: 'starting' });
     };
-    stack = await startDevStack({ dir: devDir(), toolsDir: toolsDir(), fixture, log, temporalUi: true, syncIntervalSeconds, onProcess });
+    // The HTTP API and the console: VIPSYNC_HTTP_PORT, else any free port (printed, and in `dev status`).
+    const servePort = Number(process.env.VIPSYNC_HTTP_PORT || '0');
+    if (!Number.isInteger(servePort) || servePort < 0 || servePort > 65535) throw new Error(`VIPSYNC_HTTP_PORT="${process.env.VIPSYNC_HTTP_PORT}" is not a port (0-65535)`);
+    stack = await startDevStack({ dir: devDir(), toolsDir: toolsDir(), fixture, log, temporalUi: true, syncIntervalSeconds, onProcess, servePort });
     await writeState({ status: 'ready', ...stack.state });
     log('dev stack ready');
     await stack.running;
