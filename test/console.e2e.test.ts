@@ -53,7 +53,7 @@ describe('the VIP console in a browser', () => {
     tokens.admin = (await createToken(h.db, { name: 'ops', scopes: ['admin'] }, admin)).token;
     browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
     if (SCREENSHOTS) mkdirSync(DOCS, { recursive: true });
-  });
+  }, 900_000); // a fresh machine may first install chromium (apt-get update and install: minutes)
   afterAll(async () => {
     await browser?.close();
     await api?.close();
@@ -389,6 +389,24 @@ describe('the VIP console in a browser', () => {
     await page.waitForURL(/\/console\/sync$/);
     expect(await page.locator('.notice').textContent()).toBe(`Sync started for ${h.hubspotId}; reload to see its counts.`);
     await expect.poll(() => h.db.syncRun.count({ where: { connectionId: h.hubspotId, status: 'succeeded' } }), { timeout: 30_000 }).toBeGreaterThan(runsBefore);
+
+    // Full re-sync asks first (a dialog); cancelled, nothing starts.
+    const runsNow = await h.db.syncRun.count({ where: { connectionId: h.hubspotId } });
+    await page.locator('section.card', { hasText: h.hubspotId }).getByRole('button', { name: 'Full re-sync' }).click();
+    const dialog = page.getByRole('dialog');
+    expect(await dialog.textContent()).toContain(`Walk every record of ${h.hubspotId} again?`);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    expect(await page.getByRole('dialog').count()).toBe(0);
+    expect(await h.db.syncRun.count({ where: { connectionId: h.hubspotId } })).toBe(runsNow);
+
+    // Pause and resume the connection's schedule.
+    await page.locator('section.card', { hasText: h.hubspotId }).getByRole('button', { name: 'Pause' }).click();
+    await page.waitForURL(/\/console\/sync$/);
+    expect(await page.locator('.notice').textContent()).toBe(`Scheduled syncs of ${h.hubspotId} paused (a running one finishes).`);
+    expect(await page.locator('section.card', { hasText: h.hubspotId }).locator('.badge', { hasText: 'paused' }).count()).toBe(1);
+    await page.locator('section.card', { hasText: h.hubspotId }).getByRole('button', { name: 'Resume' }).click();
+    await page.waitForURL(/\/console\/sync$/);
+    expect(await page.locator('section.card', { hasText: h.hubspotId }).locator('.badge', { hasText: 'paused' }).count()).toBe(0);
 
     await page.goto(url(`/console/audit?action=vip.add&surface=console`));
     const actions = await page.locator('tbody tr td:nth-child(4)').allTextContents();
