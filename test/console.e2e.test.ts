@@ -321,6 +321,33 @@ describe('the VIP console in a browser', () => {
     await context.close();
   });
 
+  it('an import started on one server process goes on on another (serve --processes): the wizard\'s state is in the database', async () => {
+    const other = await startApiServer({
+      databaseUrl: h.databaseUrl, temporalAddress: h.config.temporalAddress, temporalNamespace: 'default', syncTaskQueue: h.config.syncTaskQueue, port: 0,
+    });
+    try {
+      const { context, page } = await session(tokens.writer);
+      await page.goto(url('/console/import'));
+      await page.getByLabel('CSV file').setInputFiles({ name: 'two.csv', mimeType: 'text/csv', buffer: Buffer.from('email,level\nother.process@import.example,2\n') });
+      await page.getByRole('button', { name: 'Upload and map columns' }).click();
+      const action = (await page.locator('form[action$="/review"]').getAttribute('action'))!;
+      const csrf = await page.locator('form[action$="/review"] input[name="_csrf"]').inputValue();
+      // The same browser (cookies are per host, not per port) on the other process.
+      const review = await page.request.post(`${other.url}${action}`, { form: { _csrf: csrf, map_0: 'email', map_1: 'level' } });
+      expect(await review.text()).toContain('data-count="created">1<');
+      await page.request.post(`${other.url}${action.replace(/review$/, 'confirm')}`, { form: { _csrf: csrf } });
+      await expect.poll(async () => (await (await page.request.get(url(action.replace(/review$/, 'status')))).json()).state, { timeout: 20_000 }).toBe('done');
+      expect((await h.db.vip.findUniqueOrThrow({ where: { email: 'other.process@import.example' } })).level).toBe(2);
+      // Another token cannot see it.
+      const stranger = await session(tokens.admin);
+      expect((await stranger.page.request.get(url(action.replace(/review$/, 'status')))).status()).toBe(404);
+      await stranger.context.close();
+      await context.close();
+    } finally {
+      await other.close();
+    }
+  });
+
   it('is usable from the keyboard: the skip link comes first and moves focus to the content; fields have labels', async () => {
     const { context, page } = await session(tokens.writer);
     await page.goto(url('/console/vips/new'));

@@ -46,11 +46,11 @@ function columnMap(header: string[], fields: (CsvField | null)[]) {
 }
 
 export async function importPages(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
-  const jobs = new ImportJobs();
+  const jobs = new ImportJobs(deps.db);
   const mappingPage = (request: FastifyRequest, reply: FastifyReply, job: ImportJob, fields: (CsvField | null)[], error: string | null, status = 200) =>
     render(request, reply.code(status), 'import-map', 'Import: columns', { job: { id: job.id, file: job.file }, header: job.header, fields, choices: CSV_FIELDS, error });
-  const findJob = (request: FastifyRequest<{ Params: { id: string } }>) => {
-    const job = jobs.get(request.params.id, request.consoleSession!.tokenName);
+  const findJob = async (request: FastifyRequest<{ Params: { id: string } }>) => {
+    const job = await jobs.get(request.params.id, request.consoleSession!.tokenName);
     if (!job) throw new AdminError('not_found', 'this import is not known here (uploads are kept for an hour); upload the file again');
     return job;
   };
@@ -76,19 +76,19 @@ export async function importPages(app: FastifyInstance, { deps }: { deps: ApiDep
       if (!(error instanceof AdminError)) throw error;
       return render(request, reply.code(400), 'import-upload', 'Import a CSV', { error: error.message });
     }
-    const job = jobs.create(session.tokenName, file, bytes, header);
+    const job = await jobs.create(session.tokenName, file, bytes, header);
     return mappingPage(request, reply, job, header.map(fieldForHeader), null);
   });
 
   app.post<{ Params: { id: string }; Body: unknown }>('/import/:id/review', { config: { consoleScope: 'vips:write' } }, async (request, reply) => {
-    const job = findJob(request);
+    const job = await findJob(request);
     if (job.state !== 'uploaded') return reply.redirect(`/console/import/${job.id}`, 303);
     const fields = chosenFields(request.body, job.header);
     try {
       const map = columnMap(job.header, fields);
-      const parsed = await readVipCsv(job.bytes, { map });
+      const parsed = await readVipCsv(await jobs.bytes(job.id), { map });
       const report = await importVips(deps.db, parsed, { actor: consoleActor(request.consoleSession!), dryRun: true, file: job.file });
-      job.map = map;
+      await jobs.reviewed(job.id, map);
       return render(request, reply, 'import-review', 'Import: review', {
         job: { id: job.id, file: job.file }, header: job.header, fields, report, shown: report.errors.slice(0, SHOWN_ERRORS),
       });
@@ -99,21 +99,18 @@ export async function importPages(app: FastifyInstance, { deps }: { deps: ApiDep
   });
 
   app.post<{ Params: { id: string }; Body: unknown }>('/import/:id/confirm', { config: { consoleScope: 'vips:write' } }, async (request, reply) => {
-    const job = findJob(request);
-    if (job.state === 'uploaded' && job.map) {
-      job.state = 'checking';
-      void runImport(deps, job, consoleActor(request.consoleSession!));
-    }
+    const job = await findJob(request);
+    if (await jobs.claim(job.id)) void runImport(deps, jobs, job, consoleActor(request.consoleSession!));
     return reply.redirect(`/console/import/${job.id}`, 303);
   });
 
   app.get<{ Params: { id: string } }>('/import/:id', { config: { consoleScope: 'vips:write' } }, async (request, reply) => {
-    const job = findJob(request);
+    const job = await findJob(request);
     return render(request, reply, 'import-progress', 'Import: progress', { job: jobStatus(job), report: job.report, shown: job.report?.errors.slice(0, SHOWN_ERRORS) ?? [] });
   });
 
   // What the progress page's script polls: counts only (never a row's content).
-  app.get<{ Params: { id: string } }>('/import/:id/status', { config: { consoleScope: 'vips:write' } }, async (request) => jobStatus(findJob(request)));
+  app.get<{ Params: { id: string } }>('/import/:id/status', { config: { consoleScope: 'vips:write' } }, async (request) => jobStatus(await findJob(request)));
 }
 
 function jobStatus(job: ImportJob) {
@@ -121,24 +118,19 @@ function jobStatus(job: ImportJob) {
 }
 
 /** The import itself, after the answer: checking the rows, then writing them in one transaction. */
-async function runImport(deps: ApiDeps, job: ImportJob, actor: ReturnType<typeof consoleActor>): Promise<void> {
+async function runImport(deps: ApiDeps, jobs: ImportJobs, job: ImportJob, actor: ReturnType<typeof consoleActor>): Promise<void> {
+  const progress = jobs.progress(job.id);
   try {
-    const parsed = await readVipCsv(job.bytes, { map: job.map!, onRows: (checked) => { job.done = checked; } });
-    job.state = 'writing';
-    job.done = 0;
-    job.total = parsed.rows.length;
-    job.report = await importVips(deps.db, parsed, {
-      actor, file: job.file, onProgress: (done, total) => { job.done = done; job.total = total; },
-    });
-    job.state = 'done';
+    // The mapping the dry run was reviewed with (claim only takes a reviewed job).
+    const parsed = await readVipCsv(await jobs.bytes(job.id), { map: job.map ?? {}, onRows: (checked) => progress('checking', checked, null) });
+    progress('writing', 0, parsed.rows.length, true);
+    const report = await importVips(deps.db, parsed, { actor, file: job.file, onProgress: (done, total) => progress('writing', done, total) });
+    await jobs.finish(job.id, { report });
     deps.lookup.invalidate();
     await deps.afterWrite?.();
   } catch (error) {
-    job.state = 'failed';
-    job.error = error instanceof AdminError ? error.message : 'the import failed and nothing was written; the server log has the details';
     if (!(error instanceof AdminError)) logger.error({ err: error, file: job.file }, `console import of ${job.file} failed`);
-  } finally {
-    // The bytes are not needed once the import ran (or failed); the report stays for the page.
-    job.bytes = Buffer.alloc(0);
+    const message = error instanceof AdminError ? error.message : 'the import failed and nothing was written; the server log has the details';
+    await jobs.finish(job.id, { error: message }).catch((e: Error) => logger.error({ err: e }, 'cannot record a console import\'s failure'));
   }
 }
