@@ -163,6 +163,11 @@ describe('the VIP console in a browser: sessions and the VIP list', () => {
     await page.getByRole('button', { name: 'Return to CRM level (5)' }).click();
     await page.waitForURL(/ada%40acme\.com$/);
     expect(await bed.h.db.vip.findUniqueOrThrow({ where: { email: 'ada@acme.com' } })).toMatchObject({ level: 5, manualLevel: null, levelSource: 'crm' });
+    // The CRM records behind her: both CRMs' contacts, with what each says.
+    const records = await page.locator('section[aria-labelledby="crm-h"] tbody tr').allTextContents();
+    expect(records).toHaveLength(2);
+    expect(records.find((r) => r.includes('201'))).toContain('CEO');
+    expect(records.find((r) => r.includes('003000000000001AAA'))).toContain('Board Member');
     await shot(page, 'person');
 
     // Delete one: the page asks first, naming how many.

@@ -27,7 +27,15 @@ export async function personPages(app: FastifyInstance, { deps }: { deps: ApiDep
       }),
       listAudit(deps.db, { subject: vip.email, limit: 50 }),
     ]);
+    // What each CRM record behind the person says (name, title, explicit level, when it changed).
+    const refs = row?.crmRefs ?? [];
+    const contacts = refs.length === 0 ? [] : await deps.db.crmContact.findMany({
+      where: { OR: refs.map((r) => ({ connectionId: r.connectionId, crmId: r.crmId })) },
+      select: { connectionId: true, crmId: true, firstName: true, lastName: true, title: true, crmVipLevel: true, crmModifiedAt: true },
+    });
+    const records = refs.map((r) => ({ ...r, contact: contacts.find((c) => c.connectionId === r.connectionId && c.crmId === r.crmId) ?? null }));
     return render(request, reply, 'person', vip.name ?? vip.email, {
+      records,
       vip: can(session, 'notes:read') ? vip : withoutNotes(vip),
       extra: row, evidence: ((row?.staleEvidence ?? []) as unknown as StaleSignal[]), trail,
       removalRefusal: removalRefusal(vip), href: personHref(vip.email),
