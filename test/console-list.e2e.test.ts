@@ -86,6 +86,10 @@ describe('the VIP console in a browser: sessions and the VIP list', () => {
     expect(answer.status()).toBe(403);
     expect(await answer.text()).toContain('CSRF');
     expect(await bed.h.db.vip.count({ where: { email: 'csrf@example.com' } })).toBe(0);
+    // The console's pages are not API routes: the OpenAPI document leaves them out.
+    const openapi = await (await fetch(url('/openapi.json'))).json() as { paths: Record<string, unknown> };
+    expect(Object.keys(openapi.paths).filter((path) => path.startsWith('/console'))).toEqual([]);
+    expect(Object.keys(openapi.paths)).toContain('/v1/lookup');
     await context.close();
   });
 

@@ -44,6 +44,10 @@ const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 's
 const scopeOf = (request: FastifyRequest) => request.routeOptions.config.consoleScope as Scope | 'session' | undefined;
 
 export async function consolePlugin(app: FastifyInstance, { deps }: { deps: ApiDeps }): Promise<void> {
+  // The console's pages are not part of the API: the OpenAPI document leaves them out.
+  app.addHook('onRoute', (route) => {
+    route.schema = { ...route.schema, hide: true };
+  });
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   await app.register(multipart, { limits: { fileSize: CSV_BODY_LIMIT, files: 1, fields: 20 } });
