@@ -172,6 +172,13 @@ describe('the VIP console in a browser: import, stale review, validation, sync, 
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     expect(await page.getByRole('dialog').count()).toBe(0);
     expect(await bed.h.db.syncRun.count({ where: { connectionId: bed.h.hubspotId } })).toBe(runsNow);
+    // Confirmed, the full walk starts (the run is marked full).
+    await page.locator('section.card', { hasText: bed.h.hubspotId }).getByRole('button', { name: 'Full re-sync' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Full re-sync' }).click();
+    await page.waitForURL(/\/console\/sync$/);
+    expect(await page.locator('.notice').textContent()).toBe(`Full re-sync started for ${bed.h.hubspotId}; reload to see its counts.`);
+    await expect.poll(() => bed.h.db.syncRun.count({ where: { connectionId: bed.h.hubspotId, status: 'succeeded' } }), { timeout: 30_000 }).toBeGreaterThan(runsNow);
+    expect(await bed.h.db.auditLog.count({ where: { action: 'sync.trigger', surface: 'console', details: { path: ['full'], equals: true } } })).toBe(1);
 
     // Pause and resume the connection's schedule.
     await page.locator('section.card', { hasText: bed.h.hubspotId }).getByRole('button', { name: 'Pause' }).click();

@@ -64,6 +64,7 @@ export async function signIn(db: Db, request: FastifyRequest, reply: FastifyRepl
   const row = await db.consoleSession.create({
     data: { sessionHash: sha256(cookie), tokenId: token.id, csrfToken: csrf, expiresAt: new Date(now + SESSION_HOURS * 3600_000) },
   });
+  await db.apiToken.update({ where: { id: token.id }, data: { lastUsedAt: new Date(now) } });
   const session = { id: row.id, tokenName: token.name, scopes: token.scopes, csrf };
   await writeAudit(db, { actor: consoleActor(session), action: 'console.sign-in' });
   reply.setCookie(SESSION_COOKIE, cookie, cookieOptions(request, SESSION_HOURS * 3600));
