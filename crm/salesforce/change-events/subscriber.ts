@@ -44,6 +44,8 @@ export class ChangeEventSubscriber {
   private readonly calls = new Set<grpc.ClientDuplexStream<FetchRequest, FetchResponse>>();
   private readonly schemas = new Map<string, Promise<avro.Type>>();
   private readonly wakers = new Set<() => void>();
+  /** Channels with a stored replay id to resume from. */
+  private readonly positioned = new Set<string>();
   private loops: Promise<void>[] = [];
   private stopped = false;
 
@@ -142,6 +144,8 @@ export class ChangeEventSubscriber {
       // GetTopic first: a refused session or an unknown channel fails here, with a clear status.
       await unary<TopicInfo>(client, 'GetTopic', { topic_name: channel }, metadata);
       const stored = await this.store.load(this.connectionId, channel);
+      if (stored?.replayId) this.positioned.add(channel);
+      else this.positioned.delete(channel);
       const call = client.Subscribe!(metadata) as grpc.ClientDuplexStream<FetchRequest, FetchResponse>;
       this.calls.add(call);
       await new Promise<void>((resolve, reject) => {
@@ -190,7 +194,10 @@ export class ChangeEventSubscriber {
     if (response.events.length === 0) {
       // A keepalive: nothing for this subscription up to latest_replay_id, so resuming after it
       // loses nothing and keeps a quiet channel's stored position inside the retention window.
-      if (response.latest_replay_id?.length) await this.store.storeReplayId(this.connectionId, channel, response.latest_replay_id, null);
+      if (response.latest_replay_id?.length) {
+        await this.store.storeReplayId(this.connectionId, channel, response.latest_replay_id, null);
+        this.positioned.add(channel);
+      }
       onProgress();
       return;
     }
@@ -211,7 +218,16 @@ export class ChangeEventSubscriber {
         reasons.push(`an event of ${channel} (replay id ${replayIdText(consumed.replay_id)}) could not be read: ${(error as Error).message}`);
       }
     }
-    if (byRecord.size > 0) await this.opts.handler(this.connectionId, [...byRecord.values()]);
+    if (byRecord.size > 0) {
+      try {
+        await this.opts.handler(this.connectionId, [...byRecord.values()]);
+      } catch (error) {
+        // With a stored position the stream restarts after it and this batch comes again. A channel
+        // that started at LATEST moments ago has none: the reconciliation stands in for the batch.
+        if (this.positioned.has(channel)) throw error;
+        reasons.push(`changes of ${channel} could not be handed on and there was no position to resume from yet (${(error as Error).message})`);
+      }
+    }
     if (reasons.length > 0) {
       const reason = reasons.length === 1 ? reasons[0]! : `${reasons[0]} (and ${reasons.length - 1} more)`;
       await this.opts.requestReconciliation(this.connectionId, reason);
@@ -220,6 +236,7 @@ export class ChangeEventSubscriber {
     }
     const last = response.events.at(-1)!;
     await this.store.storeReplayId(this.connectionId, channel, last.replay_id, lastCommit);
+    this.positioned.add(channel);
     onProgress();
     if (!this.stopped) call.write({ num_requested: response.events.length });
   }
