@@ -88,7 +88,7 @@ export async function startDevStack(opts: StartDevStackOptions): Promise<DevStac
       const emulator = await provider.emulator.start(section ?? {});
       stops.push(() => emulator.close());
       emulators[provider.system] = emulator.url;
-      connections.push(connectionConfig.parse({ ...provider.emulator.devConnection(emulator.url), intervalSeconds }));
+      connections.push(connectionConfig.parse({ ...provider.emulator.devConnection(emulator.url), ...emulator.connectionSettings, intervalSeconds }));
     }
     log(`CRM emulators ready: ${Object.entries(emulators).map(([system, url]) => `${system} ${url}`).join(', ')}`);
 

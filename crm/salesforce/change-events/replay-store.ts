@@ -11,6 +11,7 @@ export interface StoredSubscription {
   replayId: Buffer | null;
   replayStoredAt: Date | null;
   lastEventAt: Date | null;
+  lastHandledAt: Date | null;
   state: string;
   lastError: string | null;
   reconciliationAt: Date | null;
@@ -34,7 +35,7 @@ export class ReplayStore {
   /** After the handler resolved: the subscription resumes after this replay id from now on. */
   async storeReplayId(connectionId: string, channel: string, replayId: Buffer, lastEventAt: Date | null): Promise<void> {
     const now = new Date();
-    const fields = { replayId: new Uint8Array(replayId), replayStoredAt: now, updatedAt: now, state: 'subscribed', lastError: null, ...(lastEventAt ? { lastEventAt } : {}) };
+    const fields = { replayId: new Uint8Array(replayId), replayStoredAt: now, updatedAt: now, state: 'subscribed', lastError: null, ...(lastEventAt ? { lastEventAt, lastHandledAt: now } : {}) };
     await this.db.changeEventSubscription.upsert({
       where: { connectionId_channel: { connectionId, channel } },
       create: { connectionId, channel, ...fields },

@@ -7,6 +7,7 @@ CREATE TABLE "change_event_subscriptions" (
     "replay_id" BYTEA,
     "replay_stored_at" TIMESTAMPTZ(3),
     "last_event_at" TIMESTAMPTZ(3),
+    "last_handled_at" TIMESTAMPTZ(3),
     "state" TEXT NOT NULL DEFAULT 'connecting',
     "last_error" TEXT,
     "reconciliation_at" TIMESTAMPTZ(3),
