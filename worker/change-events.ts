@@ -34,20 +34,41 @@ export interface PushPaths {
   stop(): Promise<void>;
 }
 
-/** Interim handler: the connection's incremental sync, now (one already running is joined). */
-export function syncNowHandler(client: Client): PushedChangesHandler {
-  return async (connectionId, changes) => {
-    const workflowId = await triggerSync(client, connectionId);
-    logger.info({ connection: connectionId, changes: changes.length, workflowId }, 'change events: sync started');
+/**
+ * One call per connection at a time; callers that come while one runs share it. The channels of a
+ * connection run side by side, and two schedule triggers at once would race (the second sees no
+ * running sync yet, is skipped as an overlap, and waits for a start that never comes).
+ */
+function perConnection<A extends unknown[]>(run: (connectionId: string, ...args: A) => Promise<void>) {
+  const inFlight = new Map<string, Promise<void>>();
+  return (connectionId: string, ...args: A): Promise<void> => {
+    let call = inFlight.get(connectionId);
+    if (!call) {
+      call = run(connectionId, ...args).finally(() => inFlight.delete(connectionId));
+      inFlight.set(connectionId, call);
+    }
+    return call;
   };
+}
+
+/**
+ * Interim handler: the connection's incremental sync, now. A sync that is already running is joined
+ * (it may have read past a change it started before; the next event or scheduled run covers that).
+ */
+export function syncNowHandler(client: Client): PushedChangesHandler {
+  const trigger = perConnection(async (connectionId: string, changes: number) => {
+    const workflowId = await triggerSync(client, connectionId);
+    logger.info({ connection: connectionId, changes, workflowId }, 'change events: sync started');
+  });
+  return (connectionId, changes) => trigger(connectionId, changes.length);
 }
 
 /** A full walk of the connection, as `vipsync sync now --full` starts it, with the reason in the audit log. */
 export function fullSyncReconciliation(db: Db, client: Client): ReconciliationRequester {
-  return async (connectionId, reason) => {
+  return perConnection(async (connectionId: string, reason: string) => {
     await writeAudit(db, { actor: PUSH_PATH_ACTOR, action: 'sync.reconcile', subject: connectionId, details: { reason } });
     await startSyncs(db, client, PUSH_PATH_ACTOR, connectionId, { full: true });
-  };
+  });
 }
 
 export function startPushPaths(opts: PushPathOptions): PushPaths {
