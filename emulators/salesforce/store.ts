@@ -51,6 +51,11 @@ export class SalesforceStore {
     this.listeners.push(listener);
   }
 
+  /** A change event's commitTimestamp: milliseconds, unlike the whole-second audit stamps. */
+  private commitTime(): number {
+    return Date.now() + this.clockOffsetMs;
+  }
+
   private emit(change: RecordChange): void {
     for (const listener of this.listeners) listener(change);
   }
@@ -123,7 +128,7 @@ export class SalesforceStore {
     record.fields.SystemModstamp = now;
     this.emit({
       type, changeType: 'UPDATE', recordId: String(record.fields.Id), changedFields: [...Object.keys(typed), 'LastModifiedDate'],
-      fields: { ...record.fields }, at: now,
+      fields: { ...record.fields }, at: this.commitTime(),
     });
   }
 
@@ -157,7 +162,7 @@ export class SalesforceStore {
     rows.splice(at, 0, record);
     this.byId15.set(id.slice(0, 15), record);
     this.changes++;
-    this.emit({ type, changeType: 'CREATE', recordId: id, changedFields: Object.keys(fields).filter((name) => fields[name] !== null), fields: { ...fields }, at: now });
+    this.emit({ type, changeType: 'CREATE', recordId: id, changedFields: Object.keys(fields).filter((name) => fields[name] !== null), fields: { ...fields }, at: this.commitTime() });
     return id;
   }
 
@@ -169,7 +174,7 @@ export class SalesforceStore {
     record.fields.IsDeleted = true;
     record.fields.SystemModstamp = now;
     record.deletedAt = now;
-    this.emit({ type, changeType: 'DELETE', recordId: String(record.fields.Id), changedFields: [], fields: { ...record.fields }, at: now });
+    this.emit({ type, changeType: 'DELETE', recordId: String(record.fields.Id), changedFields: [], fields: { ...record.fields }, at: this.commitTime() });
   }
 
   count(type: SObjectName): number {
