@@ -47,7 +47,7 @@ async function callSalesforce(method: string, path: string, body?: unknown): Pro
   const token = (await tokenResponse.json()) as { access_token: string; instance_url: string };
   const response = await fetch(new URL(`/services/data/${API_VERSION}/${path}`, token.instance_url), {
     method,
-    headers: { authorization: `Bearer ${token.access_token}`, 'content-type': 'application/json' },
+    headers: { authorization: `Bearer ${token.access_token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
