@@ -149,7 +149,7 @@ describe('the emulator\'s Pub/Sub API', () => {
     const accounts = subscribe({ topic_name: '/data/AccountChangeEvent', replay_preset: 'LATEST', num_requested: 10 });
     await until('both subscriptions', () => salesforce.changeEvents!.subscriptions() === 2);
     const rest = (method: string, path: string, body?: unknown) => fetch(`${salesforce.url}/services/data/v59.0/sobjects/${path}`, {
-      method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body && JSON.stringify(body),
+      method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body === undefined ? undefined : JSON.stringify(body),
     });
     const created = await rest('POST', 'Account', { Name: 'Initech' });
     expect(created.status).toBe(201);
