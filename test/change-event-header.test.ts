@@ -125,6 +125,10 @@ describe('classifyPubSubError', () => {
     expect(classifyPubSubError(grpcError(status.PERMISSION_DENIED, 'no access')).kind).toBe('auth');
   });
 
+  it('an unknown channel', () => {
+    expect(classifyPubSubError(grpcError(status.NOT_FOUND, 'Topic /data/Nope not found.')).kind).toBe('channel');
+  });
+
   it('everything else is retried', () => {
     expect(classifyPubSubError(grpcError(status.UNAVAILABLE, 'RST_STREAM closed stream'))).toEqual({ kind: 'retry', message: 'RST_STREAM closed stream' });
     expect(classifyPubSubError(new Error('socket hang up'))).toEqual({ kind: 'retry', message: 'socket hang up' });

@@ -247,6 +247,13 @@ describe('Salesforce change events through the Pub/Sub API', () => {
     expect(row.lastError).toMatch(/refused the client credentials of connection "sf-cdc" \(invalid_client/);
   });
 
+  it('fails with a clear error when a channel does not exist', async () => {
+    subscribe(recorder(), { config: { ...config, changeEvents: { ...config.changeEvents, channels: ['/data/LeadChangeEvent'] } } });
+    await until('the failure recorded', async () => (await new ReplayStore(db).list(config.id)).some((row) => row.state === 'failed'));
+    const row = (await new ReplayStore(db).list(config.id)).find((s) => s.state === 'failed')!;
+    expect(row.lastError).toMatch(/^the Pub\/Sub API of connection "sf-cdc" has no channel \/data\/LeadChangeEvent \(Topic \/data\/LeadChangeEvent not found.*\); check changeEvents.channels/);
+  });
+
   it('refuses a session for another org (tenantid) or another instance (instanceurl)', async () => {
     const store = new ReplayStore(db);
     const token = await (await fetch(`${salesforce.url}/services/oauth2/token`, {

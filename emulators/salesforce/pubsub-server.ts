@@ -84,6 +84,7 @@ export async function startPubSubServer(opts: PubSubServerOptions): Promise<PubS
     if (problem) throw new PubSubError(grpc.status.UNAUTHENTICATED, PUBSUB_ERROR.auth, `An authentication exception occurred (${problem}). Provide valid authentication via metadata headers.`);
   };
 
+  // NOT_FOUND is what the emulator answers for a channel it does not have; the error code is its own.
   const topicObjects = (topic: string | undefined) => {
     const objects = topic ? CHANNELS[topic] : undefined;
     if (!objects) throw new PubSubError(grpc.status.NOT_FOUND, 'sfdc.platform.eventbus.grpc.topic.not.found', `Topic ${topic ?? ''} not found.`);

@@ -9,6 +9,8 @@ export type PubSubFailure =
   | { kind: 'replay-invalid'; message: string }
   /** The credentials were refused: a fresh token may help once; then it is the configuration. */
   | { kind: 'auth'; message: string }
+  /** The channel does not exist (NOT_FOUND): the configuration, not worth retrying often. */
+  | { kind: 'channel'; message: string }
   /** Anything else: reconnect with backoff ("Retry Long-Lived RPC Calls After an Error Occurs"). */
   | { kind: 'retry'; message: string };
 
@@ -32,6 +34,7 @@ export function classifyPubSubError(error: unknown): PubSubFailure {
   if (errorCode === PUBSUB_ERROR.auth || e.code === status.UNAUTHENTICATED || e.code === status.PERMISSION_DENIED) {
     return { kind: 'auth', message };
   }
+  if (e.code === status.NOT_FOUND) return { kind: 'channel', message };
   return { kind: 'retry', message };
 }
 

@@ -107,9 +107,12 @@ export class ChangeEventSubscriber {
         freshToken = true;
         this.log.info({ channel, error: failure.message }, 'Pub/Sub API refused the session; getting a new token');
         continue;
-      } else if (failure.kind === 'auth') {
-        const message = `Salesforce Pub/Sub API refused connection "${this.connectionId}" (${failure.message}); ` +
-          'check the connected app\'s credentials, that its run-as user has the "View All Data" or change-event permissions, and that Change Data Capture is enabled for Contact and Account';
+      } else if (failure.kind === 'auth' || failure.kind === 'channel') {
+        const message = failure.kind === 'channel'
+          ? `the Pub/Sub API of connection "${this.connectionId}" has no channel ${channel} (${failure.message}); check changeEvents.channels, ` +
+            'and that Change Data Capture is enabled for Contact and Account (Setup, Change Data Capture)'
+          : `Salesforce Pub/Sub API refused connection "${this.connectionId}" (${failure.message}); ` +
+            'check the connected app\'s credentials, that its run-as user has the "View All Data" or change-event permissions, and that Change Data Capture is enabled for Contact and Account';
         this.log.error({ channel }, message);
         await this.store.setState(this.connectionId, channel, 'failed', message).catch(() => {});
         await this.sleep(maxMs);
@@ -146,6 +149,7 @@ export class ChangeEventSubscriber {
       const stored = await this.store.load(this.connectionId, channel);
       if (stored?.replayId) this.positioned.add(channel);
       else this.positioned.delete(channel);
+      if (this.stopped) return;
       const call = client.Subscribe!(metadata) as grpc.ClientDuplexStream<FetchRequest, FetchResponse>;
       this.calls.add(call);
       await new Promise<void>((resolve, reject) => {
@@ -238,7 +242,8 @@ export class ChangeEventSubscriber {
     await this.store.storeReplayId(this.connectionId, channel, last.replay_id, lastCommit);
     this.positioned.add(channel);
     onProgress();
-    if (!this.stopped) call.write({ num_requested: response.events.length });
+    // Room for as many events as were just handled: never more than one batch asked for and unhandled.
+    if (!this.stopped && !call.writableEnded && !call.destroyed) call.write({ num_requested: response.events.length });
   }
 
   /** An event's Avro schema, by the id it names (GetSchema, once per id). */
