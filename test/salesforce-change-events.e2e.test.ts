@@ -7,6 +7,7 @@ import { connectionConfig } from '../crm/registry.js';
 import type { SalesforceConnectionConfig } from '../crm/salesforce/config.js';
 import { ChangeEventSubscriber, type ChangeEventSubscriberOptions } from '../crm/salesforce/change-events/subscriber.js';
 import { ReplayStore } from '../crm/salesforce/change-events/replay-store.js';
+import { changeEventChecks } from '../cli/commands/doctor-change-events.js';
 import type { PushedChange } from '../crm/salesforce/change-events/types.js';
 import type { Fixture } from '../emulators/fixture.js';
 import { startSalesforceEmulator, type SalesforceEmulator } from '../emulators/salesforce.js';
@@ -227,6 +228,25 @@ describe('Salesforce change events through the Pub/Sub API', () => {
   it('stores the latest replay id of the server\'s keepalive on a quiet channel', async () => {
     subscribe(recorder());
     await positioned();
+  });
+
+  it('doctor: a subscription that has not been heard from in 10 minutes is a warning, whatever state it last wrote', async () => {
+    const long = new Date(Date.now() - 11 * 60_000);
+    await db.changeEventSubscription.create({
+      data: { connectionId: config.id, channel: '/data/ContactChangeEvent', state: 'subscribed', replayId: new Uint8Array([1]), replayStoredAt: long, updatedAt: long },
+    });
+    await db.changeEventSubscription.create({
+      data: { connectionId: config.id, channel: '/data/AccountChangeEvent', state: 'subscribed', replayId: new Uint8Array([1]), replayStoredAt: new Date() },
+    });
+    const checks = await changeEventChecks(db, [config.id], [config], () => 'then');
+    expect(checks.map((c) => [c.check, c.verdict, c.detail])).toEqual([
+      ['connection sf-cdc: change events /data/AccountChangeEvent', 'ok', 'subscribed; no event yet; replay id stored then'],
+      ['connection sf-cdc: change events /data/ContactChangeEvent', 'warn', 'subscribed, but nothing heard since then: is the worker running? (no event yet; replay id stored then)'],
+    ]);
+    await db.changeEventSubscription.deleteMany({});
+    expect(await changeEventChecks(db, [config.id], [config], () => 'then')).toEqual([
+      { check: 'connection sf-cdc: change events', verdict: 'warn', detail: 'enabled, but no subscription has started yet: is the worker running?' },
+    ]);
   });
 
   it('fails with a clear error, naming the connection and what to check, when Salesforce refuses the session', async () => {

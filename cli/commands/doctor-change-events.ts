@@ -8,6 +8,13 @@ import { ReplayStore } from '../../crm/salesforce/change-events/replay-store.js'
 import type { Db } from '../../db/client.js';
 import type { Check } from './doctor.js';
 
+/**
+ * A live subscription hears from the Pub/Sub API at least every 270 s (an empty FetchResponse when
+ * there is nothing to deliver), and stores its position each time: silence well past that means the
+ * worker holding it is gone, whatever state it last wrote.
+ */
+const SILENT_AFTER_MS = 10 * 60_000;
+
 export async function changeEventChecks(
   db: Db, connectionIds: string[], configs: ConnectionConfig[] | null, ago: (at: Date) => string,
 ): Promise<Check[]> {
@@ -30,7 +37,10 @@ export async function changeEventChecks(
       const position = row.replayStoredAt ? `; replay id stored ${ago(row.replayStoredAt)}` : '; no replay id stored yet';
       const reconciliation = row.reconciliationAt ? `; full reconciliation asked ${ago(row.reconciliationAt)}: ${row.reconciliationReason}` : '';
       const detail = `${lag}${position}${reconciliation}`;
-      if (row.state === 'subscribed') checks.push({ check: name, verdict: 'ok', detail: `subscribed; ${detail}` });
+      const heard = row.replayStoredAt ?? row.updatedAt;
+      if (row.state === 'subscribed' && Date.now() - heard.getTime() > SILENT_AFTER_MS) {
+        checks.push({ check: name, verdict: 'warn', detail: `subscribed, but nothing heard since ${ago(heard)}: is the worker running? (${detail})` });
+      } else if (row.state === 'subscribed') checks.push({ check: name, verdict: 'ok', detail: `subscribed; ${detail}` });
       else if (row.state === 'failed') checks.push({ check: name, verdict: 'fail', detail: `${row.lastError ?? 'failed'} (${detail})` });
       else if (row.state === 'stopped') {
         checks.push({ check: name, verdict: 'warn', detail: `not subscribed since ${ago(row.updatedAt)} (worker stopped?); the scheduled sync still runs; ${detail}` });
