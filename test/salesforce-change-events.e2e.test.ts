@@ -225,6 +225,18 @@ describe('Salesforce change events through the Pub/Sub API', () => {
     expect(seen(r)).toEqual([`contact ${ADA} change`, `contact ${ERIN} change`]);
   });
 
+  it('gets a new token when the session expired (the next connection is refused) and goes on where it was', async () => {
+    const r = recorder();
+    subscribe(r);
+    await positioned();
+    salesforce.expireTokens();
+    salesforce.changeEvents!.dropSubscriptions();
+    salesforce.records.update('Contact', ADA, { Title: 'after the session expired' });
+    await until('the edit', () => seen(r).includes(`contact ${ADA} change`));
+    const rows = await new ReplayStore(db).list(config.id);
+    expect(rows.map((row) => row.state)).toEqual(['subscribed', 'subscribed']);
+  });
+
   it('stores the latest replay id of the server\'s keepalive on a quiet channel', async () => {
     subscribe(recorder());
     await positioned();
