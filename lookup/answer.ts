@@ -16,6 +16,13 @@ export const vipHandlingSchema = z.object({
   guidance: z.string().describe('one sentence for the person or agent answering'),
 });
 
+export const contactNoteSchema = z.object({
+  id: z.string().describe('the note id (PATCH/DELETE /v1/vips/{email}/notes/{id}, vipsync vip notes edit ID)'),
+  author: z.string().describe('who wrote it: token:NAME (HTTP) or the OS user (CLI)'),
+  at: z.string().describe('when it was written (ISO 8601)'),
+  text: z.string().describe('at most 2,000 characters'),
+});
+
 /** What an agent gets back for an email. Unknown emails answer isVip false with nulls. */
 export const vipLookupResultSchema = z.object({
   email: z.string().describe('the normalised email'),
@@ -31,14 +38,18 @@ export const vipLookupResultSchema = z.object({
   staleReason: z.string().nullable(),
   owner: vipOwnerSchema.nullable().describe('the CRM owner of their contact record: their dedicated account manager'),
   handling: vipHandlingSchema.nullable().describe('how to treat this sender, from the handling of their level; null for non-VIPs'),
+  contactNotes: z.array(contactNoteSchema)
+    .describe("agents' notes about the person, the latest first (VIPSYNC_LOOKUP_CONTACT_NOTES of them, default 3); only with the notes:read scope"),
 });
 
 export type VipLookupResult = z.infer<typeof vipLookupResultSchema>;
 export type VipOwner = z.infer<typeof vipOwnerSchema>;
 export type VipHandling = z.infer<typeof vipHandlingSchema>;
+export type ContactNote = z.infer<typeof contactNoteSchema>;
 
-/** The answer as the HTTP API and MCP give it: without `notes` for a caller without notes:read. */
-export const shownLookupResultSchema = vipLookupResultSchema.extend({ notes: vipLookupResultSchema.shape.notes.optional() });
+/** The answer as the HTTP API and MCP give it: without `notes` (and `contactNotes`) for a caller without notes:read. */
+export const shownLookupResultSchema = vipLookupResultSchema.extend({ notes: vipLookupResultSchema.shape.notes.optional() })
+  .extend({ contactNotes: vipLookupResultSchema.shape.contactNotes.optional() });
 
 type JsonSchema = { [key: string]: unknown };
 

@@ -54,6 +54,8 @@ describe('the VIP console in a browser: sessions and the VIP list', () => {
 
   it('a lookup-scope session never receives notes (not in the HTML, not in any answer) and sees no write controls', async () => {
     const { context, page } = await session(bed.tokens.lookup);
+    // An audit entry that quotes a note (a contact note edited: its old text) is on her trail too.
+    await bed.h.db.auditLog.create({ data: { actor: 'token:ops', surface: 'http', action: 'vip.note.edit', subject: 'ada@acme.com', details: { oldText: SECRET_NOTE } } });
     const bodies: Promise<string>[] = [];
     page.on('response', (response) => bodies.push(response.text().catch(() => '')));
     await page.goto(url('/console/vips?q=ada'));

@@ -53,10 +53,12 @@ async function main(): Promise<void> {
       processes.push(started);
       await writeState({ status: 'starting' });
     };
+    // VIPSYNC_DEV_PUSH_PATHS=false: changes reach the worker only through syncs (tests that sync by hand).
+    const pushPaths = !/^(0|false|no|off)$/i.test(process.env.VIPSYNC_DEV_PUSH_PATHS ?? '');
     // The HTTP API and the console: VIPSYNC_HTTP_PORT, else any free port (printed, and in `dev status`).
     const servePort = Number(process.env.VIPSYNC_HTTP_PORT || '0');
     if (!Number.isInteger(servePort) || servePort < 0 || servePort > 65535) throw new Error(`VIPSYNC_HTTP_PORT="${process.env.VIPSYNC_HTTP_PORT}" is not a port (0-65535)`);
-    stack = await startDevStack({ dir: devDir(), toolsDir: toolsDir(), fixture, log, temporalUi: true, syncIntervalSeconds, onProcess, servePort });
+    stack = await startDevStack({ dir: devDir(), toolsDir: toolsDir(), fixture, log, temporalUi: true, syncIntervalSeconds, pushPaths, onProcess, servePort });
     await writeState({ status: 'ready', ...stack.state });
     log('dev stack ready');
     await stack.running;

@@ -37,7 +37,9 @@ export async function personPages(app: FastifyInstance, { deps }: { deps: ApiDep
     return render(request, reply, 'person', vip.name ?? vip.email, {
       records,
       vip: can(session, 'notes:read') ? vip : withoutNotes(vip),
-      extra: row, evidence: ((row?.staleEvidence ?? []) as unknown as StaleSignal[]), trail,
+      // An audit entry's details may quote notes (a contact note's old text): only with notes:read.
+      extra: row, evidence: ((row?.staleEvidence ?? []) as unknown as StaleSignal[]),
+      trail: can(session, 'notes:read') ? trail : trail.map((entry) => ({ ...entry, details: null })),
       removalRefusal: removalRefusal(vip), href: personHref(vip.email),
     });
   });
