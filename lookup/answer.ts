@@ -16,9 +16,32 @@ export const vipHandlingSchema = z.object({
   guidance: z.string().describe('one sentence for the person or agent answering'),
 });
 
-/** What an agent gets back for an email. Unknown emails answer isVip false with nulls. */
+/** A CRM record behind an answer (issue 21, item 4: which records, which connection, how fresh). */
+export const lookupSourceSchema = z.object({
+  system: z.string().describe('the CRM, e.g. "hubspot" or "salesforce"'),
+  connectionId: z.string().describe('the CRM connection the record was synced from'),
+  crmId: z.string().describe("the record's id in the CRM"),
+  objectType: z.literal('contact'),
+  modifiedAt: z.string().nullable().describe('when the CRM last modified the record (ISO 8601)'),
+  confirmedAt: z.string().describe('when a sync last confirmed the record as it is (ISO 8601)'),
+});
+
+/** One of the people an ambiguous phone belongs to. */
+export const lookupCandidateSchema = z.object({
+  email: z.string(),
+  name: z.string().nullable(),
+  company: z.string().nullable(),
+  level: z.number().int().min(1).max(5).nullable(),
+});
+
+/**
+ * What an agent gets back for an email or a phone. Unknown senders answer isVip false with nulls; a
+ * phone that several people share answers `ambiguous: true` with the people as `candidates` and no
+ * person's fields (never a guess).
+ */
 export const vipLookupResultSchema = z.object({
-  email: z.string().describe('the normalised email'),
+  email: z.string().nullable()
+    .describe('the normalised email; null only for a lookup by phone that matches no one or several people'),
   isVip: z.boolean().describe('level is not null'),
   level: z.number().int().min(1).max(5).nullable().describe('1-5, 5 the most important'),
   levelReason: z.string().nullable()
@@ -31,11 +54,22 @@ export const vipLookupResultSchema = z.object({
   staleReason: z.string().nullable(),
   owner: vipOwnerSchema.nullable().describe('the CRM owner of their contact record: their dedicated account manager'),
   handling: vipHandlingSchema.nullable().describe('how to treat this sender, from the handling of their level; null for non-VIPs'),
+  phone: z.string().nullable().describe('the phone looked up, in E.164; null for a lookup by email'),
+  ambiguous: z.boolean()
+    .describe('the phone belongs to several people: the person fields are null and isVip false, see candidates; never a guess'),
+  candidates: z.array(lookupCandidateSchema).describe('the people an ambiguous phone belongs to (empty otherwise)'),
+  asOf: z.string().nullable()
+    .describe('when the data was last confirmed (ISO 8601): by a sync of its CRM records, else by the last edit; null for unknown senders'),
+  sources: z.array(lookupSourceSchema).describe('the live CRM records the answer comes from'),
 });
 
 export type VipLookupResult = z.infer<typeof vipLookupResultSchema>;
 export type VipOwner = z.infer<typeof vipOwnerSchema>;
 export type VipHandling = z.infer<typeof vipHandlingSchema>;
+export type LookupSource = z.infer<typeof lookupSourceSchema>;
+export type LookupCandidate = z.infer<typeof lookupCandidateSchema>;
+/** The answer to a lookup by email (the lookupVip activity): always names the person's email. */
+export type EmailLookupResult = VipLookupResult & { email: string };
 
 /** The answer as the HTTP API and MCP give it: without `notes` for a caller without notes:read. */
 export const shownLookupResultSchema = vipLookupResultSchema.extend({ notes: vipLookupResultSchema.shape.notes.optional() });

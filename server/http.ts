@@ -7,6 +7,8 @@ import { AdminError } from '../admin/errors.js';
 import { SCOPE_MEANINGS } from '../admin/tokens.js';
 import type { VipView } from '../admin/vip-reads.js';
 import { InvalidEmailError } from '../lookup/service.js';
+import { InvalidPhoneError } from '../lookup/phone.js';
+import { InvalidLookupQueryError } from '../lookup/query.js';
 import { logger } from '../runtime/logger.js';
 import { canReadNotes, createAuthHook } from './auth.js';
 import { describeValidationError, unexpectedFailure } from './errors.js';
@@ -89,6 +91,8 @@ export async function buildHttpServer(deps: ApiDeps): Promise<FastifyInstance> {
       return sendError(reply, error.kind === 'invalid' ? 400 : error.kind === 'not_found' ? 404 : 409, error.kind, error.message);
     }
     if (error instanceof InvalidEmailError) return sendError(reply, 400, 'invalid_email', error.message);
+    if (error instanceof InvalidPhoneError) return sendError(reply, 400, 'invalid_phone', error.message);
+    if (error instanceof InvalidLookupQueryError) return sendError(reply, 400, 'bad_request', `querystring: ${error.message}`);
     if (error.statusCode === 413) return sendError(reply, 413, 'too_large', `the body is larger than this route takes (${request.routeOptions.bodyLimit ?? JSON_BODY_LIMIT} bytes)`);
     if (error.statusCode && error.statusCode < 500) return sendError(reply, error.statusCode, 'bad_request', error.message);
     // Whatever else failed: the details (query text, source lines, database address) go to the
