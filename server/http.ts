@@ -130,6 +130,13 @@ export async function buildHttpServer(deps: ApiDeps): Promise<FastifyInstance> {
     }
   });
 
+  // Liveness alone (the process answers), for an orchestrator's liveness probe: a database outage
+  // should make the server unready (/health), not get it restarted. Also the lookup benchmark's
+  // baseline: a route that does nothing but answer.
+  app.get('/health/live', {
+    schema: { summary: 'Liveness: the server process answers (the database is not asked)', response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } },
+  }, async () => ({ status: 'ok' }));
+
   // The routes, a fastify plugin per part of the API; the hooks and handlers above apply to all.
   await app.register(lookupRoutes, { deps });
   await app.register(vipRoutes, { deps });
