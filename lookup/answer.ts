@@ -23,7 +23,7 @@ export const lookupSourceSchema = z.object({
   crmId: z.string().describe("the record's id in the CRM"),
   objectType: z.literal('contact'),
   modifiedAt: z.string().nullable().describe('when the CRM last modified the record (ISO 8601)'),
-  confirmedAt: z.string().describe('when a sync last confirmed the record as it is (ISO 8601)'),
+  confirmedAt: z.string().describe('when a sync (or a live validation) last confirmed the record (ISO 8601)'),
 });
 
 /** One of the people an ambiguous phone belongs to. */
@@ -59,7 +59,7 @@ export const vipLookupResultSchema = z.object({
     .describe('the phone belongs to several people: the person fields are null and isVip false, see candidates; never a guess'),
   candidates: z.array(lookupCandidateSchema).describe('the people an ambiguous phone belongs to (empty otherwise)'),
   asOf: z.string().nullable()
-    .describe('when the data was last confirmed (ISO 8601): by a sync of its CRM records, else by the last edit; null for unknown senders'),
+    .describe('when the data was last confirmed (ISO 8601): the newest confirmedAt of its sources, else the last edit; null for unknown senders'),
   sources: z.array(lookupSourceSchema).describe('the live CRM records the answer comes from'),
 });
 

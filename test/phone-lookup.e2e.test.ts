@@ -11,7 +11,7 @@ import { listenForChanges, type ChangeFeed } from '../db/change-feed.js';
 import type { Fixture } from '../emulators/fixture.js';
 import { vipLookupResultSchema } from '../lookup/answer.js';
 import { createLookupService, LookupCache, type LookupService } from '../lookup/service.js';
-import type { VipLookupResult } from '../workflows/contract.js';
+import { validateWorkflowId, type EmailValidationResult, type VipLookupResult } from '../workflows/contract.js';
 import { PHONES, phoneFixture } from './fixtures/phones.js';
 import { sfStamp } from './fixtures/build.js';
 import { startHarness, type Harness } from './harness.js';
@@ -127,6 +127,18 @@ describe('lookup by phone, end to end', () => {
     expect(asOf).toBeLessThanOrEqual(syncedUntil + 1000);
     expect(ada.asOf).toBe([...ada.sources.map((s) => s.confirmedAt)].sort().at(-1));
     expect((await lookupByEmail('stranger@nowhere.example'))).toMatchObject({ asOf: null, sources: [] });
+  });
+
+  it('a live validation confirms the records it found: their confirmedAt and the answer\'s asOf are its time', async () => {
+    const before = await lookupByEmail('ada@acme.com');
+    const validation = await h.client.workflow.execute('validateEmailWorkflow', {
+      taskQueue: h.config.syncTaskQueue, workflowId: validateWorkflowId('ada@acme.com'), args: ['ada@acme.com'],
+    }) as EmailValidationResult;
+    expect(validation.validatedBy).toEqual([h.hubspotId, h.salesforceId].sort());
+    const after = await lookupByEmail('ada@acme.com');
+    expect(after.asOf).toBe(validation.checkedAt);
+    expect(after.asOf! > before.asOf!).toBe(true);
+    expect(after.sources.map((s) => s.confirmedAt)).toEqual([validation.checkedAt, validation.checkedAt]);
   });
 
   it('finds a VIP an admin added by the phone the admin gave, as of that edit', async () => {
