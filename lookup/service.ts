@@ -1,5 +1,6 @@
 // The lookup agents depend on: email (or phone, lookup/phone.ts) -> VIP answer. The Temporal
-// activity, the CLI, the HTTP API and MCP all call one LookupService, so every surface answers the same and every lookup is audited.
+// activity, the CLI, the HTTP API and MCP all call one LookupService, so every surface answers the
+// same and every lookup is audited.
 //
 // Cache strategy: a read-through, per-email cache of answers in the process, invalidated by
 // Postgres LISTEN/NOTIFY (see change-feed.ts). Any committed write to vips or crm_contacts (a
