@@ -91,6 +91,11 @@ describe('lookup by phone on every surface', () => {
       expect(answer).toHaveProperty('asOf');
       expect(answer).toHaveProperty('sources');
     });
+
+    it('answers GET /health/live (the benchmark\'s baseline) without a token', async () => {
+      const live = await request(api.url, 'GET', '/health/live');
+      expect(live).toMatchObject({ status: 200, json: { status: 'ok' } });
+    });
   });
 
   describe('MCP lookup_vip', () => {

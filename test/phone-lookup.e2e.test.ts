@@ -99,6 +99,15 @@ describe('lookup by phone, end to end', () => {
     expect(answer.sources.map((s) => s.crmId).sort()).toEqual(['003000000000002AAA', '302']);
   });
 
+  it('names at most 20 candidates of a number more people share, and says there are more', async () => {
+    await h.db.$executeRawUnsafe(`INSERT INTO vips (email, source, phone) SELECT 'desk' || lpad(i::text, 2, '0') || '@bigco.example', 'manual', '+13125550100' FROM generate_series(1, 22) AS i`);
+    const answer = await cached.lookupByPhone('312-555-0100', admin);
+    expect(answer).toMatchObject({ ambiguous: true, email: null });
+    expect(answer.candidates.map((c) => c.email)).toEqual(Array.from({ length: 20 }, (_, i) => `desk${String(i + 1).padStart(2, '0')}@bigco.example`));
+    expect(answer.levelReason).toContain('belongs to more than 20 people');
+    await h.db.$executeRawUnsafe(`DELETE FROM vips WHERE email LIKE '%@bigco.example'`);
+  });
+
   it('answers a phone nobody has with no person and no asOf', async () => {
     expect(await lookupBy({ phone: PHONES.nobody })).toMatchObject({
       email: null, phone: PHONES.nobody, isVip: false, level: null, ambiguous: false, candidates: [], asOf: null, sources: [],
