@@ -12,7 +12,7 @@ import { startApiServer, type ApiServer } from '../server/main.js';
 import { runVipsync } from './cli-process.js';
 import { PHONES, phoneFixture } from './fixtures/phones.js';
 import { startHarness, type Harness } from './harness.js';
-import { request } from './http-test-client.js';
+import { request, startTcpProxy } from './http-test-client.js';
 
 const BIN = new URL('../bin/vipsync.js', import.meta.url).pathname;
 const admin = { name: 'test-admin', surface: 'cli' as const };
@@ -92,9 +92,19 @@ describe('lookup by phone on every surface', () => {
       expect(answer).toHaveProperty('sources');
     });
 
-    it('answers GET /health/live (the benchmark\'s baseline) without a token', async () => {
-      const live = await request(api.url, 'GET', '/health/live');
-      expect(live).toMatchObject({ status: 200, json: { status: 'ok' } });
+    it('answers GET /health/live (the benchmark\'s baseline) without a token, and without the database', async () => {
+      expect(await request(api.url, 'GET', '/health/live')).toMatchObject({ status: 200, json: { status: 'ok' } });
+      const proxy = await startTcpProxy(h.databaseUrl);
+      const viaProxy = await startApiServer({
+        databaseUrl: proxy.databaseUrl, temporalAddress: h.config.temporalAddress, temporalNamespace: 'default', syncTaskQueue: h.config.syncTaskQueue, port: 0,
+      });
+      try {
+        await proxy.stop();
+        expect((await request(viaProxy.url, 'GET', '/health')).status).toBe(503);
+        expect(await request(viaProxy.url, 'GET', '/health/live')).toMatchObject({ status: 200, json: { status: 'ok' } });
+      } finally {
+        await viaProxy.close().catch(() => {});
+      }
     });
   });
 
