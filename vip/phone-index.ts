@@ -20,16 +20,20 @@ export function phoneProperties(): string[] {
 
 /** The person's phones from their live records: E.164, distinct, sorted (so equal sets compare equal). */
 export function personPhones(records: PhoneSourceRecord[], defaultCountry: string, properties: readonly string[] = phoneProperties()): string[] {
-  const phones = new Set<string>();
-  const add = (value: unknown) => {
-    if (typeof value !== 'string' || value.trim() === '') return;
-    const check = normalizePhone(value, defaultCountry);
-    if (check.ok) phones.add(check.e164);
-  };
+  // Each text read once: the phone column repeats one of the properties, and parsing is the costly part.
+  const texts = new Set<string>();
   for (const record of records) {
     if (!record.live) continue;
-    add(record.phone);
-    for (const name of properties) add(record.properties[name]);
+    if (record.phone) texts.add(record.phone);
+    for (const name of properties) {
+      const value = record.properties[name];
+      if (typeof value === 'string' && value.trim() !== '') texts.add(value);
+    }
+  }
+  const phones = new Set<string>();
+  for (const text of texts) {
+    const check = normalizePhone(text, defaultCountry);
+    if (check.ok) phones.add(check.e164);
   }
   return [...phones].sort();
 }
