@@ -75,6 +75,7 @@ describe('lookup by phone on every surface', () => {
       ['?phone=%2B1%00415%20555%202671', 'invalid_phone', 'phone contains a control character'],
       ['?phone=%27%3B%20DROP%20TABLE%20vips%3B--', 'invalid_phone', 'contains letters'],
       ['?email=not-an-email', 'invalid_email', 'has no @'],
+      ['?phone=+44%2020%207946%200958', 'invalid_phone', 'a "+" in a query string must be written %2B'],
     ])('answers %s with 400 naming the field', async (query, error, message) => {
       const answer = await get(query);
       expect(answer.status).toBe(400);

@@ -1,7 +1,7 @@
 // The agents' answer: GET /v1/lookup?email= or ?phone= (exactly one).
 import type { FastifyInstance } from 'fastify';
 import { requestActor } from '../auth.js';
-import { MAX_LOOKUP_PHONE_LENGTH } from '../../lookup/phone.js';
+import { InvalidPhoneError, MAX_LOOKUP_PHONE_LENGTH } from '../../lookup/phone.js';
 import { lookupQueryFrom } from '../../lookup/query.js';
 import { email, errors, lookupAnswer, secured, type ApiDeps } from './common.js';
 
@@ -18,5 +18,15 @@ export async function lookupRoutes(app: FastifyInstance, { deps }: { deps: ApiDe
       querystring: { type: 'object', additionalProperties: false, properties: { email, phone } },
       response: { 200: lookupAnswer, ...errors(400, 401, 403) },
     },
-  }, async (request) => deps.lookup.lookupBy(lookupQueryFrom(request.query), requestActor(request)));
+  }, async (request) => {
+    try {
+      return await deps.lookup.lookupBy(lookupQueryFrom(request.query), requestActor(request));
+    } catch (error) {
+      // "?phone=+44..." arrives as " 44...": a bare + in a query string is a space.
+      if (error instanceof InvalidPhoneError && /^ \d/.test(request.query.phone ?? '')) {
+        throw new InvalidPhoneError(`${error.message} (a "+" in a query string must be written %2B)`);
+      }
+      throw error;
+    }
+  });
 }
