@@ -4,8 +4,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Actor } from '../db/audit-log.js';
 import { InvalidEmailError, type LookupService } from '../lookup/service.js';
-import { InvalidPhoneError } from '../lookup/phone.js';
-import { InvalidLookupQueryError, lookupQueryFrom, type LookupQuery } from '../lookup/query.js';
+import { InvalidLookupQueryError, InvalidPhoneError, lookupQueryFrom, type LookupQuery } from '../lookup/query.js';
 import type { EmailLookupResult, VipLookupResult } from '../workflows/contract.js';
 
 /** The caller of an activity, for the audit log: its workflow type and execution. */

@@ -9,10 +9,6 @@ import { DEFAULT_PHONE_COUNTRY, normalizePhone, type PhoneCheck } from '../vip/p
 import type { VipLookupResult } from './answer.js';
 import { newestAsOf } from './freshness.js';
 
-export class InvalidPhoneError extends Error {
-  override name = 'InvalidPhone';
-}
-
 /** Longer input is not a phone number; its text is not echoed back either. */
 export const MAX_LOOKUP_PHONE_LENGTH = 64;
 /** An ambiguous answer names at most this many people (a number shared by more is a switchboard). */

@@ -3,6 +3,11 @@
 
 export type LookupQuery = { email: string } | { phone: string };
 
+/** A phone that is not one (lookup/phone.ts says why). Here, not there: importing it loads no phone library. */
+export class InvalidPhoneError extends Error {
+  override name = 'InvalidPhone';
+}
+
 export class InvalidLookupQueryError extends Error {
   override name = 'InvalidLookupQuery';
   constructor(readonly field: 'email' | 'phone' | 'query', message: string) {

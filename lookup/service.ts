@@ -13,8 +13,12 @@ import type { ChangeFeed } from '../db/change-feed.js';
 import { plainQuery, type Db } from '../db/client.js';
 import { normalizeEmail, type EmailCheck } from '../vip/email.js';
 import { asOfFor, FRESHNESS_COLUMNS, type FreshnessRow } from './freshness.js';
-import { InvalidPhoneError, lookupPhoneCountry, lookupVipByPhoneNumber, normalizeLookupPhone } from './phone.js';
-import type { LookupQuery } from './query.js';
+import { InvalidPhoneError, type LookupQuery } from './query.js';
+
+// Lookup by phone and its phone library load on the first lookup by phone: `vipsync lookup EMAIL`,
+// a process of its own, never pays for them.
+let phoneLookup: Promise<typeof import('./phone.js')> | undefined;
+const loadPhoneLookup = () => (phoneLookup ??= import('./phone.js'));
 
 export class InvalidEmailError extends Error {
   override name = 'InvalidEmail';
@@ -169,9 +173,8 @@ export function createLookupService(deps: {
     return check;
   };
   const load = (email: string) => lookupVipByEmail(deps.db, email, config);
-  const defaultCountry = deps.defaultCountry ?? lookupPhoneCountry();
   // One cache for both: an E.164 key ("+1...") never holds an "@", an email key always does.
-  const loadPhone = (e164: string) => lookupVipByPhoneNumber(deps.db, e164, load);
+  const loadPhone = async (e164: string) => (await loadPhoneLookup()).lookupVipByPhoneNumber(deps.db, e164, load);
   const service: LookupService = {
     async lookup(rawEmail, actor) {
       const check = typeof rawEmail === 'string' ? normalize(rawEmail) : normalizeEmail(rawEmail);
@@ -186,7 +189,8 @@ export function createLookupService(deps: {
       return { ...answer };
     },
     async lookupByPhone(rawPhone, actor) {
-      const check = normalizeLookupPhone(rawPhone, defaultCountry);
+      const phone = await loadPhoneLookup();
+      const check = phone.normalizeLookupPhone(rawPhone, deps.defaultCountry ?? phone.lookupPhoneCountry());
       if (!check.ok) {
         deps.audit.record({ actor, action: 'lookup', subject: String(rawPhone).slice(0, 64), details: { by: 'phone', error: check.reason } });
         throw new InvalidPhoneError(`cannot look up: ${check.reason}`);

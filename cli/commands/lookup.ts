@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { createAuditWriter, osActor } from '../../db/audit-log.js';
 import { createLookupService, InvalidEmailError } from '../../lookup/service.js';
-import { InvalidPhoneError } from '../../lookup/phone.js';
-import { lookupQueryFromText } from '../../lookup/query.js';
+import { InvalidPhoneError, lookupQueryFromText } from '../../lookup/query.js';
 import { loadLookupConfig } from '../../lookup/config.js';
 import type { VipLookupResult } from '../../workflows/contract.js';
 import { printJson, terminalLines, terminalText as t, UsageError } from '../output.js';

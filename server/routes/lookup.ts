@@ -1,8 +1,8 @@
 // The agents' answer: GET /v1/lookup?email= or ?phone= (exactly one).
 import type { FastifyInstance } from 'fastify';
 import { requestActor } from '../auth.js';
-import { InvalidPhoneError, MAX_LOOKUP_PHONE_LENGTH } from '../../lookup/phone.js';
-import { lookupQueryFrom } from '../../lookup/query.js';
+import { MAX_LOOKUP_PHONE_LENGTH } from '../../lookup/phone.js';
+import { InvalidPhoneError, lookupQueryFrom } from '../../lookup/query.js';
 import { email, errors, lookupAnswer, secured, type ApiDeps } from './common.js';
 
 const phone = {
