@@ -16,6 +16,14 @@ export const vipHandlingSchema = z.object({
   guidance: z.string().describe('one sentence for the person or agent answering'),
 });
 
+export const contactNoteSchema = z.object({
+  id: z.string().describe('the note id (PATCH/DELETE /v1/vips/{email}/notes/{id}, vipsync vip notes edit ID)'),
+  author: z.string().describe('who wrote it: token:NAME (HTTP) or the OS user (CLI)'),
+  at: z.string().describe('when it was written (ISO 8601)'),
+  text: z.string().describe('at most 2,000 characters'),
+});
+
+
 /** A CRM record behind an answer (issue 21, item 4: which records, which connection, how fresh). */
 export const lookupSourceSchema = z.object({
   system: z.string().describe('the CRM, e.g. "hubspot" or "salesforce"'),
@@ -61,6 +69,8 @@ export const vipLookupResultSchema = z.object({
   asOf: z.string().nullable()
     .describe('when the data was last confirmed (ISO 8601): the newest confirmedAt of its sources, else the last edit; null for unknown senders'),
   sources: z.array(lookupSourceSchema).describe('the live CRM records the answer comes from'),
+  contactNotes: z.array(contactNoteSchema)
+    .describe("agents' notes about the person, the latest first (VIPSYNC_LOOKUP_CONTACT_NOTES of them, default 3); only with the notes:read scope"),
 });
 
 export type VipLookupResult = z.infer<typeof vipLookupResultSchema>;
@@ -70,9 +80,11 @@ export type LookupSource = z.infer<typeof lookupSourceSchema>;
 export type LookupCandidate = z.infer<typeof lookupCandidateSchema>;
 /** The answer to a lookup by email (the lookupVip activity): always names the person's email. */
 export type EmailLookupResult = VipLookupResult & { email: string };
+export type ContactNote = z.infer<typeof contactNoteSchema>;
 
-/** The answer as the HTTP API and MCP give it: without `notes` for a caller without notes:read. */
-export const shownLookupResultSchema = vipLookupResultSchema.extend({ notes: vipLookupResultSchema.shape.notes.optional() });
+/** The answer as the HTTP API and MCP give it: without `notes` (and `contactNotes`) for a caller without notes:read. */
+export const shownLookupResultSchema = vipLookupResultSchema.extend({ notes: vipLookupResultSchema.shape.notes.optional() })
+  .extend({ contactNotes: vipLookupResultSchema.shape.contactNotes.optional() });
 
 type JsonSchema = { [key: string]: unknown };
 

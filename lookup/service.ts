@@ -6,12 +6,14 @@
 // Postgres LISTEN/NOTIFY (see change-feed.ts). Any committed write to vips or crm_contacts (a
 // sync, an import, an edit) clears it before the next lookup; a load that raced with such a write
 // is not cached (generation check); while the listening connection is down the cache is bypassed.
+// Contact notes (vip_contact_notes, lookup/notes.ts) are part of the answer and invalidate it too.
 import { DEFAULT_HANDLING, type LookupConfig } from './config.js';
 import type { EmailLookupResult, VipLookupResult, VipOwner } from '../workflows/contract.js';
 import type { Actor, AuditSink } from '../db/audit-log.js';
 import type { ChangeFeed } from '../db/change-feed.js';
 import { plainQuery, type Db } from '../db/client.js';
 import { normalizeEmail, type EmailCheck } from '../vip/email.js';
+import { contactNotesFrom, DEFAULT_CONTACT_NOTES_IN_ANSWER, withLatestContactNotes } from './notes.js';
 import { asOfFor, FRESHNESS_COLUMNS, type FreshnessRow } from './freshness.js';
 import { InvalidPhoneError, type LookupQuery } from './query.js';
 
@@ -30,6 +32,8 @@ const DEFAULT_LOOKUP_CONFIG: LookupConfig = { handling: DEFAULT_HANDLING, owners
 type VipRow = Pick<VipLookupResult, 'level' | 'levelReason' | 'name' | 'company' | 'notes' | 'validated' | 'stale' | 'staleReason'> & {
   email: string;
   ownerName: string | null;
+  /** The latest contact notes as JSON (lookup/notes.ts). */
+  contactNotes?: unknown;
 } & FreshnessRow;
 interface OwnerRow {
   ownerId: string | null;
@@ -57,6 +61,7 @@ function toLookupResult(vip: VipRow, owner: OwnerRow | null, config: LookupConfi
     staleReason: vip.staleReason,
     owner: ownerFor(owner, config, vip.ownerName),
     handling: level === null ? null : { ...config.handling[level] },
+    contactNotes: contactNotesFrom(vip.contactNotes),
     phone: null,
     ambiguous: false,
     candidates: [],
@@ -69,6 +74,7 @@ function unknownSender(email: string): EmailLookupResult {
   return {
     email, isVip: false, level: null, levelReason: null, name: null, company: null, notes: null, validated: false, stale: false, staleReason: null,
     owner: null, handling: null, phone: null, ambiguous: false, candidates: [], asOf: null, sources: [],
+    contactNotes: [],
   };
 }
 
@@ -91,7 +97,8 @@ WHERE v.email = $1`;
 export async function lookupVipByEmail(db: Db, rawEmail: string, config: LookupConfig = DEFAULT_LOOKUP_CONFIG): Promise<EmailLookupResult> {
   const check = normalizeEmail(rawEmail);
   if (!check.ok) throw new InvalidEmailError(`cannot look up: ${check.reason}`);
-  const [row] = await plainQuery<VipRow & OwnerRow>(db, LOOKUP_SQL, [check.email]);
+  const sql = withLatestContactNotes(LOOKUP_SQL, config.contactNotesLimit ?? DEFAULT_CONTACT_NOTES_IN_ANSWER);
+  const [row] = await plainQuery<VipRow & OwnerRow>(db, sql, [check.email]);
   return row ? toLookupResult(row, row.ownerId ? row : null, config) : unknownSender(check.email);
 }
 
@@ -103,7 +110,7 @@ export class LookupCache {
 
   constructor(private readonly feed: ChangeFeed, private readonly maxEntries = 100_000) {
     // sync_runs: a finished sync moves the answers' asOf (lookup/freshness.ts).
-    feed.subscribe(['vips', 'crm_contacts', 'sync_runs'], () => this.invalidate());
+    feed.subscribe(['vips', 'crm_contacts', 'vip_contact_notes', 'sync_runs'], () => this.invalidate());
   }
 
   invalidate(): void {

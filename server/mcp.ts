@@ -31,6 +31,7 @@ export function createMcpServer(deps: McpDeps): McpServer {
       title: 'Look up a sender in the VIP list',
       description:
         'Is this sender a VIP? Give their email or their phone (exactly one). Returns isVip, level (1-5, 5 most important) and why (levelReason), name, company, notes (if permitted), ' +
+        'the latest contact notes agents wrote about them (contactNotes: author, at, text; if permitted), ' +
         'whether a CRM validates them, whether they probably left their company (stale), their account manager (owner) and ' +
         'how to handle them (priority, escalation team, response-time target). Unknown senders answer isVip false. ' +
         'A phone several people share answers ambiguous: true with the people as candidates (ask who is calling). ' +
@@ -48,6 +49,7 @@ export function createMcpServer(deps: McpDeps): McpServer {
         const answer = await deps.lookup.lookupBy(lookupQueryFrom(Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined))), deps.actor);
         const shown: Record<string, unknown> = { ...answer };
         if (!deps.includeNotes) delete shown.notes;
+        if (!deps.includeNotes) delete shown.contactNotes;
         return { content: [{ type: 'text', text: JSON.stringify(shown) }], structuredContent: shown };
       } catch (error) {
         if (error instanceof InvalidEmailError || error instanceof InvalidPhoneError || error instanceof InvalidLookupQueryError) {
