@@ -1,6 +1,6 @@
 // The demo companies and people as HubSpot records: ids, properties (vip_level among them) and each
 // contact's association to its company.
-import { companyFor, vipRoll, type Company, type CompanyLookup, type Person } from './demo-population.js';
+import { companyFor, demoMobile, vipRoll, type Company, type CompanyLookup, type Person } from './demo-population.js';
 import { pick, randomFor, timestamps } from './demo-random.js';
 import type { HubSpotObject } from './fixture.js';
 
@@ -45,6 +45,7 @@ export function hubSpotContact(person: Person, crmIndex: number, seed: number, c
     lastname: person.lastName,
     jobtitle: person.title,
     phone: person.phone,
+    mobilephone: demoMobile(seed, person, 'hubspot'),
     company: companyIndex === undefined ? null : company.at(companyIndex).name,
     lifecyclestage: pick(random, ['subscriber', 'lead', 'marketingqualifiedlead', 'salesqualifiedlead', 'opportunity', 'customer']),
     createdate: createdAt,

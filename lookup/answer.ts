@@ -23,9 +23,33 @@ export const contactNoteSchema = z.object({
   text: z.string().describe('at most 2,000 characters'),
 });
 
-/** What an agent gets back for an email. Unknown emails answer isVip false with nulls. */
+
+/** A CRM record behind an answer (issue 21, item 4: which records, which connection, how fresh). */
+export const lookupSourceSchema = z.object({
+  system: z.string().describe('the CRM, e.g. "hubspot" or "salesforce"'),
+  connectionId: z.string().describe('the CRM connection the record was synced from'),
+  crmId: z.string().describe("the record's id in the CRM"),
+  objectType: z.literal('contact'),
+  modifiedAt: z.string().nullable().describe('when the CRM last modified the record (ISO 8601)'),
+  confirmedAt: z.string().describe('when a sync (or a live validation) last confirmed the record (ISO 8601)'),
+});
+
+/** One of the people an ambiguous phone belongs to. */
+export const lookupCandidateSchema = z.object({
+  email: z.string(),
+  name: z.string().nullable(),
+  company: z.string().nullable(),
+  level: z.number().int().min(1).max(5).nullable(),
+});
+
+/**
+ * What an agent gets back for an email or a phone. Unknown senders answer isVip false with nulls; a
+ * phone that several people share answers `ambiguous: true` with the people as `candidates` and no
+ * person's fields (never a guess).
+ */
 export const vipLookupResultSchema = z.object({
-  email: z.string().describe('the normalised email'),
+  email: z.string().nullable()
+    .describe('the normalised email; null only for a lookup by phone that matches no one or several people'),
   isVip: z.boolean().describe('level is not null'),
   level: z.number().int().min(1).max(5).nullable().describe('1-5, 5 the most important'),
   levelReason: z.string().nullable()
@@ -38,6 +62,13 @@ export const vipLookupResultSchema = z.object({
   staleReason: z.string().nullable(),
   owner: vipOwnerSchema.nullable().describe('the CRM owner of their contact record: their dedicated account manager'),
   handling: vipHandlingSchema.nullable().describe('how to treat this sender, from the handling of their level; null for non-VIPs'),
+  phone: z.string().nullable().describe('the phone looked up, in E.164; null for a lookup by email'),
+  ambiguous: z.boolean()
+    .describe('the phone belongs to several people: the person fields are null and isVip false, see candidates; never a guess'),
+  candidates: z.array(lookupCandidateSchema).describe('the people an ambiguous phone belongs to (empty otherwise)'),
+  asOf: z.string().nullable()
+    .describe('when the data was last confirmed (ISO 8601): the newest confirmedAt of its sources, else the last edit; null for unknown senders'),
+  sources: z.array(lookupSourceSchema).describe('the live CRM records the answer comes from'),
   contactNotes: z.array(contactNoteSchema)
     .describe("agents' notes about the person, the latest first (VIPSYNC_LOOKUP_CONTACT_NOTES of them, default 3); only with the notes:read scope"),
 });
@@ -45,6 +76,10 @@ export const vipLookupResultSchema = z.object({
 export type VipLookupResult = z.infer<typeof vipLookupResultSchema>;
 export type VipOwner = z.infer<typeof vipOwnerSchema>;
 export type VipHandling = z.infer<typeof vipHandlingSchema>;
+export type LookupSource = z.infer<typeof lookupSourceSchema>;
+export type LookupCandidate = z.infer<typeof lookupCandidateSchema>;
+/** The answer to a lookup by email (the lookupVip activity): always names the person's email. */
+export type EmailLookupResult = VipLookupResult & { email: string };
 export type ContactNote = z.infer<typeof contactNoteSchema>;
 
 /** The answer as the HTTP API and MCP give it: without `notes` (and `contactNotes`) for a caller without notes:read. */

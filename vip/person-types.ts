@@ -76,6 +76,8 @@ export interface VipColumns {
   staleSince: Date | null;
   staleEvidence: StaleSignal[] | null;
   staleConfirmedAt: Date | null;
+  /** Every phone (E.164) of the person's live CRM records: what a lookup by phone finds them by. */
+  phones: string[];
 }
 
 export interface RefRow {

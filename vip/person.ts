@@ -3,6 +3,7 @@
 // overrides and the stale grace period), validated, stale, and the CRM references to remember.
 import { crmLevelFor } from './crm-level.js';
 import { mergePersonFields } from './merge.js';
+import { personPhones } from './phone-index.js';
 import type { DeriveContext, ExistingVip, LevelSource, PersonDecision, PersonInput, PreviousRef, RefRow, VipColumns } from './person-types.js';
 import { sameJson } from './same-json.js';
 import {
@@ -28,7 +29,8 @@ function columnsEqual(a: VipColumns, b: ExistingVip): boolean {
     a.crmLevel === b.crmLevel && a.crmLevelReason === b.crmLevelReason &&
     a.validated === b.validated && sameTime(a.validatedAt, b.validatedAt) && a.validatedBy.join(',') === b.validatedBy.join(',') &&
     a.stale === b.stale && a.staleReason === b.staleReason && sameTime(a.staleSince, b.staleSince) && sameTime(a.staleConfirmedAt, b.staleConfirmedAt) &&
-    sameJson(a.fieldSources, b.fieldSources) && sameJson(a.staleEvidence, b.staleEvidence);
+    sameJson(a.fieldSources, b.fieldSources) && sameJson(a.staleEvidence, b.staleEvidence) &&
+    a.phones.join(',') === b.phones.join(',');
 }
 
 function refKey(r: { connectionId: string; crmId: string }): string {
@@ -147,6 +149,7 @@ export function derivePerson(input: PersonInput, ctx: DeriveContext): PersonDeci
     validatedAt: validated ? (existing?.validated ? existing.validatedAt : ctx.now) : null,
     validatedBy,
     ...stale,
+    phones: personPhones(records.map((r) => ({ live: r.deletedAt === null, phone: r.phone, properties: r.properties })), ctx.defaultCountry),
   };
 
   const oldLevel = existing?.level ?? null;

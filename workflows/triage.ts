@@ -32,7 +32,7 @@ export const DEFAULT_RESPONSE_MINUTES = 24 * 60;
 
 /** Pure: the routing decision for an email from a sender with this lookup answer. */
 export function decideTriage(email: InboundEmail, answer: VipLookupResult): TriageDecision {
-  const base = { from: answer.email, subject: email.subject, vipLevel: answer.level };
+  const base = { from: answer.email ?? email.from, subject: email.subject, vipLevel: answer.level };
   if (!answer.isVip || !answer.handling) {
     return {
       ...base, priority: 'normal', queue: DEFAULT_QUEUE, assignTo: null, respondWithinMinutes: DEFAULT_RESPONSE_MINUTES,

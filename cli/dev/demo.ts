@@ -7,6 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { crmProviders } from '../../crm/registry.js';
 import { createDb } from '../../db/client.js';
 import { lookupVipByEmail } from '../../lookup/service.js';
+import { lookupVipByPhoneNumber } from '../../lookup/phone.js';
 import { generateDemoFixture } from '../../emulators/demo-data.js';
 import { sendLogsTo } from '../../runtime/logger.js';
 import { triggerSync, waitForSync } from '../../sync/schedules.js';
@@ -85,6 +86,10 @@ export async function runDemo(opts: { contacts: string }): Promise<void> {
       .filter((e): e is string => Boolean(e));
     process.stdout.write('\nLookups, as an agent sees them:\n');
     for (const email of samples) process.stdout.write(`${describeLookup(await lookupVipByEmail(db, email))}\n`);
+    // A VIP calling from a mobile only one CRM holds is found by it too.
+    const withMobile = vips.find((v) => v.phones.length > 1);
+    const mobile = withMobile?.phones.find((p) => p !== withMobile.phone);
+    if (mobile) process.stdout.write(`${describeLookup(await lookupVipByPhoneNumber(db, mobile, (email) => lookupVipByEmail(db, email)))}\n`);
     const midLevel = vips.find((v) => v.level !== null && v.level <= 3);
     await triageSamples(stack.state.temporalAddress, [vips[0]?.email, midLevel?.email, samples[2], 'nobody@unknown-sender.example', 'not-an-address']
       .filter((e): e is string => Boolean(e)));
