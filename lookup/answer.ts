@@ -16,6 +16,20 @@ export const vipHandlingSchema = z.object({
   guidance: z.string().describe('one sentence for the person or agent answering'),
 });
 
+export const vipGroupHandlingSchema = z.object({
+  priority: z.string().describe('immediate, high, elevated, normal or low'),
+  escalationTeam: z.string().nullable().describe('the team to route to, or null for the usual queue'),
+  responseTimeMinutes: z.number().int().describe('target for the first response'),
+  guidance: z.string().nullable(),
+});
+
+export const vipGroupSchema = z.object({
+  name: z.string().describe('the group, as defined with `vipsync groups add`'),
+  source: z.enum(['crm', 'manual', 'csv']).describe('crm: a rule of the rules file from CRM facts (follows the CRM); manual or csv: set by an admin'),
+  reason: z.string().describe('why the person is in the group: the rule and CRM record, or who added them'),
+  handling: vipGroupHandlingSchema,
+});
+
 /** What an agent gets back for an email. Unknown emails answer isVip false with nulls. */
 export const vipLookupResultSchema = z.object({
   email: z.string().describe('the normalised email'),
@@ -30,12 +44,16 @@ export const vipLookupResultSchema = z.object({
   stale: z.boolean().describe('the person probably left their company'),
   staleReason: z.string().nullable(),
   owner: vipOwnerSchema.nullable().describe('the CRM owner of their contact record: their dedicated account manager'),
-  handling: vipHandlingSchema.nullable().describe('how to treat this sender, from the handling of their level; null for non-VIPs'),
+  handling: vipHandlingSchema.nullable().describe('how to treat this sender: the most urgent of their level\'s handling and their groups\' (see handlingReason); null when they have neither'),
+  groups: z.array(vipGroupSchema).describe('the VIP groups the person is in, with each group\'s handling; a group alone gives handling, also to a non-VIP'),
+  handlingReason: z.string().nullable()
+    .describe('why this handling wins, e.g. "group \'Board\' (immediate, 15 min) is more urgent than level 4 (high, 60 min)"'),
 });
 
 export type VipLookupResult = z.infer<typeof vipLookupResultSchema>;
 export type VipOwner = z.infer<typeof vipOwnerSchema>;
 export type VipHandling = z.infer<typeof vipHandlingSchema>;
+export type VipGroupMembership = z.infer<typeof vipGroupSchema>;
 
 /** The answer as the HTTP API and MCP give it: without `notes` for a caller without notes:read. */
 export const shownLookupResultSchema = vipLookupResultSchema.extend({ notes: vipLookupResultSchema.shape.notes.optional() });

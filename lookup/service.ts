@@ -6,7 +6,9 @@
 // sync, an import, an edit) clears it before the next lookup; a load that raced with such a write
 // is not cached (generation check); while the listening connection is down the cache is bypassed.
 import { DEFAULT_HANDLING, type LookupConfig } from './config.js';
+import { GROUPS_COLUMN, groupHandling } from './groups.js';
 import type { VipLookupResult, VipOwner } from '../workflows/contract.js';
+import type { VipGroupMembership } from './answer.js';
 import type { Actor, AuditSink } from '../db/audit-log.js';
 import type { ChangeFeed } from '../db/change-feed.js';
 import { plainQuery, type Db } from '../db/client.js';
@@ -21,6 +23,7 @@ const DEFAULT_LOOKUP_CONFIG: LookupConfig = { handling: DEFAULT_HANDLING, owners
 /** What the lookup reads of a person: the answer's own fields, and the owner's name kept on the row. */
 type VipRow = Pick<VipLookupResult, 'email' | 'level' | 'levelReason' | 'name' | 'company' | 'notes' | 'validated' | 'stale' | 'staleReason'> & {
   ownerName: string | null;
+  groups: VipGroupMembership[];
 };
 interface OwnerRow {
   ownerId: string | null;
@@ -47,14 +50,14 @@ function toLookupResult(vip: VipRow, owner: OwnerRow | null, config: LookupConfi
     stale: vip.stale,
     staleReason: vip.staleReason,
     owner: ownerFor(owner, config, vip.ownerName),
-    handling: level === null ? null : { ...config.handling[level] },
+    ...groupHandling(level === null ? null : { level, handling: config.handling[level] }, vip.groups),
   };
 }
 
 function unknownSender(email: string): VipLookupResult {
   return {
     email, isVip: false, level: null, levelReason: null, name: null, company: null, notes: null, validated: false, stale: false, staleReason: null,
-    owner: null, handling: null,
+    owner: null, handling: null, groups: [], handlingReason: null,
   };
 }
 
@@ -62,7 +65,8 @@ function unknownSender(email: string): VipLookupResult {
 // from (the same order the derivation uses).
 const LOOKUP_SQL = `
 SELECT v.email, v.level, v.level_reason AS "levelReason", v.name, v.company, v.notes, v.validated, v.stale,
-       v.stale_reason AS "staleReason", v.owner_name AS "ownerName", o.owner_id AS "ownerId", o.connection_id AS "connectionId"
+       v.stale_reason AS "staleReason", v.owner_name AS "ownerName", o.owner_id AS "ownerId", o.connection_id AS "connectionId",
+       ${GROUPS_COLUMN}
 FROM vips v
 LEFT JOIN LATERAL (
   SELECT c.owner_id, c.connection_id FROM crm_contacts c
@@ -87,7 +91,7 @@ export class LookupCache {
   private generation = 0;
 
   constructor(private readonly feed: ChangeFeed, private readonly maxEntries = 100_000) {
-    feed.subscribe(['vips', 'crm_contacts'], () => this.invalidate());
+    feed.subscribe(['vips', 'crm_contacts', 'vip_groups', 'vip_group_members'], () => this.invalidate());
   }
 
   invalidate(): void {

@@ -6,14 +6,15 @@ import type { VipLookupResult } from '../../workflows/contract.js';
 import { printJson, terminalLines, terminalText as t, UsageError } from '../output.js';
 import { withDb } from '../targets.js';
 import { COMMAND_DESCRIPTIONS } from '../command-descriptions.js';
+import { groupLines } from './group-output.js';
 
 /** The answer for eyes; every value from a CRM or an admin is shown, never obeyed (terminalText). */
 export function describeLookup(r: VipLookupResult): string {
   if (!r.isVip) {
     const head = `${t(r.email)}: not a VIP${r.name ? ` (${t(r.name)}${r.company ? `, ${t(r.company)}` : ''})` : ''}`;
-    if (!r.levelReason && !r.validated && !r.stale) return head;
+    if (!r.levelReason && !r.validated && !r.stale && r.groups.length === 0) return head;
     return [head, `  reason:    ${t(r.levelReason ?? '-')}`, `  validated: ${r.validated ? 'yes' : 'no'}`,
-      `  stale:     ${r.stale ? `yes (${t(r.staleReason ?? 'no reason recorded')})` : 'no'}`].join('\n');
+      `  stale:     ${r.stale ? `yes (${t(r.staleReason ?? 'no reason recorded')})` : 'no'}`, ...groupLines(r)].join('\n');
   }
   const owner = r.owner ? `${t(r.owner.name ?? r.owner.email ?? r.owner.id)} (${t(r.owner.connectionId)})` : '-';
   const lines = [
@@ -29,6 +30,7 @@ export function describeLookup(r: VipLookupResult): string {
     const h = r.handling;
     lines.push(`  handling:  ${t(`${h.priority}, answer within ${h.responseTimeMinutes} min${h.escalationTeam ? `, escalate to ${h.escalationTeam}` : ''}: ${h.guidance}`)}`);
   }
+  lines.push(...groupLines(r));
   if (r.notes) lines.push(`  notes:     ${terminalLines(r.notes, '             ')}`);
   return lines.join('\n');
 }
