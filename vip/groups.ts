@@ -19,9 +19,10 @@ export const MAX_RESPONSE_TIME_MINUTES = 10_080;
 /** Separates groups in a CSV cell, as CRMs separate multi-select values (HubSpot checkboxes, Salesforce multi-picklists). */
 export const GROUP_SEPARATOR = ';';
 
-// A letter or digit first and last; inside, also spaces and - _ . & ' ( ) +. Never ";" (the
-// separator), "/" (a name is a segment of /v1/groups/{name}) or a control character.
-const GROUP_NAME = /^[\p{L}\p{N}](?:[\p{L}\p{N} _.&'()+-]*[\p{L}\p{N})])?$/u;
+// A letter or digit first; inside, also spaces and - _ . & ' ( ) +; last, a letter, digit, ")" or
+// "+" ("C++"). Never ";" (the separator), "/" (a name is a segment of /v1/groups/{name}) or a
+// control character.
+const GROUP_NAME = /^[\p{L}\p{N}](?:[\p{L}\p{N} _.&'()+-]*[\p{L}\p{N})+])?$/u;
 
 export type GroupNameCheck = { ok: true; name: string; key: string } | { ok: false; reason: string };
 
