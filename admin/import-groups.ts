@@ -44,7 +44,8 @@ export async function resolveImportGroups(sql: Sql, rows: readonly CsvRow[], loc
   const { rows: found } = await sql.query<{ id: string; name: string; name_key: string }>(
     `SELECT id::text, name, name_key FROM vip_groups WHERE name_key = ANY($1::text[]) ${lock ? 'FOR SHARE' : ''}`, [keys]);
   for (const g of found) groups.set(g.name_key, { id: g.id, name: g.name });
-  const known = found.length > 0 ? found.map((g) => g.name).sort().join(', ') : null;
+  const { rows: defined } = await sql.query<{ name: string }>('SELECT name FROM vip_groups ORDER BY name_key LIMIT 21');
+  const known = defined.length === 0 ? 'none is defined yet' : `defined: ${defined.slice(0, 20).map((g) => g.name).join(', ')}${defined.length > 20 ? ', ...' : ''}`;
   const kept: CsvRow[] = [];
   const errors: RowError[] = [];
   for (const row of rows) {
@@ -53,7 +54,7 @@ export async function resolveImportGroups(sql: Sql, rows: readonly CsvRow[], loc
     else {
       errors.push({
         row: row.row, email: row.email,
-        message: `groups: no VIP group ${unknown.map((n) => `"${n}"`).join(', ')}; define it first with \`vipsync groups add\`${known ? ` (of the file's groups these exist: ${known})` : ''}`,
+        message: `groups: no VIP group ${unknown.map((n) => `"${n}"`).join(', ')} (${known}); fix the name or define the group first with \`vipsync groups add\``,
       });
     }
   }

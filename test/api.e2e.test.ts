@@ -69,6 +69,13 @@ describe('HTTP API and MCP', () => {
     { method: 'GET', path: '/v1/audit', scope: 'admin', wrong: 'writer', right: 'admin', expect: 200 },
     { method: 'GET', path: '/v1/audit/vips', scope: 'admin', wrong: 'notes', right: 'admin', expect: 200 },
     { method: 'POST', path: '/v1/reports/coverage', scope: 'admin', wrong: 'writer', right: 'admin', csv: 'name\nAcme Corp\n', expect: 200 },
+    { method: 'GET', path: '/v1/groups', scope: 'lookup', wrong: 'writer', right: 'lookup', expect: 200 },
+    { method: 'POST', path: '/v1/groups', scope: 'admin', wrong: 'writer', right: 'admin', body: { name: 'Matrix', priority: 'high', responseTimeMinutes: 30 }, expect: 201 },
+    { method: 'PATCH', path: '/v1/groups/matrix', scope: 'admin', wrong: 'writer', right: 'admin', body: { escalationTeam: 'matrix-desk' }, expect: 200 },
+    { method: 'POST', path: '/v1/groups/Matrix/members', scope: 'vips:write', wrong: 'notes', right: 'writer', body: { emails: ['ada@acme.com'] }, expect: 200 },
+    { method: 'GET', path: '/v1/groups/Matrix/members', scope: 'lookup', wrong: 'writer', right: 'lookup', expect: 200 },
+    { method: 'DELETE', path: '/v1/groups/Matrix/members/ada@acme.com', scope: 'vips:write', wrong: 'notes', right: 'writer', expect: 200 },
+    { method: 'DELETE', path: '/v1/groups/Matrix', scope: 'admin', wrong: 'writer', right: 'admin', expect: 200 },
     {
       method: 'POST', path: '/mcp', scope: 'lookup', wrong: 'writer', right: 'lookup', expect: 200,
       body: { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'matrix', version: '1' } } },
