@@ -47,7 +47,7 @@ const COMPARE = (lock: string) => `
 input AS (
   SELECT t.ord, (t.r->>0)::int AS row, t.r->>1 AS email, (t.r->>2)::int AS level,
          t.r->>3 AS name, t.r->>4 AS company, t.r->>5 AS phone, t.r->>6 AS notes,
-         coalesce(t.r->7, '[]'::jsonb) AS groups_added, coalesce(t.r->8, '[]'::jsonb) AS groups_removed
+         t.r->7 AS groups_added, t.r->8 AS groups_removed
   FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(r, ord)
 ),
 stored AS MATERIALIZED (
@@ -122,7 +122,7 @@ ${COUNTS}`;
 
 function batchJson(rows: readonly CsvRow[]): string {
   return JSON.stringify(rows.map((r) => [
-    r.row, r.email, r.level, r.name ?? null, r.company ?? null, r.phone ?? null, r.notes ?? null, r.groupsAdded ?? null, r.groupsRemoved ?? null,
+    r.row, r.email, r.level, r.name ?? null, r.company ?? null, r.phone ?? null, r.notes ?? null, r.groupsAdded ?? [], r.groupsRemoved ?? [],
   ]));
 }
 
