@@ -6,7 +6,7 @@
 // sync, an import, an edit) clears it before the next lookup; a load that raced with such a write
 // is not cached (generation check); while the listening connection is down the cache is bypassed.
 import { DEFAULT_HANDLING, type LookupConfig } from './config.js';
-import { GROUPS_COLUMN, groupHandling } from './groups.js';
+import { groupHandling, IN_GROUPS_COLUMN, loadGroups } from './groups.js';
 import type { VipLookupResult, VipOwner } from '../workflows/contract.js';
 import type { VipGroupMembership } from './answer.js';
 import type { Actor, AuditSink } from '../db/audit-log.js';
@@ -23,7 +23,7 @@ const DEFAULT_LOOKUP_CONFIG: LookupConfig = { handling: DEFAULT_HANDLING, owners
 /** What the lookup reads of a person: the answer's own fields, and the owner's name kept on the row. */
 type VipRow = Pick<VipLookupResult, 'email' | 'level' | 'levelReason' | 'name' | 'company' | 'notes' | 'validated' | 'stale' | 'staleReason'> & {
   ownerName: string | null;
-  groups: VipGroupMembership[];
+  inGroups: boolean;
 };
 interface OwnerRow {
   ownerId: string | null;
@@ -36,7 +36,7 @@ function ownerFor(row: OwnerRow | null, config: LookupConfig, fallbackName: stri
   return { id: row.ownerId, connectionId: row.connectionId, name: entry?.name ?? fallbackName, email: entry?.email ?? null };
 }
 
-function toLookupResult(vip: VipRow, owner: OwnerRow | null, config: LookupConfig): VipLookupResult {
+function toLookupResult(vip: VipRow, groups: VipGroupMembership[], owner: OwnerRow | null, config: LookupConfig): VipLookupResult {
   const level = vip.level as 1 | 2 | 3 | 4 | 5 | null;
   return {
     email: vip.email,
@@ -50,7 +50,7 @@ function toLookupResult(vip: VipRow, owner: OwnerRow | null, config: LookupConfi
     stale: vip.stale,
     staleReason: vip.staleReason,
     owner: ownerFor(owner, config, vip.ownerName),
-    ...groupHandling(level === null ? null : { level, handling: config.handling[level] }, vip.groups),
+    ...groupHandling(level === null ? null : { level, handling: config.handling[level] }, groups),
   };
 }
 
@@ -66,7 +66,7 @@ function unknownSender(email: string): VipLookupResult {
 const LOOKUP_SQL = `
 SELECT v.email, v.level, v.level_reason AS "levelReason", v.name, v.company, v.notes, v.validated, v.stale,
        v.stale_reason AS "staleReason", v.owner_name AS "ownerName", o.owner_id AS "ownerId", o.connection_id AS "connectionId",
-       ${GROUPS_COLUMN}
+       ${IN_GROUPS_COLUMN}
 FROM vips v
 LEFT JOIN LATERAL (
   SELECT c.owner_id, c.connection_id FROM crm_contacts c
@@ -81,7 +81,8 @@ export async function lookupVipByEmail(db: Db, rawEmail: string, config: LookupC
   const check = normalizeEmail(rawEmail);
   if (!check.ok) throw new InvalidEmailError(`cannot look up: ${check.reason}`);
   const [row] = await plainQuery<VipRow & OwnerRow>(db, LOOKUP_SQL, [check.email]);
-  return row ? toLookupResult(row, row.ownerId ? row : null, config) : unknownSender(check.email);
+  const groups = row?.inGroups ? await loadGroups(db, check.email) : [];
+  return row ? toLookupResult(row, groups, row.ownerId ? row : null, config) : unknownSender(check.email);
 }
 
 /** The per-email answer cache; see the strategy at the top of this file. */
