@@ -11,8 +11,8 @@ export type Scope = (typeof SCOPES)[number];
 
 export const SCOPE_MEANINGS: Record<Scope, string> = {
   lookup: 'look up senders and read the VIP list, without notes',
-  'notes:read': 'see notes in answers',
-  'vips:write': 'add, edit, remove and import VIPs; run a validation',
+  'notes:read': 'see notes and contact notes in answers',
+  'vips:write': 'add, edit, remove and import VIPs; run a validation; add, edit and delete contact notes',
   admin: 'everything: also export, sync status and trigger, the audit log',
 };
 

@@ -7,6 +7,7 @@
 // --clear-override` can return to it. Every change is audited.
 import { Prisma, type Db } from '../db/client.js';
 import { writeAudit, type Actor } from '../db/audit-log.js';
+import { contactNotesGoingWith } from './contact-notes.js';
 import { AdminError } from './errors.js';
 import { characterCount, checkEmail, checkFields, checkLevel, type VipFields } from './vip-fields.js';
 import { toVipView, type VipRow, type VipView } from './vip-reads.js';
@@ -169,10 +170,12 @@ export async function removeVips(db: Db, rawEmails: string[], actor: Actor): Pro
         });
       } else result.removed.push(email);
     }
+    const notesGoing = await contactNotesGoingWith(tx, result.removed.map((email) => byEmail.get(email)!.id));
     if (result.removed.length > 0) await tx.vip.deleteMany({ where: { email: { in: result.removed } } });
     for (const email of result.removed) {
       const row = byEmail.get(email)!;
-      await writeAudit(tx, { actor, action: 'vip.remove', subject: email, details: { level: row.level, name: row.name, company: row.company } });
+      const contactNotes = notesGoing.get(row.id);
+      await writeAudit(tx, { actor, action: 'vip.remove', subject: email, details: { level: row.level, name: row.name, company: row.company, ...(contactNotes ? { contactNotes } : {}) } });
     }
     return result;
   });

@@ -8,7 +8,7 @@ export const COMMAND_DESCRIPTIONS = {
   emulator: 'Drive the local HubSpot and Salesforce emulators of the dev stack',
   worker: 'Run the production worker, configured by environment variables (see README, "Configuration")',
   db: 'Database schema',
-  vip: 'Manage the VIP list: list, show, add, edit, rm, import, export',
+  vip: 'Manage the VIP list: list, show, add, edit, rm, import, export, notes',
   token: 'API tokens for `vipsync serve` (HTTP API and MCP)',
   audit: 'The audit log: every lookup, read and change, from every surface',
   serve: 'Run the HTTP API (OpenAPI at /openapi.json) and MCP over HTTP (/mcp); bearer tokens from `vipsync token create`; GET /health (no token) answers 503 when the database does not',

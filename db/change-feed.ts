@@ -1,6 +1,7 @@
 // Postgres LISTEN/NOTIFY on channel "vipsync_changes": statement-level triggers (migration
-// 20261122030000_agents_admins) send the changed table's name when a transaction that wrote vips,
-// crm_contacts or api_tokens commits. In-process caches subscribe and drop what they hold.
+// 20261122030000_agents_admins; vip_contact_notes's in 20261206010000_contact_notes) send the
+// changed table's name when a transaction that wrote vips, crm_contacts, vip_contact_notes or
+// api_tokens commits. In-process caches subscribe and drop what they hold.
 //
 // While the listening connection is down a cache cannot know what changed, so the feed reports
 // itself unhealthy (caches bypass themselves) and tells every subscriber "everything changed"

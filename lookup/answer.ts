@@ -30,6 +30,13 @@ export const vipGroupSchema = z.object({
   handling: vipGroupHandlingSchema,
 });
 
+export const contactNoteSchema = z.object({
+  id: z.string().describe('the note id (PATCH/DELETE /v1/vips/{email}/notes/{id}, vipsync vip notes edit ID)'),
+  author: z.string().describe('who wrote it: token:NAME (HTTP) or the OS user (CLI)'),
+  at: z.string().describe('when it was written (ISO 8601)'),
+  text: z.string().describe('at most 2,000 characters'),
+});
+
 /** What an agent gets back for an email. Unknown emails answer isVip false with nulls. */
 export const vipLookupResultSchema = z.object({
   email: z.string().describe('the normalised email'),
@@ -48,15 +55,19 @@ export const vipLookupResultSchema = z.object({
   groups: z.array(vipGroupSchema).describe('the VIP groups the person is in, with each group\'s handling; a group alone gives handling, also to a non-VIP'),
   handlingReason: z.string().nullable()
     .describe('why this handling wins, e.g. "group \'Board\' (immediate, 15 min) is more urgent than level 4 (high, 60 min)"'),
+  contactNotes: z.array(contactNoteSchema)
+    .describe("agents' notes about the person, the latest first (VIPSYNC_LOOKUP_CONTACT_NOTES of them, default 3); only with the notes:read scope"),
 });
 
 export type VipLookupResult = z.infer<typeof vipLookupResultSchema>;
 export type VipOwner = z.infer<typeof vipOwnerSchema>;
 export type VipHandling = z.infer<typeof vipHandlingSchema>;
 export type VipGroupMembership = z.infer<typeof vipGroupSchema>;
+export type ContactNote = z.infer<typeof contactNoteSchema>;
 
-/** The answer as the HTTP API and MCP give it: without `notes` for a caller without notes:read. */
-export const shownLookupResultSchema = vipLookupResultSchema.extend({ notes: vipLookupResultSchema.shape.notes.optional() });
+/** The answer as the HTTP API and MCP give it: without `notes` (and `contactNotes`) for a caller without notes:read. */
+export const shownLookupResultSchema = vipLookupResultSchema.extend({ notes: vipLookupResultSchema.shape.notes.optional() })
+  .extend({ contactNotes: vipLookupResultSchema.shape.contactNotes.optional() });
 
 type JsonSchema = { [key: string]: unknown };
 

@@ -1,7 +1,9 @@
 // The lookup's answer: the handling per level and the owner directory, with their defaults and
-// the variables that override them (VIPSYNC_HANDLING, VIPSYNC_OWNERS).
+// the variables that override them (VIPSYNC_HANDLING, VIPSYNC_OWNERS); how many contact notes it
+// carries (VIPSYNC_LOOKUP_CONTACT_NOTES).
 import { z } from 'zod';
 import { ConfigError } from '../runtime/config-error.js';
+import { DEFAULT_CONTACT_NOTES_IN_ANSWER, MAX_CONTACT_NOTES_IN_ANSWER } from './notes.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -30,6 +32,8 @@ export interface LookupConfig {
   handling: Record<1 | 2 | 3 | 4 | 5, HandlingHint>;
   /** Keyed by CRM owner id, or "<connectionId>:<ownerId>" where ids collide across CRMs. */
   owners: Record<string, OwnerEntry>;
+  /** How many of the latest contact notes an answer carries (VIPSYNC_LOOKUP_CONTACT_NOTES); 3 when absent. */
+  contactNotesLimit?: number;
 }
 
 const handlingOverride = z.strictObject({
@@ -75,5 +79,16 @@ export function loadLookupConfig(env: Env = process.env): LookupConfig {
   for (const [id, entry] of Object.entries(directory)) {
     owners[id] = typeof entry === 'string' ? { name: entry, email: null } : { name: entry.name ?? null, email: entry.email ?? null };
   }
-  return { handling, owners };
+  return { handling, owners, contactNotesLimit: contactNotesLimitFromEnv(env) };
+}
+
+/** VIPSYNC_LOOKUP_CONTACT_NOTES: 0 (none) to 50, default 3. */
+export function contactNotesLimitFromEnv(env: Env = process.env): number {
+  const raw = env.VIPSYNC_LOOKUP_CONTACT_NOTES?.trim();
+  if (raw === undefined || raw === '') return DEFAULT_CONTACT_NOTES_IN_ANSWER;
+  const limit = Number(raw);
+  if (!/^\d+$/.test(raw) || limit > MAX_CONTACT_NOTES_IN_ANSWER) {
+    throw new ConfigError(`VIPSYNC_LOOKUP_CONTACT_NOTES="${raw}" must be a whole number 0-${MAX_CONTACT_NOTES_IN_ANSWER} (how many contact notes a lookup answer carries; 0 for none)`);
+  }
+  return limit;
 }

@@ -5,6 +5,7 @@
 // Postgres LISTEN/NOTIFY (see change-feed.ts). Any committed write to vips or crm_contacts (a
 // sync, an import, an edit) clears it before the next lookup; a load that raced with such a write
 // is not cached (generation check); while the listening connection is down the cache is bypassed.
+// Contact notes (vip_contact_notes, lookup/notes.ts) are part of the answer and invalidate it too.
 import { DEFAULT_HANDLING, type LookupConfig } from './config.js';
 import { groupHandling, IN_GROUPS_COLUMN, loadGroups } from './groups.js';
 import type { VipLookupResult, VipOwner } from '../workflows/contract.js';
@@ -13,6 +14,7 @@ import type { Actor, AuditSink } from '../db/audit-log.js';
 import type { ChangeFeed } from '../db/change-feed.js';
 import { plainQuery, type Db } from '../db/client.js';
 import { normalizeEmail, type EmailCheck } from '../vip/email.js';
+import { contactNotesFrom, DEFAULT_CONTACT_NOTES_IN_ANSWER, withLatestContactNotes } from './notes.js';
 
 export class InvalidEmailError extends Error {
   override name = 'InvalidEmail';
@@ -24,6 +26,8 @@ const DEFAULT_LOOKUP_CONFIG: LookupConfig = { handling: DEFAULT_HANDLING, owners
 type VipRow = Pick<VipLookupResult, 'email' | 'level' | 'levelReason' | 'name' | 'company' | 'notes' | 'validated' | 'stale' | 'staleReason'> & {
   ownerName: string | null;
   inGroups: boolean;
+  /** The latest contact notes as JSON (lookup/notes.ts). */
+  contactNotes?: unknown;
 };
 interface OwnerRow {
   ownerId: string | null;
@@ -51,6 +55,7 @@ function toLookupResult(vip: VipRow, groups: VipGroupMembership[], owner: OwnerR
     staleReason: vip.staleReason,
     owner: ownerFor(owner, config, vip.ownerName),
     ...groupHandling(level === null ? null : { level, handling: config.handling[level] }, groups),
+    contactNotes: contactNotesFrom(vip.contactNotes),
   };
 }
 
@@ -58,6 +63,7 @@ function unknownSender(email: string): VipLookupResult {
   return {
     email, isVip: false, level: null, levelReason: null, name: null, company: null, notes: null, validated: false, stale: false, staleReason: null,
     owner: null, handling: null, groups: [], handlingReason: null,
+    contactNotes: [],
   };
 }
 
@@ -80,7 +86,8 @@ WHERE v.email = $1`;
 export async function lookupVipByEmail(db: Db, rawEmail: string, config: LookupConfig = DEFAULT_LOOKUP_CONFIG): Promise<VipLookupResult> {
   const check = normalizeEmail(rawEmail);
   if (!check.ok) throw new InvalidEmailError(`cannot look up: ${check.reason}`);
-  const [row] = await plainQuery<VipRow & OwnerRow>(db, LOOKUP_SQL, [check.email]);
+  const sql = withLatestContactNotes(LOOKUP_SQL, config.contactNotesLimit ?? DEFAULT_CONTACT_NOTES_IN_ANSWER);
+  const [row] = await plainQuery<VipRow & OwnerRow>(db, sql, [check.email]);
   const groups = row?.inGroups ? await loadGroups(db, check.email) : [];
   return row ? toLookupResult(row, groups, row.ownerId ? row : null, config) : unknownSender(check.email);
 }
@@ -92,7 +99,7 @@ export class LookupCache {
   private generation = 0;
 
   constructor(private readonly feed: ChangeFeed, private readonly maxEntries = 100_000) {
-    feed.subscribe(['vips', 'crm_contacts', 'vip_groups', 'vip_group_members'], () => this.invalidate());
+    feed.subscribe(['vips', 'crm_contacts', 'vip_contact_notes', 'vip_groups', 'vip_group_members'], () => this.invalidate());
   }
 
   invalidate(): void {

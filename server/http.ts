@@ -16,12 +16,16 @@ import { mcpRoutes } from './routes/mcp.js';
 import { operationsRoutes } from './routes/operations.js';
 import { vipRoutes } from './routes/vips.js';
 import { groupRoutes } from './routes/groups.js';
+import { contactNoteRoutes } from './routes/contact-notes.js';
 
-/** A copy of an answer without any `notes` field, however deep (a person, a list, a history). */
+/** What a caller without notes:read never sees: handling notes and contact notes. */
+const NOTE_FIELDS = new Set(['notes', 'contactNotes']);
+
+/** A copy of an answer without any `notes` (or `contactNotes`) field, however deep (a person, a list, a history). */
 function withoutNotes(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutNotes);
   if (value === null || typeof value !== 'object' || value instanceof Date) return value;
-  return Object.fromEntries(Object.entries(value).filter(([key]) => key !== 'notes').map(([key, v]) => [key, withoutNotes(v)]));
+  return Object.fromEntries(Object.entries(value).filter(([key]) => !NOTE_FIELDS.has(key)).map(([key, v]) => [key, withoutNotes(v)]));
 }
 
 /**
@@ -133,6 +137,7 @@ export async function buildHttpServer(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(operationsRoutes, { deps });
   await app.register(mcpRoutes, { deps });
   await app.register(groupRoutes, { deps });
+  await app.register(contactNoteRoutes, { deps });
   return app;
 }
 

@@ -29,6 +29,7 @@ export function createMcpServer(deps: McpDeps): McpServer {
       title: 'Look up a sender in the VIP list',
       description:
         'Is this email sender a VIP? Returns isVip, level (1-5, 5 most important) and why (levelReason), name, company, notes (if permitted), ' +
+        'the latest contact notes agents wrote about them (contactNotes: author, at, text; if permitted), ' +
         'whether a CRM validates them, whether they probably left their company (stale), their account manager (owner) and ' +
         'how to handle them (priority, escalation team, response-time target). Unknown senders answer isVip false.',
       inputSchema: { email: z.string().max(320).describe('the sender email address, e.g. ceo@example.com') },
@@ -40,6 +41,7 @@ export function createMcpServer(deps: McpDeps): McpServer {
         const answer = await deps.lookup.lookup(email, deps.actor);
         const shown: Record<string, unknown> = { ...answer };
         if (!deps.includeNotes) delete shown.notes;
+        if (!deps.includeNotes) delete shown.contactNotes;
         return { content: [{ type: 'text', text: JSON.stringify(shown) }], structuredContent: shown };
       } catch (error) {
         if (error instanceof InvalidEmailError) return { isError: true, content: [{ type: 'text', text: error.message }] };

@@ -76,6 +76,10 @@ describe('HTTP API and MCP', () => {
     { method: 'GET', path: '/v1/groups/Matrix/members', scope: 'lookup', wrong: 'writer', right: 'lookup', expect: 200 },
     { method: 'DELETE', path: '/v1/groups/Matrix/members/ada@acme.com', scope: 'vips:write', wrong: 'notes', right: 'writer', expect: 200 },
     { method: 'DELETE', path: '/v1/groups/Matrix', scope: 'admin', wrong: 'writer', right: 'admin', expect: 200 },
+    { method: 'GET', path: '/v1/vips/ada@acme.com/notes', scope: 'notes:read', wrong: 'writer', right: 'notes', expect: 200 },
+    { method: 'POST', path: '/v1/vips/ada@acme.com/notes', scope: 'vips:write', wrong: 'notes', right: 'writer', body: { text: 'matrix' }, expect: 201 },
+    { method: 'PATCH', path: '/v1/vips/ada@acme.com/notes/999999999', scope: 'vips:write', wrong: 'notes', right: 'writer', body: { text: 'x' }, expect: 404 },
+    { method: 'DELETE', path: '/v1/vips/ada@acme.com/notes/999999999', scope: 'vips:write', wrong: 'lookup', right: 'writer', expect: 404 },
     {
       method: 'POST', path: '/mcp', scope: 'lookup', wrong: 'writer', right: 'lookup', expect: 200,
       body: { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'matrix', version: '1' } } },

@@ -141,7 +141,7 @@ describe('CSV export against formula injection', () => {
 
 describe('loadLookupConfig', () => {
   it('defaults to the documented handling per level and an empty owner directory', () => {
-    expect(loadLookupConfig({})).toEqual({ handling: DEFAULT_HANDLING, owners: {} });
+    expect(loadLookupConfig({})).toEqual({ handling: DEFAULT_HANDLING, owners: {}, contactNotesLimit: 3 });
     expect(DEFAULT_HANDLING[5]).toMatchObject({ priority: 'immediate', responseTimeMinutes: 15 });
     expect(DEFAULT_HANDLING[1]).toMatchObject({ priority: 'normal', escalationTeam: null });
   });

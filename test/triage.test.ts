@@ -20,7 +20,7 @@ const press: VipGroupMembership = {
 function answer(level: 1 | 2 | 3 | 4 | 5 | null, groups: VipGroupMembership[], extra: Partial<VipLookupResult> = {}): VipLookupResult {
   return {
     email: 'ada@acme.com', isVip: level !== null, level, levelReason: null, name: 'Ada Lovelace', company: 'Acme Corp', notes: null,
-    validated: true, stale: false, staleReason: null, owner: { id: '1', connectionId: 'hubspot', name: 'Dana Scully', email: null },
+    validated: true, stale: false, staleReason: null, owner: { id: '1', connectionId: 'hubspot', name: 'Dana Scully', email: null }, contactNotes: [],
     ...groupHandling(level === null ? null : { level, handling: DEFAULT_HANDLING[level] }, groups),
     ...extra,
   };

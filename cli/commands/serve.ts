@@ -82,7 +82,7 @@ export function registerServe(program: Command): void {
   program
     .command('mcp')
     .description(COMMAND_DESCRIPTIONS.mcp)
-    .option('--no-notes', 'leave notes out of answers')
+    .option('--no-notes', 'leave notes and contact notes out of answers')
     .action(async (opts: { notes: boolean }) => {
       const targets = await resolveTargets();
       const { runMcpStdio } = await import('../../server/mcp.js');

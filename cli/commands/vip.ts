@@ -14,6 +14,7 @@ import { listVips, showVip, type VipSort, type VipView } from '../../admin/vip-r
 import { printJson, printTable, progress, terminalLines, terminalText as t, UsageError } from '../output.js';
 import { withDb } from '../targets.js';
 import { COMMAND_DESCRIPTIONS } from '../command-descriptions.js';
+import { registerVipNotes } from './vip-notes.js';
 
 const PROGRESS_BAR_FROM_ROWS = 2000;
 
@@ -207,4 +208,6 @@ export function registerVip(program: Command): void {
       process.stdout.write(csv);
       progress(`exported ${count} VIP(s)`);
     });
+
+  registerVipNotes(vip);
 }
