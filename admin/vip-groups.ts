@@ -121,7 +121,12 @@ export async function listGroups(db: Db, actor: Actor): Promise<GroupList> {
 
 export async function addGroup(db: Db, input: GroupHandlingInput & { name?: unknown }, actor: Actor): Promise<GroupView> {
   const { name, key } = checkName(input.name);
-  const handling = checkHandling(input, true) as Required<Pick<ReturnType<typeof checkHandling>, 'priority' | 'responseTimeMinutes'>> & ReturnType<typeof checkHandling>;
+  const checked = checkHandling(input, true);
+  // Required above: both are there.
+  const handling = {
+    priority: checked.priority!, responseTimeMinutes: checked.responseTimeMinutes!,
+    escalationTeam: checked.escalationTeam ?? null, guidance: checked.guidance ?? null,
+  };
   return db.$transaction(async (tx) => {
     const existing = await tx.vipGroup.findUnique({ where: { nameKey: key } });
     if (existing) throw new AdminError('conflict', `VIP group "${existing.name}" already exists; change it with \`vipsync groups edit\``);
