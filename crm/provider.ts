@@ -67,8 +67,11 @@ export interface CrmFacts {
 
 /** A CRM's local emulator, as the dev stack and the demo run it (emulators/). */
 export interface CrmEmulatorProvider {
-  /** Starts it on a free port of 127.0.0.1 with this fixture section (the fixture's key is the system). */
-  start(data: unknown): Promise<{ url: string; close(): Promise<void> }>;
+  /**
+   * Starts it on a free port of 127.0.0.1 with this fixture section (the fixture's key is the system).
+   * `connectionSettings` are merged into the dev connection (e.g. a second endpoint it serves).
+   */
+  start(data: unknown): Promise<{ url: string; close(): Promise<void>; connectionSettings?: Record<string, unknown> }>;
   /** A connection to it with the credentials it accepts (they guard nothing real). */
   devConnection(url: string): Record<string, unknown>;
   /** What a fixture section holds, for people: "3 companies, 5 contacts". */

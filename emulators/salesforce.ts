@@ -5,7 +5,9 @@ import { parseWithSchema, salesforceSectionSchema, type Fixture } from './fixtur
 import { FaultInjector } from './http/faults.js';
 import { createEmulatorServer, listen, registerAdminRoutes, type CrmEmulator } from './http/server.js';
 import { SalesforceApiError } from './salesforce/errors.js';
-import { TokenIssuer } from './salesforce/oauth.js';
+import { ChangeEventBus } from './salesforce/event-bus.js';
+import { startPubSubServer, type PubSubServer } from './salesforce/pubsub-server.js';
+import { ORG_ID, TokenIssuer } from './salesforce/oauth.js';
 import { QueryCursors } from './salesforce/query-cursors.js';
 import { prepareKeysetOrderings } from './salesforce/query-engine.js';
 import { registerDataRoutes } from './salesforce/routes.js';
@@ -36,6 +38,28 @@ export interface SalesforceEmulatorOptions {
    * while rows remain, as Salesforce may: at most `rows` each, or a seeded random 1..batch size.
    */
   shortBatches?: ShortBatches;
+  /**
+   * The Pub/Sub API (gRPC, Change Data Capture of Account and Contact) on a port of its own: on by
+   * default; false leaves it out. `retentionMs` (default 72 h) is how long events stay replayable;
+   * `keepaliveMs` (default 270 s) how long a subscription waits before an empty FetchResponse.
+   */
+  pubSub?: false | { port?: number; retentionMs?: number; keepaliveMs?: number };
+}
+
+/** The Change Data Capture side of the emulator, for tests and the demo. */
+export interface SalesforceChangeEvents {
+  /** host:port of the Pub/Sub API (plaintext gRPC). */
+  endpoint: string;
+  /** Events older than this are purged (and their replay ids answered as invalid). */
+  setRetention(ms: number): void;
+  /** Publishes a gap event (GAP_UPDATE by default) for a record, as Salesforce does when it cannot make a change event. */
+  publishGap(type: 'Account' | 'Contact', recordId: string, changeType?: 'GAP_CREATE' | 'GAP_UPDATE' | 'GAP_DELETE' | 'GAP_UNDELETE' | 'GAP_OVERFLOW'): void;
+  /** Ends every open subscription with UNAVAILABLE. */
+  dropSubscriptions(): void;
+  /** Open Subscribe streams. */
+  subscriptions(): number;
+  /** The organization id the tenantid header must carry. */
+  orgId: string;
 }
 
 /** The behaviours `setQuirks` changes while the emulator runs; a key left out keeps its value. */
@@ -60,6 +84,10 @@ export interface SalesforceEmulator extends CrmEmulator<Fixture['salesforce'], S
   /** Every access token issued so far answers 401 INVALID_SESSION_ID from now on. */
   expireTokens(): void;
   setQuirks(quirks: SalesforceQuirks): void;
+  /** The Pub/Sub API, unless started with `pubSub: false`. */
+  changeEvents: SalesforceChangeEvents | null;
+  /** Creates, edits and deletes records as the org's users do (each one a change event). */
+  records: Pick<SalesforceStore, 'create' | 'update' | 'delete' | 'get'>;
 }
 
 const JSON_CONTENT_TYPE = 'application/json;charset=UTF-8';
@@ -75,6 +103,8 @@ export async function startSalesforceEmulator(opts: SalesforceEmulatorOptions): 
     cursors.clear();
   };
   load(opts.data);
+  const bus = new ChangeEventBus(opts.pubSub ? opts.pubSub.retentionMs : undefined);
+  store.onChange((change) => bus.publish(change));
   // Nothing below keeps `opts` (its data is a second copy of every row once loaded).
   const tokens = new TokenIssuer({ clientId: opts.clientId, clientSecret: opts.clientSecret }, opts.tokenTtlSeconds);
   const batchSize = opts.batchSize ?? 2000;
@@ -159,10 +189,42 @@ export async function startSalesforceEmulator(opts: SalesforceEmulatorOptions): 
   });
 
   url = await listen(app, opts.host, opts.port);
+  let pubSub: PubSubServer | null = null;
+  if (opts.pubSub !== false) {
+    try {
+      pubSub = await startPubSubServer({
+        store, bus, tokens, instanceUrl: () => url, host: opts.host, port: opts.pubSub?.port, keepaliveMs: opts.pubSub?.keepaliveMs,
+      });
+    } catch (error) {
+      await app.close();
+      throw error;
+    }
+  }
+  const records = {
+    create: store.create.bind(store),
+    update: store.update.bind(store),
+    delete: store.delete.bind(store),
+    get: store.get.bind(store),
+  };
   return {
     url,
     load,
-    close: () => app.close(),
+    records,
+    changeEvents: pubSub && {
+      endpoint: pubSub.endpoint,
+      orgId: ORG_ID,
+      setRetention: (ms) => bus.setRetention(ms),
+      publishGap: (type, recordId, changeType = 'GAP_UPDATE') => {
+        const record = store.get(type, recordId);
+        bus.publish({ type, changeType: 'UPDATE', recordId: String(record?.fields.Id ?? recordId), changedFields: [], fields: {}, at: Date.now() }, changeType);
+      },
+      dropSubscriptions: () => pubSub!.dropSubscriptions(),
+      subscriptions: () => pubSub!.subscriptions(),
+    },
+    close: async () => {
+      await pubSub?.close();
+      await app.close();
+    },
     stats: () => ({ ...stats }),
     faults: (spec) => faults.set(spec),
     expireTokens: () => tokens.expireAll(),

@@ -12,8 +12,9 @@ const FIXTURE = new URL('./fixtures/basic.json', import.meta.url).pathname;
 describe('vipsync CLI with the embedded dev stack', () => {
   let home: string;
   // Syncs only when the test asks: a scheduled run (every 15 minutes, on the quarter hour, by
-  // default) between a change and `sync now` would take the change and leave `sync now` nothing.
-  const vipsync = (...args: string[]) => runVipsync(args, { VIPSYNC_HOME: home, VIPSYNC_SYNC_INTERVAL_SECONDS: String(7 * 24 * 3600) });
+  // default) or one a change event starts, between a change and `sync now`, would take the change
+  // and leave `sync now` nothing.
+  const vipsync = (...args: string[]) => runVipsync(args, { VIPSYNC_HOME: home, VIPSYNC_SYNC_INTERVAL_SECONDS: String(7 * 24 * 3600), VIPSYNC_DEV_PUSH_PATHS: 'false' });
 
   beforeAll(async () => {
     home = await mkdtemp(join(tmpdir(), 'vipsync-cli-'));

@@ -22,8 +22,18 @@ describe('loadConfig', () => {
       {
         id: 'salesforce', system: 'salesforce', loginUrl: 'https://login.salesforce.com', clientId: 'cid',
         clientSecret: 'secret', apiVersion: '59.0', intervalSeconds: 300, maxApiUsagePercent: 90, vanishGuard: { maxShare: 0.05, maxRecords: 100 },
+        changeEvents: {
+          enabled: false, pubSubEndpoint: 'https://api.pubsub.salesforce.com:7443', channels: ['/data/ContactChangeEvent', '/data/AccountChangeEvent'], batchSize: 100,
+        },
       },
     ]);
+  });
+
+  it('switches the Salesforce push path on with SALESFORCE_CHANGE_EVENTS, and names the variable when its value is not a boolean', () => {
+    const sf = { ...base, SALESFORCE_CLIENT_ID: 'cid', SALESFORCE_CLIENT_SECRET: 'secret' };
+    const config = loadConfig({ ...sf, SALESFORCE_CHANGE_EVENTS: 'true', SALESFORCE_PUBSUB_ENDPOINT: 'https://pubsub.example.com:7443' });
+    expect(config.connections[0]).toMatchObject({ changeEvents: { enabled: true, pubSubEndpoint: 'https://pubsub.example.com:7443' } });
+    expect(() => loadConfig({ ...sf, SALESFORCE_CHANGE_EVENTS: 'maybe' })).toThrow(/SALESFORCE_CHANGE_EVENTS: .*expected boolean/);
   });
 
   it('reads several connections from VIPSYNC_CONNECTIONS', () => {

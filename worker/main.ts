@@ -11,6 +11,7 @@ import { loadConfig, type WorkerConfig } from '../config/environment.js';
 import { loadLookupConfig } from '../lookup/config.js';
 import { logger, temporalLogger } from '../runtime/logger.js';
 import { ensureSyncSchedules } from '../sync/schedules.js';
+import { startPushPaths, type PushPathOptions } from './change-events.js';
 import { createVipsyncWorkers, runWorkers } from './workers.js';
 
 async function connectTemporal(config: WorkerConfig): Promise<NativeConnection> {
@@ -31,7 +32,9 @@ export interface BootedWorker {
 }
 
 /** Everything before polling: schema, connections, schedules, workers. Errors here are start-up errors. */
-export async function bootWorker(config: WorkerConfig): Promise<BootedWorker> {
+export async function bootWorker(
+  config: WorkerConfig, pushPaths: Pick<PushPathOptions, 'handler' | 'requestReconciliation'> = {},
+): Promise<BootedWorker> {
   if (config.autoMigrate) {
     const applied = await applyMigrations(config.databaseUrl, (m) => logger.info(m));
     logger.info({ applied: applied.length }, 'database schema is up to date');
@@ -54,12 +57,14 @@ export async function bootWorker(config: WorkerConfig): Promise<BootedWorker> {
   const audit = createAuditWriter(db);
   const lookupService = createLookupService({ db, audit, config: lookupConfig, cache: new LookupCache(changes) });
   const workers = await createVipsyncWorkers({ connection: nativeConnection, config, db, lookupService });
+  // Salesforce connections with changeEvents.enabled: Change Data Capture beside the scheduled sync.
+  const push = startPushPaths({ db, client, connections: config.connections, ...pushPaths });
   logger.info(
     {
       temporal: config.temporalAddress,
       namespace: config.temporalNamespace,
       taskQueues: [config.syncTaskQueue, config.lookupTaskQueue],
-      connections: config.connections.map((c) => `${c.id} (${c.system}, every ${c.intervalSeconds}s)`),
+      connections: config.connections.map((c) => `${c.id} (${c.system}, every ${c.intervalSeconds}s${push.connectionIds.includes(c.id) ? ', change events' : ''})`),
     },
     'vipsync worker started',
   );
@@ -68,6 +73,7 @@ export async function bootWorker(config: WorkerConfig): Promise<BootedWorker> {
       try {
         await runWorkers(workers);
       } finally {
+        await push.stop().catch((error: Error) => logger.error(error.message));
         await audit.close().catch((error: Error) => logger.error(error.message));
         await changes.close();
         await clientConnection.close();

@@ -163,6 +163,8 @@ export async function runDoctor(): Promise<Check[]> {
         });
       }
     }
+    const { changeEventChecks } = await import('./doctor-change-events.js');
+    checks.push(...(await changeEventChecks(db, connections.filter((c) => c.enabled).map((c) => c.id), credentials, ago)));
     const [people, vips] = await Promise.all([db.vip.count(), db.vip.count({ where: { level: { not: null } } })]);
     checks.push({ check: 'vip list', verdict: vips > 0 ? 'ok' : 'warn', detail: `${vips} VIPs among ${people} people${vips === 0 ? '; no CRM holds a level yet and none was added' : ''}` });
   }

@@ -32,6 +32,8 @@ export interface StartDevStackOptions {
   /** Serve the Temporal Web UI (dev up does; the demo does not need it). */
   temporalUi?: boolean;
   syncIntervalSeconds?: number;
+  /** The emulators' push paths (Salesforce Change Data Capture): on unless false. */
+  pushPaths?: boolean;
   /** Keep PostgreSQL's data when the stack stops (dev up does; the demo throws it away). */
   keepData?: boolean;
   /** Told of each server started as a process of its own, as soon as it runs (dev up records them). */
@@ -88,7 +90,7 @@ export async function startDevStack(opts: StartDevStackOptions): Promise<DevStac
       const emulator = await provider.emulator.start(section ?? {});
       stops.push(() => emulator.close());
       emulators[provider.system] = emulator.url;
-      connections.push(connectionConfig.parse({ ...provider.emulator.devConnection(emulator.url), intervalSeconds }));
+      connections.push(connectionConfig.parse({ ...provider.emulator.devConnection(emulator.url), ...(opts.pushPaths === false ? {} : emulator.connectionSettings), intervalSeconds }));
     }
     log(`CRM emulators ready: ${Object.entries(emulators).map(([system, url]) => `${system} ${url}`).join(', ')}`);
 

@@ -53,7 +53,9 @@ async function main(): Promise<void> {
       processes.push(started);
       await writeState({ status: 'starting' });
     };
-    stack = await startDevStack({ dir: devDir(), toolsDir: toolsDir(), fixture, log, temporalUi: true, syncIntervalSeconds, onProcess });
+    // VIPSYNC_DEV_PUSH_PATHS=false: changes reach the worker only through syncs (tests that sync by hand).
+    const pushPaths = !/^(0|false|no|off)$/i.test(process.env.VIPSYNC_DEV_PUSH_PATHS ?? '');
+    stack = await startDevStack({ dir: devDir(), toolsDir: toolsDir(), fixture, log, temporalUi: true, syncIntervalSeconds, pushPaths, onProcess });
     await writeState({ status: 'ready', ...stack.state });
     log('dev stack ready');
     await stack.running;

@@ -1,5 +1,5 @@
 // The REST data endpoints under /services/data/vNN.N: query, queryAll, query locators, sObject
-// retrieve/update/delete, the replication endpoints and limits.
+// create/retrieve/update/delete, the replication endpoints and limits.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { SalesforceApiError } from './errors.js';
 import { executeSoql, type QueryResult } from './query-engine.js';
@@ -73,6 +73,16 @@ export function registerDataRoutes(app: FastifyInstance, ctx: DataRouteContext):
       out[field.name] = toWireValue(field, record.fields[field.name]);
     }
     return out;
+  });
+
+  // Create: 201 {id, success, errors} (REST API Developer Guide, "Create a Record").
+  app.post<{ Params: VersionParams & { sobject: string }; Body: unknown }>('/services/data/:version/sobjects/:sobject', async (request, reply) => {
+    const body = request.body;
+    if (!body || typeof body !== 'object' || Array.isArray(body)) {
+      throw new SalesforceApiError(400, 'JSON_PARSER_ERROR', 'The request body must be a JSON object of field values');
+    }
+    const id = store.create(sobjectOf(request.params.sobject), body as Record<string, unknown>);
+    return reply.code(201).send({ id, success: true, errors: [] });
   });
 
   app.patch<{ Params: RecordParams; Body: unknown }>('/services/data/:version/sobjects/:sobject/:id', async (request, reply) => {

@@ -13,6 +13,22 @@ export interface StoredRecord {
   deletedAt?: number;
 }
 
+/** One committed change of one record, as Change Data Capture reports it (emulators/salesforce/event-bus.ts). */
+export interface RecordChange {
+  type: SObjectName;
+  changeType: 'CREATE' | 'UPDATE' | 'DELETE' | 'UNDELETE';
+  recordId: string;
+  /** The fields the change set (all the set fields for a creation; none for a deletion). */
+  changedFields: string[];
+  /** The record's fields after the change. */
+  fields: Record<string, FieldValue>;
+  /** The commit time (epoch ms, the org's clock). */
+  at: number;
+}
+
+/** The 3-character key prefix of each sObject's ids. */
+const KEY_PREFIX: Record<SObjectName, string> = { Account: '001', Contact: '003' };
+
 export class SalesforceStore {
   /**
    * The org's clock, for what the store stamps itself (edits, deletions, reloads): the worker's
@@ -27,6 +43,22 @@ export class SalesforceStore {
 
   private loads = 0;
   private changes = 0;
+  private createdIds = 0;
+  private readonly listeners: ((change: RecordChange) => void)[] = [];
+
+  /** Calls `listener` with every committed record change from now on (Change Data Capture's feed). */
+  onChange(listener: (change: RecordChange) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** A change event's commitTimestamp: milliseconds, unlike the whole-second audit stamps. */
+  private commitTime(): number {
+    return Date.now() + this.clockOffsetMs;
+  }
+
+  private emit(change: RecordChange): void {
+    for (const listener of this.listeners) listener(change);
+  }
 
   /** Counts every change to the rows (loads, updates, deletions): what a cached ordering was built at. */
   get revision(): number {
@@ -44,13 +76,21 @@ export class SalesforceStore {
     this.schemas = buildSchemas(data);
     this.byId15.clear();
     const loadedAt = atWholeSecond(Date.now() + this.clockOffsetMs);
+    const changed: RecordChange[] = [];
     for (const type of SOBJECT_NAMES) {
       const records = data[type].map((row) => this.toStored(type, row, loadedAt));
-      if (previous) for (const record of records) stampIfChanged(record, previous.get(String(record.fields.Id).slice(0, 15)), loadedAt);
+      if (previous) {
+        for (const record of records) {
+          const before = previous.get(String(record.fields.Id).slice(0, 15));
+          if (stampIfChanged(record, before, loadedAt)) changed.push(changeOf(record, before));
+        }
+      }
       records.sort((a, b) => compareText(String(a.fields.Id), String(b.fields.Id)));
       this.rows[type] = records;
       for (const record of records) this.byId15.set(String(record.fields.Id).slice(0, 15), record);
     }
+    // A reload is the org's users editing records: each change it makes is a change event.
+    for (const change of changed) this.emit(change);
   }
 
   /** All rows of a type in Id order, deleted ones included. */
@@ -86,6 +126,44 @@ export class SalesforceStore {
     const now = atWholeSecond(Date.now() + this.clockOffsetMs);
     record.fields.LastModifiedDate = now;
     record.fields.SystemModstamp = now;
+    this.emit({
+      type, changeType: 'UPDATE', recordId: String(record.fields.Id), changedFields: [...Object.keys(typed), 'LastModifiedDate'],
+      fields: { ...record.fields }, at: this.commitTime(),
+    });
+  }
+
+  /** Creates a record as POST /sobjects/{type} does; returns its new 18-character id. */
+  create(type: SObjectName, values: Record<string, unknown>): string {
+    const schema = this.schemas[type];
+    let id: string;
+    do {
+      this.createdIds++;
+      id = `${KEY_PREFIX[type]}9${String(this.createdIds).padStart(11, '0')}AAA`;
+    } while (this.byId15.has(id.slice(0, 15)));
+    const fields: Record<string, FieldValue> = {};
+    for (const [name, value] of Object.entries(values)) {
+      const field = schema.field(name);
+      if (!field) throw new SalesforceApiError(400, 'INVALID_FIELD', `No such column '${name}' on sobject of type ${type}`);
+      if (field.readOnly) {
+        throw new SalesforceApiError(400, 'INVALID_FIELD_FOR_INSERT_UPDATE', `Unable to create/update fields: ${field.name}.`, [field.name]);
+      }
+      fields[field.name] = toFieldValue(field, value, `${type}.${field.name}`);
+    }
+    const now = atWholeSecond(Date.now() + this.clockOffsetMs);
+    Object.assign(fields, { Id: id, IsDeleted: false, CreatedDate: now, LastModifiedDate: now, SystemModstamp: now });
+    if (type === 'Contact') {
+      fields.Name = contactName(fields);
+      fields.IsEmailBounced = fields.EmailBouncedReason != null;
+    }
+    const record: StoredRecord = { type, fields };
+    const rows = this.rows[type];
+    let at = rows.length;
+    while (at > 0 && compareText(String(rows[at - 1]!.fields.Id), id) > 0) at--;
+    rows.splice(at, 0, record);
+    this.byId15.set(id.slice(0, 15), record);
+    this.changes++;
+    this.emit({ type, changeType: 'CREATE', recordId: id, changedFields: Object.keys(fields).filter((name) => fields[name] !== null), fields: { ...fields }, at: this.commitTime() });
+    return id;
   }
 
   /** Deleting moves the row to the recycle bin: queryAll still sees it, LastModifiedDate stays. */
@@ -96,6 +174,7 @@ export class SalesforceStore {
     record.fields.IsDeleted = true;
     record.fields.SystemModstamp = now;
     record.deletedAt = now;
+    this.emit({ type, changeType: 'DELETE', recordId: String(record.fields.Id), changedFields: [], fields: { ...record.fields }, at: this.commitTime() });
   }
 
   count(type: SObjectName): number {
@@ -153,19 +232,33 @@ function sameFields(a: Record<string, FieldValue>, b: Record<string, FieldValue>
   return true;
 }
 
-function stampIfChanged(record: StoredRecord, before: StoredRecord | undefined, now: number): void {
+/** Stamps a reloaded record that is new or changed as edited now; says whether it was. */
+function stampIfChanged(record: StoredRecord, before: StoredRecord | undefined, now: number): boolean {
   if (before && sameFields(record.fields, before.fields, STAMPS)) {
     // Unchanged: it keeps the modification times it had, whatever the fixture says.
     record.fields.SystemModstamp = before.fields.SystemModstamp ?? null;
     record.fields.LastModifiedDate = before.fields.LastModifiedDate ?? null;
-    return;
+    return false;
   }
   const previousStamp = before ? Number(before.fields.SystemModstamp) : -Infinity;
-  if (Number(record.fields.SystemModstamp) > previousStamp && before) return;
+  if (Number(record.fields.SystemModstamp) > previousStamp && before) return true;
   record.fields.SystemModstamp = now;
   const onlyDeletion = before && sameFields(record.fields, before.fields, new Set([...STAMPS, 'IsDeleted']));
   if (!onlyDeletion) record.fields.LastModifiedDate = now;
   if (record.fields.IsDeleted === true) record.deletedAt = now;
+  return true;
+}
+
+/** The change event a reload's new or changed record makes. */
+function changeOf(record: StoredRecord, before: StoredRecord | undefined): RecordChange {
+  const fields = record.fields;
+  const at = Number(fields.SystemModstamp);
+  const base = { type: record.type, recordId: String(fields.Id), fields: { ...fields }, at };
+  if (fields.IsDeleted === true) return { ...base, changeType: 'DELETE', changedFields: [] };
+  if (!before) return { ...base, changeType: 'CREATE', changedFields: Object.keys(fields).filter((name) => fields[name] !== null) };
+  if (before.fields.IsDeleted === true) return { ...base, changeType: 'UNDELETE', changedFields: [] };
+  const changedFields = Object.keys({ ...fields, ...before.fields }).filter((name) => !STAMPS.has(name) && (fields[name] ?? null) !== (before.fields[name] ?? null));
+  return { ...base, changeType: 'UPDATE', changedFields: [...changedFields, 'LastModifiedDate'] };
 }
 
 function contactName(fields: Record<string, FieldValue>): string {
