@@ -81,6 +81,12 @@ describe('VIP groups end to end', { timeout: 300_000 }, () => {
       expect.objectContaining({ name: 'Press', members: { manual: 0, csv: 0, crm: 1 } }),
     ]);
     expect(list.json.undefinedCrmGroups).toEqual([{ group: 'Investors', members: 1 }]);
+    // An admin sees every membership, the undefined group too.
+    const erinShown = await call('GET', '/v1/vips/erin@globex.com', { token: tokens.lookup });
+    expect(erinShown.json.groups).toEqual([
+      { name: 'Board', source: 'crm', reason: expect.stringContaining('Salesforce VIP_Group__c holds "Board"'), defined: true },
+      { name: 'Investors', source: 'crm', reason: expect.stringContaining('Salesforce VIP_Group__c holds "Investors"'), defined: false },
+    ]);
   });
 
   it('answers groups, the winning handling and why, on HTTP and MCP alike', async () => {
@@ -143,6 +149,7 @@ describe('VIP groups end to end', { timeout: 300_000 }, () => {
     h.hubspot.load(changed.hubspot);
     await h.sync(h.hubspotId);
     expect(groupsOf(await lookup('bob@acme.com'))).toEqual(['Press:manual']);
+    expect((await vipsync(['vip', 'show', 'bob@acme.com'])).stdout).toMatch(/ {2}group: {6}Press \(manual: added by \S+ via cli\)\n/);
 
     // Only the rules put erin in Board: removing her by hand is refused, naming the CRM.
     const crmOnly = await call('DELETE', '/v1/groups/Board/members/erin@globex.com', { token: tokens.writer });

@@ -104,7 +104,11 @@ export function registerVip(program: Command): void {
     .action(async (email: string, opts: { json?: boolean }) => {
       const v = await withDb((db) => showVip(db, email, osActor()));
       if (opts.json) return printJson(v);
-      process.stdout.write(`${describeVip(v)}\n  history:\n`);
+      process.stdout.write(`${describeVip(v)}\n`);
+      for (const g of v.groups) {
+        process.stdout.write(`  group:      ${t(g.name)} (${g.source}: ${t(g.reason)})${g.defined ? '' : ' - not defined: gives no handling (vipsync groups add)'}\n`);
+      }
+      process.stdout.write('  history:\n');
       for (const c of v.levelChanges) {
         process.stdout.write(`    ${c.at.toISOString()}  ${c.oldLevel ?? '-'} -> ${c.newLevel ?? '-'}  ${c.source}  ${t(c.reason)}\n`);
       }
