@@ -18,6 +18,7 @@ export const COMMAND_DESCRIPTIONS = {
   stale: 'Review VIPs who probably left their company',
   report: 'Reports over the VIP list',
   rules: 'What a new VIP rules file would change (whose level, why, the inflation check) before it is used',
+  groups: 'VIP groups and their handling (team, priority, response time): list, add, edit, delete, members, add-member, remove-member',
 } as const;
 
 export type CommandName = keyof typeof COMMAND_DESCRIPTIONS;

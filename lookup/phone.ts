@@ -51,7 +51,7 @@ export async function emailsWithPhone(db: Db, e164: string): Promise<string[]> {
 function unknownPhone(e164: string): VipLookupResult {
   return {
     email: null, isVip: false, level: null, levelReason: null, name: null, company: null, notes: null, validated: false, stale: false,
-    staleReason: null, owner: null, handling: null, phone: e164, ambiguous: false, candidates: [], asOf: null, sources: [],
+    staleReason: null, owner: null, handling: null, groups: [], handlingReason: null, phone: e164, ambiguous: false, candidates: [], asOf: null, sources: [],
     contactNotes: [],
   };
 }

@@ -8,7 +8,9 @@
 // is not cached (generation check); while the listening connection is down the cache is bypassed.
 // Contact notes (vip_contact_notes, lookup/notes.ts) are part of the answer and invalidate it too.
 import { DEFAULT_HANDLING, type LookupConfig } from './config.js';
+import { groupHandling, IN_GROUPS_COLUMN, loadGroups } from './groups.js';
 import type { EmailLookupResult, VipLookupResult, VipOwner } from '../workflows/contract.js';
+import type { VipGroupMembership } from './answer.js';
 import type { Actor, AuditSink } from '../db/audit-log.js';
 import type { ChangeFeed } from '../db/change-feed.js';
 import { plainQuery, type Db } from '../db/client.js';
@@ -32,6 +34,7 @@ const DEFAULT_LOOKUP_CONFIG: LookupConfig = { handling: DEFAULT_HANDLING, owners
 type VipRow = Pick<VipLookupResult, 'level' | 'levelReason' | 'name' | 'company' | 'notes' | 'validated' | 'stale' | 'staleReason'> & {
   email: string;
   ownerName: string | null;
+  inGroups: boolean;
   /** The latest contact notes as JSON (lookup/notes.ts). */
   contactNotes?: unknown;
 } & FreshnessRow;
@@ -46,7 +49,7 @@ function ownerFor(row: OwnerRow | null, config: LookupConfig, fallbackName: stri
   return { id: row.ownerId, connectionId: row.connectionId, name: entry?.name ?? fallbackName, email: entry?.email ?? null };
 }
 
-function toLookupResult(vip: VipRow, owner: OwnerRow | null, config: LookupConfig): EmailLookupResult {
+function toLookupResult(vip: VipRow, groups: VipGroupMembership[], owner: OwnerRow | null, config: LookupConfig): EmailLookupResult {
   const level = vip.level as 1 | 2 | 3 | 4 | 5 | null;
   return {
     email: vip.email,
@@ -60,7 +63,7 @@ function toLookupResult(vip: VipRow, owner: OwnerRow | null, config: LookupConfi
     stale: vip.stale,
     staleReason: vip.staleReason,
     owner: ownerFor(owner, config, vip.ownerName),
-    handling: level === null ? null : { ...config.handling[level] },
+    ...groupHandling(level === null ? null : { level, handling: config.handling[level] }, groups),
     contactNotes: contactNotesFrom(vip.contactNotes),
     phone: null,
     ambiguous: false,
@@ -73,7 +76,7 @@ function toLookupResult(vip: VipRow, owner: OwnerRow | null, config: LookupConfi
 function unknownSender(email: string): EmailLookupResult {
   return {
     email, isVip: false, level: null, levelReason: null, name: null, company: null, notes: null, validated: false, stale: false, staleReason: null,
-    owner: null, handling: null, phone: null, ambiguous: false, candidates: [], asOf: null, sources: [],
+    owner: null, handling: null, groups: [], handlingReason: null, phone: null, ambiguous: false, candidates: [], asOf: null, sources: [],
     contactNotes: [],
   };
 }
@@ -83,7 +86,8 @@ function unknownSender(email: string): EmailLookupResult {
 const LOOKUP_SQL = `
 SELECT v.email, v.level, v.level_reason AS "levelReason", v.name, v.company, v.notes, v.validated, v.stale,
        v.stale_reason AS "staleReason", v.owner_name AS "ownerName", o.owner_id AS "ownerId", o.connection_id AS "connectionId",
-       ${FRESHNESS_COLUMNS}
+       ${FRESHNESS_COLUMNS},
+       ${IN_GROUPS_COLUMN}
 FROM vips v
 LEFT JOIN LATERAL (
   SELECT c.owner_id, c.connection_id FROM crm_contacts c
@@ -99,7 +103,8 @@ export async function lookupVipByEmail(db: Db, rawEmail: string, config: LookupC
   if (!check.ok) throw new InvalidEmailError(`cannot look up: ${check.reason}`);
   const sql = withLatestContactNotes(LOOKUP_SQL, config.contactNotesLimit ?? DEFAULT_CONTACT_NOTES_IN_ANSWER);
   const [row] = await plainQuery<VipRow & OwnerRow>(db, sql, [check.email]);
-  return row ? toLookupResult(row, row.ownerId ? row : null, config) : unknownSender(check.email);
+  const groups = row?.inGroups ? await loadGroups(db, check.email) : [];
+  return row ? toLookupResult(row, groups, row.ownerId ? row : null, config) : unknownSender(check.email);
 }
 
 /** The per-email answer cache; see the strategy at the top of this file. */
@@ -110,7 +115,7 @@ export class LookupCache {
 
   constructor(private readonly feed: ChangeFeed, private readonly maxEntries = 100_000) {
     // sync_runs: a finished sync moves the answers' asOf (lookup/freshness.ts).
-    feed.subscribe(['vips', 'crm_contacts', 'vip_contact_notes', 'sync_runs'], () => this.invalidate());
+    feed.subscribe(['vips', 'crm_contacts', 'vip_contact_notes', 'sync_runs', 'vip_groups', 'vip_group_members'], () => this.invalidate());
   }
 
   invalidate(): void {

@@ -16,6 +16,7 @@ import { lookupRoutes } from './routes/lookup.js';
 import { mcpRoutes } from './routes/mcp.js';
 import { operationsRoutes } from './routes/operations.js';
 import { vipRoutes } from './routes/vips.js';
+import { groupRoutes } from './routes/groups.js';
 import { contactNoteRoutes } from './routes/contact-notes.js';
 
 /** What a caller without notes:read never sees: handling notes and contact notes. */
@@ -145,6 +146,7 @@ export async function buildHttpServer(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(vipRoutes, { deps });
   await app.register(operationsRoutes, { deps });
   await app.register(mcpRoutes, { deps });
+  await app.register(groupRoutes, { deps });
   await app.register(contactNoteRoutes, { deps });
   return app;
 }

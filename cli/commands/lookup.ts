@@ -7,6 +7,7 @@ import type { VipLookupResult } from '../../workflows/contract.js';
 import { printJson, terminalLines, terminalText as t, UsageError } from '../output.js';
 import { withDb } from '../targets.js';
 import { COMMAND_DESCRIPTIONS } from '../command-descriptions.js';
+import { groupLines } from './group-output.js';
 import { describeContactNote } from '../contact-note-display.js';
 
 /** The answer for eyes; every value from a CRM or an admin is shown, never obeyed (terminalText). */
@@ -44,9 +45,9 @@ function describePerson(r: VipLookupResult): string {
   if (!r.isVip) {
     const head = `${who}: not a VIP${r.name ? ` (${t(r.name)}${r.company ? `, ${t(r.company)}` : ''})` : ''}`;
     const notes = r.contactNotes?.length ? ['  contact notes (latest first):', ...r.contactNotes.map(describeContactNote)] : [];
-    if (!r.levelReason && !r.validated && !r.stale) return [head, ...notes].join('\n');
+    if (!r.levelReason && !r.validated && !r.stale && r.groups.length === 0) return [head, ...notes].join('\n');
     return [head, `  reason:    ${t(r.levelReason ?? '-')}`, `  validated: ${r.validated ? 'yes' : 'no'}`,
-      `  stale:     ${r.stale ? `yes (${t(r.staleReason ?? 'no reason recorded')})` : 'no'}`, ...notes].join('\n');
+      `  stale:     ${r.stale ? `yes (${t(r.staleReason ?? 'no reason recorded')})` : 'no'}`, ...groupLines(r), ...notes].join('\n');
   }
   const owner = r.owner ? `${t(r.owner.name ?? r.owner.email ?? r.owner.id)} (${t(r.owner.connectionId)})` : '-';
   const lines = [
@@ -62,6 +63,7 @@ function describePerson(r: VipLookupResult): string {
     const h = r.handling;
     lines.push(`  handling:  ${t(`${h.priority}, answer within ${h.responseTimeMinutes} min${h.escalationTeam ? `, escalate to ${h.escalationTeam}` : ''}: ${h.guidance}`)}`);
   }
+  lines.push(...groupLines(r));
   if (r.notes) lines.push(`  notes:     ${terminalLines(r.notes, '             ')}`);
   if (r.contactNotes?.length) lines.push('  contact notes (latest first):', ...r.contactNotes.map(describeContactNote));
   return lines.join('\n');

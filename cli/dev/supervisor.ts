@@ -3,6 +3,7 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { loadFixtureFile, parseFixture, type Fixture } from '../../emulators/fixture.js';
 import { generateDemoFixture } from '../../emulators/demo-data.js';
+import { defineDemoGroupsAt } from './demo-groups.js';
 import { devDir, stateFile, toolsDir, type DevStackState, type StackProcess } from './state.js';
 import { startDevStack, type DevStack } from './stack.js';
 import { syncIntervalFromEnv } from '../../config/environment.js';
@@ -56,6 +57,8 @@ async function main(): Promise<void> {
     // VIPSYNC_DEV_PUSH_PATHS=false: changes reach the worker only through syncs (tests that sync by hand).
     const pushPaths = !/^(0|false|no|off)$/i.test(process.env.VIPSYNC_DEV_PUSH_PATHS ?? '');
     stack = await startDevStack({ dir: devDir(), toolsDir: toolsDir(), fixture, log, temporalUi: true, syncIntervalSeconds, pushPaths, onProcess });
+    // The demo data's contacts carry VIP groups: define their handling as `vipsync demo` does.
+    if (process.argv.includes('--demo-contacts')) await defineDemoGroupsAt(stack.state.databaseUrl);
     await writeState({ status: 'ready', ...stack.state });
     log('dev stack ready');
     await stack.running;
