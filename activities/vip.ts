@@ -75,6 +75,13 @@ export function createVipActivities(deps: VipActivityDeps) {
           // Known to a CRM but not synced yet: the person exists from now on; the next sync fills in the rest.
           row = await tx.vip.create({ data: { email: input.email, source: 'crm', ...fields } });
         }
+        // The records a CRM just confirmed (live, with this email) are as fresh as this check: the
+        // lookup's asOf and sources' confirmedAt read last_seen_at (lookup/freshness.ts).
+        for (const check of input.checks) {
+          if (check.error !== null || check.crmIds.length === 0) continue;
+          await tx.$executeRaw`UPDATE crm_contacts SET last_seen_at = ${now}
+            WHERE connection_id = ${check.connectionId} AND crm_id = ANY(${check.crmIds}) AND email_normalized = ${input.email} AND deleted_at IS NULL`;
+        }
         await writeAudit(tx, {
           actor: { name: 'vipsync', surface: 'activity' },
           action: 'validate',

@@ -23,7 +23,7 @@ export function csvCellIn(cell: string): string {
   return QUOTED.test(cell) ? cell.slice(1) : cell;
 }
 
-export const CSV_FIELDS = ['email', 'name', 'company', 'level', 'notes', 'phone'] as const;
+export const CSV_FIELDS = ['email', 'name', 'company', 'level', 'notes', 'phone', 'groups'] as const;
 export type CsvField = (typeof CSV_FIELDS)[number];
 
 const HEADER_ALIASES: Record<string, CsvField> = {
@@ -33,6 +33,7 @@ const HEADER_ALIASES: Record<string, CsvField> = {
   level: 'level', privilege_level: 'level', vip_level: 'level', vip: 'level', tier: 'level',
   notes: 'notes', note: 'notes', comments: 'notes', comment: 'notes',
   phone: 'phone', phone_number: 'phone', telephone: 'phone', mobile: 'phone',
+  groups: 'groups', group: 'groups', vip_groups: 'groups', vip_group: 'groups',
 };
 
 const headerKey = (h: string) => h.trim().toLowerCase().replace(/[\s-]+/g, '_');

@@ -5,6 +5,7 @@
 import { bulkTransaction, type Db } from '../db/client.js';
 import type { Actor } from '../db/audit-log.js';
 import { auditImportFile, importBatch } from './import-store.js';
+import { resolveImportGroups, withGroupChanges, writeGroupMemberships } from './import-groups.js';
 import type { CsvColumn } from './csv-columns.js';
 import type { ImportRowError, ParsedCsv } from './csv-reading.js';
 
@@ -31,7 +32,7 @@ const BATCH = 5000;
 export async function importVips(
   db: Db,
   parsed: ParsedCsv,
-  opts: { actor: Actor; file?: string; dryRun?: boolean; onProgress?: (done: number, total: number) => void },
+  opts: { actor: Actor; file?: string; dryRun?: boolean; strict?: boolean; onProgress?: (done: number, total: number) => void },
 ): Promise<ImportReport> {
   const { actor } = opts;
   const report: ImportReport = {
@@ -40,12 +41,24 @@ export async function importVips(
   };
   const author = { actor, file: opts.file ?? null, how: `imported${opts.file ? ` from ${opts.file}` : ''} by ${actor.name} via ${actor.surface}` };
   await bulkTransaction(db, async (sql) => {
-    for (let start = 0; start < parsed.rows.length; start += BATCH) {
-      const counts = await importBatch(sql, parsed.rows.slice(start, start + BATCH), author, !report.dryRun);
+    // Rows naming a group that does not exist are rejected like any bad row (import-groups.ts).
+    const resolved = await resolveImportGroups(sql, parsed.rows, !report.dryRun);
+    if (resolved.errors.length > 0) {
+      report.errors = [...report.errors, ...resolved.errors].sort((a, b) => a.row - b.row);
+      report.valid -= resolved.errors.length;
+      report.invalid += resolved.errors.length;
+      // --strict imports nothing when any row is rejected.
+      if (opts.strict) report.dryRun = true;
+    }
+    const rows = resolved.rows;
+    for (let start = 0; start < rows.length; start += BATCH) {
+      const batch = await withGroupChanges(sql, rows.slice(start, start + BATCH), resolved.groups, !report.dryRun);
+      const counts = await importBatch(sql, batch, author, !report.dryRun);
+      if (!report.dryRun) await writeGroupMemberships(sql, batch, resolved.groups, author);
       report.created += counts.created;
       report.updated += counts.updated;
       report.unchanged += counts.unchanged;
-      opts.onProgress?.(Math.min(start + BATCH, parsed.rows.length), parsed.rows.length);
+      opts.onProgress?.(Math.min(start + BATCH, rows.length), rows.length);
     }
     if (!report.dryRun) {
       await auditImportFile(sql, actor, opts.file ?? null, {

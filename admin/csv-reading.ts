@@ -19,6 +19,7 @@ import type { CsvRow } from './import-store.js';
 import { checkFields, checkLevel, type VipFields } from './vip-fields.js';
 import { CSV_FIELDS, csvCellIn, mapHeader, type CsvColumn, type CsvField } from './csv-columns.js';
 import { decodeCsv, utf8Only } from './csv-encoding.js';
+import { checkGroupCell } from './import-groups.js';
 
 export interface ImportRowError {
   row: number;
@@ -71,12 +72,18 @@ class RowChecker {
       if (!(error instanceof AdminError)) throw error;
       return void fail(error.message);
     }
+    // The groups cell names the person's groups, ";"-separated; whether each exists is checked
+    // against the database when the rows are imported (import-groups.ts).
+    const groupsCell = cell('groups');
+    const groups = groupsCell ? checkGroupCell(groupsCell) : undefined;
+    if (groups && !groups.ok) return void fail(groups.reason);
     const first = this.firstRowOf.get(email.email);
     if (first !== undefined) return void fail(`duplicate of row ${first} (same email); only the first is imported`);
     this.firstRowOf.set(email.email, row);
     this.rows.push({
       row, email: email.email, level,
       name: fields.name ?? undefined, company: fields.company ?? undefined, phone: fields.phone ?? undefined, notes: fields.notes ?? undefined,
+      ...(groups ? { groups: groups.names } : {}),
     });
   }
 

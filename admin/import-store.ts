@@ -26,6 +26,11 @@ export interface CsvRow extends VipFields {
   row: number;
   email: string;
   level: number;
+  /** The groups cell: the person's groups (names as written, checked), or undefined for an empty cell. */
+  groups?: string[];
+  /** What the groups cell changes in the person's admin-set memberships (import-groups.ts fills these in). */
+  groupsAdded?: string[];
+  groupsRemoved?: string[];
 }
 
 /** What one import writes into reasons and audit rows. */
@@ -41,7 +46,8 @@ export interface ImportAuthor {
 const COMPARE = (lock: string) => `
 input AS (
   SELECT t.ord, (t.r->>0)::int AS row, t.r->>1 AS email, (t.r->>2)::int AS level,
-         t.r->>3 AS name, t.r->>4 AS company, t.r->>5 AS phone, t.r->>6 AS notes
+         t.r->>3 AS name, t.r->>4 AS company, t.r->>5 AS phone, t.r->>6 AS notes,
+         t.r->7 AS groups_added, t.r->8 AS groups_removed
   FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(r, ord)
 ),
 stored AS MATERIALIZED (
@@ -56,7 +62,8 @@ compared AS MATERIALIZED (
            CASE WHEN i.name IS NOT NULL AND i.name IS DISTINCT FROM s.name THEN 'name' END,
            CASE WHEN i.company IS NOT NULL AND i.company IS DISTINCT FROM s.company THEN 'company' END,
            CASE WHEN i.phone IS NOT NULL AND i.phone IS DISTINCT FROM s.phone THEN 'phone' END,
-           CASE WHEN i.notes IS NOT NULL AND i.notes IS DISTINCT FROM s.notes THEN 'notes' END
+           CASE WHEN i.notes IS NOT NULL AND i.notes IS DISTINCT FROM s.notes THEN 'notes' END,
+           CASE WHEN jsonb_array_length(i.groups_added) + jsonb_array_length(i.groups_removed) > 0 THEN 'groups' END
          ], NULL) AS fields
   FROM input i LEFT JOIN stored s ON s.email = i.email
 ),
@@ -101,18 +108,22 @@ history AS (
 audited AS (
   INSERT INTO audit_log (actor, surface, action, subject, details, workflow_id, run_id)
   SELECT $3, $4, 'vip.import', email, details, $6, $7 FROM (
-    SELECT 0 AS part, ord, email, jsonb_build_object('created', true, 'level', level, 'file', $5::text) AS details
+    SELECT 0 AS part, ord, email, jsonb_build_object('created', true, 'level', level, 'file', $5::text)
+      || CASE WHEN jsonb_array_length(groups_added) > 0 THEN jsonb_build_object('groupsAdded', groups_added) ELSE '{}'::jsonb END AS details
     FROM compared WHERE fresh
     UNION ALL
     SELECT 1, ord, email, jsonb_build_object('updated', to_jsonb(fields), 'file', $5::text)
       || CASE WHEN level_changes THEN jsonb_build_object('level', level) ELSE '{}'::jsonb END
+      || CASE WHEN 'groups' = ANY(fields) THEN jsonb_build_object('groupsAdded', groups_added, 'groupsRemoved', groups_removed) ELSE '{}'::jsonb END
     FROM changed
   ) a ORDER BY part, ord
 )
 ${COUNTS}`;
 
 function batchJson(rows: readonly CsvRow[]): string {
-  return JSON.stringify(rows.map((r) => [r.row, r.email, r.level, r.name ?? null, r.company ?? null, r.phone ?? null, r.notes ?? null]));
+  return JSON.stringify(rows.map((r) => [
+    r.row, r.email, r.level, r.name ?? null, r.company ?? null, r.phone ?? null, r.notes ?? null, r.groupsAdded ?? [], r.groupsRemoved ?? [],
+  ]));
 }
 
 /** Compares a batch with the list and, unless `write` is false, writes it (see the top of this file). */

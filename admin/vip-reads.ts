@@ -4,6 +4,7 @@ import type { Db } from '../db/client.js';
 import { writeAudit, type Actor } from '../db/audit-log.js';
 import { AdminError } from './errors.js';
 import { checkEmail, checkLevel, checkNoControl, CONTROL } from './vip-fields.js';
+import { groupsOfPerson } from './person-groups.js';
 
 export const MAX_PAGE_SIZE = 1000;
 /**
@@ -102,6 +103,7 @@ export async function showVip(db: Db, rawEmail: string, actor: Actor) {
   if (!vip) throw new AdminError('not_found', `${email} is not on the VIP list`);
   return {
     ...toVipView(vip),
+    groups: await groupsOfPerson(db, vip.id),
     levelChanges: vip.levelChanges.map((c) => ({ at: c.at, oldLevel: c.oldLevel, newLevel: c.newLevel, reason: c.reason, source: c.source, actor: c.actor })),
   };
 }

@@ -2,18 +2,19 @@
 // call compares the lookup with a no-op on the same worker and task queue.
 import { proxyActivities } from '@temporalio/workflow';
 import type { LookupActivities } from '../activities/lookup.js';
+import type { LookupQuery } from '../lookup/query.js';
 
-type BenchActivities = LookupActivities & { noop(email: string): Promise<null> };
+type BenchActivities = LookupActivities & { noop(query: LookupQuery): Promise<null> };
 
-const { lookupVip, noop } = proxyActivities<BenchActivities>({
+const { lookupVipBy, noop } = proxyActivities<BenchActivities>({
   startToCloseTimeout: '10 seconds',
   retry: { maximumAttempts: 1 },
 });
 
-export async function activityLoopWorkflow(kind: 'lookup' | 'noop', emails: string[]): Promise<number> {
-  for (const email of emails) {
-    if (kind === 'lookup') await lookupVip(email);
-    else await noop(email);
+export async function activityLoopWorkflow(kind: 'lookup' | 'noop', queries: LookupQuery[]): Promise<number> {
+  for (const query of queries) {
+    if (kind === 'lookup') await lookupVipBy(query);
+    else await noop(query);
   }
-  return emails.length;
+  return queries.length;
 }

@@ -4,7 +4,7 @@ export const COMMAND_DESCRIPTIONS = {
   demo: 'Start the embedded stack with demo data, sync both CRMs, show the VIP list and some lookups, stop (the worker\'s log: .vipsync/demo.log)',
   dev: 'The embedded stack: PostgreSQL, Temporal, CRM emulators and the worker, on this machine',
   sync: 'Run and inspect CRM syncs',
-  lookup: 'Look up one email the way an agent does (same code path as the lookupVip activity)',
+  lookup: 'Look up one email or phone the way an agent does (same code path as the lookupVip activity)',
   emulator: 'Drive the local HubSpot and Salesforce emulators of the dev stack',
   worker: 'Run the production worker, configured by environment variables (see README, "Configuration")',
   db: 'Database schema',
@@ -18,6 +18,7 @@ export const COMMAND_DESCRIPTIONS = {
   stale: 'Review VIPs who probably left their company',
   report: 'Reports over the VIP list',
   rules: 'What a new VIP rules file would change (whose level, why, the inflation check) before it is used',
+  groups: 'VIP groups and their handling (team, priority, response time): list, add, edit, delete, members, add-member, remove-member',
 } as const;
 
 export type CommandName = keyof typeof COMMAND_DESCRIPTIONS;

@@ -30,6 +30,7 @@ const COMMAND_MODULES: Record<CommandName, () => Promise<Register>> = {
   stale: async () => (await import('./commands/stale.js')).registerStale,
   report: async () => (await import('./commands/report.js')).registerReport,
   rules: async () => (await import('./commands/rules.js')).registerRules,
+  groups: async () => (await import('./commands/groups.js')).registerGroups,
 };
 
 /** The command a command line runs (`vipsync help vip` asks about vip), if it names one. */

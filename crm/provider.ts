@@ -63,6 +63,8 @@ export interface CrmFacts {
   bounceProperties: string[];
   /** A hard bounce as this CRM records it on a contact, or null. */
   bounce(properties: Record<string, unknown>): { detail: string; at: string | null } | null;
+  /** The contact properties holding phone numbers (e.g. phone and mobile), all of which a lookup by phone finds. */
+  phoneProperties?: string[];
 }
 
 /** A CRM's local emulator, as the dev stack and the demo run it (emulators/). */

@@ -1,6 +1,7 @@
 // The demo companies and people as HubSpot records: ids, properties (vip_level among them) and each
 // contact's association to its company.
-import { companyFor, vipRoll, type Company, type CompanyLookup, type Person } from './demo-population.js';
+import { companyFor, demoMobile, vipRoll, type Company, type CompanyLookup, type Person } from './demo-population.js';
+import { demoGroupValue } from './demo-groups.js';
 import { pick, randomFor, timestamps } from './demo-random.js';
 import type { HubSpotObject } from './fixture.js';
 
@@ -45,6 +46,7 @@ export function hubSpotContact(person: Person, crmIndex: number, seed: number, c
     lastname: person.lastName,
     jobtitle: person.title,
     phone: person.phone,
+    mobilephone: demoMobile(seed, person, 'hubspot'),
     company: companyIndex === undefined ? null : company.at(companyIndex).name,
     lifecyclestage: pick(random, ['subscriber', 'lead', 'marketingqualifiedlead', 'salesqualifiedlead', 'opportunity', 'customer']),
     createdate: createdAt,
@@ -54,6 +56,8 @@ export function hubSpotContact(person: Person, crmIndex: number, seed: number, c
   const vip = vipRoll(random);
   if (vip.kind === 'level') properties.vip_level = String(vip.level);
   if (vip.kind === 'empty') properties.vip_level = pick(random, ['', '0']);
+  const groups = demoGroupValue(seed, person.index);
+  if (groups !== null) properties.vip_groups = groups;
   const contact: HubSpotObject = { id, properties, createdAt, updatedAt, archived: false };
   if (companyIndex !== undefined) contact.associations = { companies: { results: [{ id: hubSpotCompanyId(companyIndex), type: 'contact_to_company' }] } };
   return contact;

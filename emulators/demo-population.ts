@@ -157,6 +157,22 @@ function jobTitle(random: () => number): string {
   return pick(random, ['Software Engineer', 'Senior Engineer', 'Account Executive', 'Analyst', 'Consultant', 'Designer', 'Specialist', 'Coordinator', 'Engineer']);
 }
 
+/** Share of people with a mobile number besides their phone, in one of their CRMs (demoMobile). */
+export const MOBILE_RATE = 0.3;
+
+/**
+ * The person's mobile in the CRM that holds it, or null: about 30% have one, a person in both CRMs
+ * in one of them only (so a lookup by that mobile finds them through one CRM's record). Its own
+ * random stream, so the other fields stay what they were before mobiles existed.
+ */
+export function demoMobile(seed: number, person: Person, crm: 'hubspot' | 'salesforce'): string | null {
+  const random = randomFor(seed, 7, person.index);
+  if (random() >= MOBILE_RATE) return null;
+  const holder = person.placement === 'both' ? (random() < 0.5 ? 'hubspot' : 'salesforce') : person.placement;
+  const mobile = phoneNumber(random);
+  return holder === crm ? mobile : null;
+}
+
 export function phoneNumber(random: () => number): string {
   const area = 200 + Math.floor(random() * 800);
   const exchange = 200 + Math.floor(random() * 800);

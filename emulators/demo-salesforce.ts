@@ -1,6 +1,7 @@
 // The demo companies and people as Salesforce Accounts and Contacts: 18-character ids, whole-second
 // audit stamps (shared by several records when asked), and emails retyped by people in both CRMs.
-import { companyFor, phoneNumber, vipRoll, type Company, type CompanyLookup, type Person } from './demo-population.js';
+import { companyFor, demoMobile, phoneNumber, vipRoll, type Company, type CompanyLookup, type Person } from './demo-population.js';
+import { demoGroupValue } from './demo-groups.js';
 import { pick, randomFor, timestamps, type Timestamps } from './demo-random.js';
 import type { SObject } from './fixture.js';
 
@@ -41,8 +42,10 @@ export function salesforceContact(person: Person, crmIndex: number, seed: number
     Email: person.placement === 'both' ? retypedEmail(person.email, random) : person.email,
     Title: person.title,
     Phone: person.placement === 'both' ? phoneNumber(random) : person.phone,
+    MobilePhone: demoMobile(seed, person, 'salesforce'),
     OwnerId: salesforceId('005', person.index % 7),
     VIP_Level__c: vip.kind === 'level' ? vip.level : vip.kind === 'empty' ? pick(random, [0, null]) : null,
+    VIP_Group__c: demoGroupValue(seed, person.index),
     HasOptedOutOfEmail: random() < 0.05,
     IsEmailBounced: bounced,
     EmailBouncedReason: bounced ? '550 5.1.1 The email account that you tried to reach does not exist' : null,

@@ -7,6 +7,7 @@ import { AdminError } from '../admin/errors.js';
 import { SCOPE_MEANINGS } from '../admin/tokens.js';
 import type { VipView } from '../admin/vip-reads.js';
 import { InvalidEmailError } from '../lookup/service.js';
+import { InvalidLookupQueryError, InvalidPhoneError } from '../lookup/query.js';
 import { logger } from '../runtime/logger.js';
 import { canReadNotes, createAuthHook } from './auth.js';
 import { describeValidationError, unexpectedFailure } from './errors.js';
@@ -15,6 +16,7 @@ import { lookupRoutes } from './routes/lookup.js';
 import { mcpRoutes } from './routes/mcp.js';
 import { operationsRoutes } from './routes/operations.js';
 import { vipRoutes } from './routes/vips.js';
+import { groupRoutes } from './routes/groups.js';
 import { contactNoteRoutes } from './routes/contact-notes.js';
 import { consolePlugin } from './console/plugin.js';
 
@@ -94,6 +96,8 @@ export async function buildHttpServer(deps: ApiDeps): Promise<FastifyInstance> {
       return sendError(reply, error.kind === 'invalid' ? 400 : error.kind === 'not_found' ? 404 : 409, error.kind, error.message);
     }
     if (error instanceof InvalidEmailError) return sendError(reply, 400, 'invalid_email', error.message);
+    if (error instanceof InvalidPhoneError) return sendError(reply, 400, 'invalid_phone', error.message);
+    if (error instanceof InvalidLookupQueryError) return sendError(reply, 400, 'bad_request', `querystring: ${error.message}`);
     if (error.statusCode === 413) return sendError(reply, 413, 'too_large', `the body is larger than this route takes (${request.routeOptions.bodyLimit ?? JSON_BODY_LIMIT} bytes)`);
     if (error.statusCode && error.statusCode < 500) return sendError(reply, error.statusCode, 'bad_request', error.message);
     // Whatever else failed: the details (query text, source lines, database address) go to the
@@ -131,11 +135,19 @@ export async function buildHttpServer(deps: ApiDeps): Promise<FastifyInstance> {
     }
   });
 
+  // Liveness alone (the process answers), for an orchestrator's liveness probe: a database outage
+  // should make the server unready (/health), not get it restarted. Also the lookup benchmark's
+  // baseline: a route that does nothing but answer.
+  app.get('/health/live', {
+    schema: { summary: 'Liveness: the server process answers (the database is not asked)', response: { 200: { type: 'object', properties: { status: { type: 'string' } } } } },
+  }, async () => ({ status: 'ok' }));
+
   // The routes, a fastify plugin per part of the API; the hooks and handlers above apply to all.
   await app.register(lookupRoutes, { deps });
   await app.register(vipRoutes, { deps });
   await app.register(operationsRoutes, { deps });
   await app.register(mcpRoutes, { deps });
+  await app.register(groupRoutes, { deps });
   await app.register(contactNoteRoutes, { deps });
   // The browser console (server/console/): HTML pages under /console, signed in with a token.
   await app.register(consolePlugin, { deps, prefix: '/console' });

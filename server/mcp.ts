@@ -8,6 +8,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import type { Actor } from '../db/audit-log.js';
 import { InvalidEmailError, type LookupService } from '../lookup/service.js';
+import { MAX_LOOKUP_PHONE_LENGTH } from '../lookup/phone.js';
+import { InvalidLookupQueryError, InvalidPhoneError, lookupQueryFrom } from '../lookup/query.js';
 import { shownLookupResultSchema } from '../lookup/answer.js';
 import { logger } from '../runtime/logger.js';
 import { isDatabaseUnavailable } from './errors.js';
@@ -28,23 +30,31 @@ export function createMcpServer(deps: McpDeps): McpServer {
     {
       title: 'Look up a sender in the VIP list',
       description:
-        'Is this email sender a VIP? Returns isVip, level (1-5, 5 most important) and why (levelReason), name, company, notes (if permitted), ' +
+        'Is this sender a VIP? Give their email or their phone (exactly one). Returns isVip, level (1-5, 5 most important) and why (levelReason), name, company, notes (if permitted), ' +
         'the latest contact notes agents wrote about them (contactNotes: author, at, text; if permitted), ' +
         'whether a CRM validates them, whether they probably left their company (stale), their account manager (owner) and ' +
-        'how to handle them (priority, escalation team, response-time target). Unknown senders answer isVip false.',
-      inputSchema: { email: z.string().max(320).describe('the sender email address, e.g. ceo@example.com') },
+        'how to handle them (priority, escalation team, response-time target). Unknown senders answer isVip false. ' +
+        'A phone several people share answers ambiguous: true with the people as candidates (ask who is calling). ' +
+        'asOf says when the data was last confirmed by a CRM sync, sources which CRM records it comes from.',
+      inputSchema: {
+        email: z.string().max(320).optional().describe('the sender email address, e.g. ceo@example.com'),
+        phone: z.string().max(MAX_LOOKUP_PHONE_LENGTH).optional()
+          .describe('or the caller\'s phone: E.164 (+14155552671) or national, read in the server\'s default country'),
+      },
       outputSchema: shownLookupResultSchema,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    async ({ email }) => {
+    async (input) => {
       try {
-        const answer = await deps.lookup.lookup(email, deps.actor);
+        const answer = await deps.lookup.lookupBy(lookupQueryFrom(Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined))), deps.actor);
         const shown: Record<string, unknown> = { ...answer };
         if (!deps.includeNotes) delete shown.notes;
         if (!deps.includeNotes) delete shown.contactNotes;
         return { content: [{ type: 'text', text: JSON.stringify(shown) }], structuredContent: shown };
       } catch (error) {
-        if (error instanceof InvalidEmailError) return { isError: true, content: [{ type: 'text', text: error.message }] };
+        if (error instanceof InvalidEmailError || error instanceof InvalidPhoneError || error instanceof InvalidLookupQueryError) {
+          return { isError: true, content: [{ type: 'text', text: error.message }] };
+        }
         // The SDK would hand the error's own text (query text, database address) to the client.
         logger.error({ err: error }, `MCP ${LOOKUP_TOOL} failed`);
         const text = isDatabaseUnavailable(error) ? 'the VIP list cannot be reached right now; try again shortly' : 'the lookup failed on the server; its log has the details';

@@ -70,7 +70,7 @@ describe('admins and agents end to end', { timeout: 300_000 }, () => {
 
     const exported = await vipsync(['vip', 'export']);
     expect(exported.code).toBe(0);
-    expect(exported.stdout.split('\n')[0]).toBe('email,name,company,level,phone,notes');
+    expect(exported.stdout.split('\n')[0]).toBe('email,name,company,level,phone,notes,groups');
     const file = join(dir, 'export.csv');
     await writeFile(file, exported.stdout);
     const roundTrip = await vipsync(['vip', 'import', file, '--json']);

@@ -119,7 +119,8 @@ describe('CSV export against formula injection', () => {
     for (const value of ['plain', "O'Brien", "'Til", ' =1']) expect(csvCellOut(value)).toBe(value);
     const csv = vipsToCsv([{ email: '-x@example.com', name: '=cmd|" /C calc"!A0', company: '@SUM(1)', level: 5, phone: '+14155552671', notes: '-- call first' }]);
     const cells = csv.trim().split('\n')[1]!;
-    expect(cells).toBe('\'-x@example.com,"\'=cmd|"" /C calc""!A0",\'@SUM(1),5,\'+14155552671,\'-- call first');
+    // The last column, groups, is empty for this person.
+    expect(cells).toBe('\'-x@example.com,"\'=cmd|"" /C calc""!A0",\'@SUM(1),5,\'+14155552671,\'-- call first,');
   });
 
   it('reads back every exported value exactly, including values that start with a quote', () => {

@@ -18,7 +18,8 @@ function fakeFeed() {
 
 const answer = (email: string, level: number | null): VipLookupResult => ({
   email, isVip: level !== null, level: level as VipLookupResult['level'], levelReason: null, name: null, company: null, notes: null,
-  validated: false, stale: false, staleReason: null, owner: null, handling: null,
+  validated: false, stale: false, staleReason: null, owner: null, handling: null, groups: [], handlingReason: null,
+  phone: null, ambiguous: false, candidates: [], asOf: null, sources: [],
   contactNotes: [],
 });
 

@@ -35,7 +35,7 @@ LEFT JOIN LATERAL (
 const LOAD_VIPS = `
 SELECT email, name, company, phone, title, field_sources, level, level_reason, level_source::text AS level_source,
   crm_level, crm_level_reason, manual_level, validated, validated_at, validated_by, stale, stale_reason, stale_since,
-  stale_evidence, stale_confirmed_at
+  stale_evidence, stale_confirmed_at, phones, crm_groups
 FROM vips WHERE email = ANY($1::text[])`;
 
 const LOAD_REFS = `
@@ -57,14 +57,15 @@ WHERE r.vip_id = ANY(ARRAY(${BATCH_VIP_IDS}))`;
 const UPSERT_VIPS = `
 INSERT INTO vips AS v (email, name, company, phone, title, field_sources, level, level_reason, level_source, crm_level,
   crm_level_reason, source, validated, validated_at, validated_by, stale, stale_reason, stale_since, stale_evidence,
-  stale_confirmed_at, updated_at)
+  stale_confirmed_at, phones, crm_groups, updated_at)
 SELECT r.email, r.name, r.company, r.phone, r.title, r.field_sources, r.level, r.level_reason, r.level_source::"VipSource",
   r.crm_level, r.crm_level_reason, 'crm', r.validated, r.validated_at, ARRAY(SELECT jsonb_array_elements_text(r.validated_by)),
-  r.stale, r.stale_reason, r.stale_since, r.stale_evidence, r.stale_confirmed_at, now()
+  r.stale, r.stale_reason, r.stale_since, r.stale_evidence, r.stale_confirmed_at,
+  ARRAY(SELECT jsonb_array_elements_text(r.phones)), r.crm_groups, now()
 FROM jsonb_to_recordset($1::jsonb) AS r(email text, name text, company text, phone text, title text, field_sources jsonb,
   level int, level_reason text, level_source text, crm_level int, crm_level_reason text, validated boolean,
   validated_at timestamptz, validated_by jsonb, stale boolean, stale_reason text, stale_since timestamptz,
-  stale_evidence jsonb, stale_confirmed_at timestamptz)
+  stale_evidence jsonb, stale_confirmed_at timestamptz, phones jsonb, crm_groups jsonb)
 ON CONFLICT (email) DO UPDATE SET
   name = excluded.name, company = excluded.company, phone = excluded.phone, title = excluded.title,
   field_sources = excluded.field_sources,
@@ -76,6 +77,8 @@ ON CONFLICT (email) DO UPDATE SET
   stale = excluded.stale, stale_reason = excluded.stale_reason, stale_since = excluded.stale_since,
   stale_evidence = excluded.stale_evidence,
   stale_confirmed_at = CASE WHEN excluded.stale THEN coalesce(v.stale_confirmed_at, excluded.stale_confirmed_at) END,
+  phones = excluded.phones,
+  crm_groups = excluded.crm_groups,
   updated_at = now()`;
 
 const INSERT_LEVEL_CHANGES = `
@@ -140,6 +143,8 @@ export interface VipRow {
   stale_since: Date | null;
   stale_evidence: unknown;
   stale_confirmed_at: Date | null;
+  phones: string[] | null;
+  crm_groups: unknown;
 }
 
 export interface RefRowDb {
@@ -198,6 +203,8 @@ export function toExisting(v: VipRow): ExistingVip {
     staleSince: v.stale_since,
     staleEvidence: v.stale_evidence,
     staleConfirmedAt: v.stale_confirmed_at,
+    phones: v.phones ?? [],
+    crmGroups: v.crm_groups,
   };
 }
 
@@ -251,6 +258,8 @@ export async function writeDecisions(
       stale_since: c.staleSince,
       stale_evidence: c.staleEvidence,
       stale_confirmed_at: c.staleConfirmedAt,
+      phones: c.phones,
+      crm_groups: c.crmGroups,
     })))]);
   }
   const levelChanges = decisions.flatMap(({ email, decision }) =>

@@ -15,6 +15,7 @@ import type { PersonDecision, PersonInput } from './person-types.js';
 import { companyFactProperties, contactPropertiesRead } from './rules.js';
 import type { VipSettings } from './settings.js';
 import { bounceProperties } from './stale.js';
+import { phoneProperties } from './phone-index.js';
 
 export const DERIVE_BATCH_SIZE = 2000;
 /**
@@ -147,7 +148,7 @@ export async function deriveVips(db: Db, settings: VipSettings, opts: DeriveOpti
     // MAX_OPEN_BATCHES open at a time; its writes take a transaction lock, so batches write one
     // after another. (The lock also keeps a second worker, should its whole-derivation lock
     // connection have died, from writing the same people in another order: a deadlock.)
-    const contactProperties = [...bounceProperties(), ...contactPropertiesRead(settings.rules)];
+    const contactProperties = [...bounceProperties(), ...contactPropertiesRead(settings.rules), ...phoneProperties()];
     const companyProperties = companyFactProperties();
     const batches: Promise<{ changed: number; levelChanges: number }>[] = [];
     const open = new Set<Promise<void>>();

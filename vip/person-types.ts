@@ -1,5 +1,6 @@
 // What a derivation knows and decides about one person: their CRM records and current row in,
 // the row, references and level change out (vip/person.ts decides).
+import type { CrmGroup } from './group-rules.js';
 import type { VipRules } from './rules.js';
 import type { MovedAwayInput, StaleSignal } from './stale.js';
 
@@ -35,8 +36,9 @@ export interface PreviousRef extends Omit<RefRow, 'firstSeenAt'> {
 }
 
 /** A person's row as stored: the derived columns (evidence as stored JSON) plus an admin's level. */
-export type ExistingVip = Omit<VipColumns, 'staleEvidence'> & {
+export type ExistingVip = Omit<VipColumns, 'staleEvidence' | 'crmGroups'> & {
   staleEvidence: unknown;
+  crmGroups: unknown;
   manualLevel: number | null;
 };
 
@@ -76,6 +78,10 @@ export interface VipColumns {
   staleSince: Date | null;
   staleEvidence: StaleSignal[] | null;
   staleConfirmedAt: Date | null;
+  /** Every phone (E.164) of the person's live CRM records: what a lookup by phone finds them by. */
+  phones: string[];
+  /** The groups the rules' `groups:` section gives from CRM facts; null for none. */
+  crmGroups: CrmGroup[] | null;
 }
 
 export interface RefRow {

@@ -1,9 +1,13 @@
 // Everything vipsync decides about one person, as one pure function of their CRM records and their
 // current row: merged fields, the CRM-derived level and its reason, the effective level (manual
 // overrides and the stale grace period), validated, stale, and the CRM references to remember.
+import { providerFor } from '../crm/registry.js';
 import { crmLevelFor } from './crm-level.js';
+import { crmGroupsFor } from './group-rules.js';
 import { mergePersonFields } from './merge.js';
+import { personPhones } from './phone-index.js';
 import type { DeriveContext, ExistingVip, LevelSource, PersonDecision, PersonInput, PreviousRef, RefRow, VipColumns } from './person-types.js';
+import { companyFacts } from './rules.js';
 import { sameJson } from './same-json.js';
 import {
   companySignalActive,
@@ -28,7 +32,8 @@ function columnsEqual(a: VipColumns, b: ExistingVip): boolean {
     a.crmLevel === b.crmLevel && a.crmLevelReason === b.crmLevelReason &&
     a.validated === b.validated && sameTime(a.validatedAt, b.validatedAt) && a.validatedBy.join(',') === b.validatedBy.join(',') &&
     a.stale === b.stale && a.staleReason === b.staleReason && sameTime(a.staleSince, b.staleSince) && sameTime(a.staleConfirmedAt, b.staleConfirmedAt) &&
-    sameJson(a.fieldSources, b.fieldSources) && sameJson(a.staleEvidence, b.staleEvidence);
+    sameJson(a.fieldSources, b.fieldSources) && sameJson(a.staleEvidence, b.staleEvidence) &&
+    a.phones.join(',') === b.phones.join(',') && sameJson(a.crmGroups, b.crmGroups ?? null);
 }
 
 function refKey(r: { connectionId: string; crmId: string }): string {
@@ -128,6 +133,19 @@ export function derivePerson(input: PersonInput, ctx: DeriveContext): PersonDeci
     })),
     ctx.defaultCountry,
   );
+  // Groups follow the CRM: only live contacts count, in a fixed order so the reasons do not flap.
+  const crmGroups = ctx.rules.groups.length === 0 ? [] : crmGroupsFor(
+    ctx.rules,
+    records
+      .filter((r) => r.deletedAt === null)
+      .sort((a, b) => (a.connectionId + '\u0000' + a.crmId < b.connectionId + '\u0000' + b.crmId ? -1 : 1))
+      .map((r) => ({
+        crmLabel: providerFor(r.system).label,
+        connectionId: r.connectionId,
+        crmId: r.crmId,
+        subject: { title: r.title, ownerId: r.ownerId, contactProperties: r.properties, company: r.company ? companyFacts(r.company.properties) : null },
+      })),
+  );
   const validatedBy = [...new Set(records.filter((r) => r.deletedAt === null).map((r) => r.connectionId))].sort();
   const validated = validatedBy.length > 0;
 
@@ -147,6 +165,8 @@ export function derivePerson(input: PersonInput, ctx: DeriveContext): PersonDeci
     validatedAt: validated ? (existing?.validated ? existing.validatedAt : ctx.now) : null,
     validatedBy,
     ...stale,
+    phones: personPhones(records.map((r) => ({ live: r.deletedAt === null, phone: r.phone, properties: r.properties })), ctx.defaultCountry),
+    crmGroups: crmGroups.length > 0 ? crmGroups : null,
   };
 
   const oldLevel = existing?.level ?? null;

@@ -8,39 +8,16 @@ import { isMap, LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import type { CrmFacts } from '../crm/provider.js';
 import { crmProviders } from '../crm/registry.js';
+import { groupRulesSchema, type GroupRule } from './group-rules.js';
 import { MAX_VIP_LEVEL, MIN_VIP_LEVEL } from './level.js';
+import {
+  conditionFacts, conditionSchema, slug, titleGroupSchema, titleInGroup, type CompiledTitleGroup, type RuleSubject,
+} from './rule-conditions.js';
 import { titleSaysDeparted } from './stale.js';
 
+export { titleInGroup, type RuleSubject } from './rule-conditions.js';
+
 export const DEFAULT_RULES_FILE = fileURLToPath(new URL('./default-rules.yaml', import.meta.url));
-
-const slug = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'use lower-case letters, digits and dashes');
-
-const pattern = z.string().min(1).superRefine((source, ctx) => {
-  try {
-    new RegExp(source, 'iu');
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: `not a valid regular expression: ${(error as Error).message}` });
-  }
-});
-
-const titleGroupSchema = z.strictObject({
-  description: z.string().optional(),
-  /** Regular expressions (case-insensitive); any one matching is enough. */
-  match: z.array(pattern).min(1),
-  /** Regular expressions that veto a match ("Vice President" is not a president). */
-  exclude: z.array(pattern).default([]),
-});
-
-const conditionSchema = z
-  .strictObject({
-    titleGroup: slug.optional(),
-    minAnnualRevenue: z.number().nonnegative().optional(),
-    minEmployees: z.number().int().nonnegative().optional(),
-    accountTypes: z.array(z.string().min(1)).min(1).optional(),
-    ownerIds: z.array(z.string().min(1)).min(1).optional(),
-    contactFlags: z.array(z.string().min(1)).min(1).optional(),
-  })
-  .refine((c) => Object.values(c).some((v) => v !== undefined), 'a rule needs at least one condition');
 
 const ruleSchema = z.strictObject({
   id: slug,
@@ -56,6 +33,8 @@ const rulesFileSchema = z
     version: z.literal(1, 'this vipsync understands rules file version 1'),
     titleGroups: z.record(slug, titleGroupSchema).default({}),
     rules: z.array(ruleSchema).default([]),
+    /** Groups from CRM facts (group-rules.ts). */
+    groups: groupRulesSchema,
     distribution: z
       .strictObject({
         maxShare: z.partialRecord(levelKey, z.number().gt(0).lte(1)).default({}),
@@ -65,17 +44,19 @@ const rulesFileSchema = z
       .default({ maxShare: {}, minVips: 50 }),
   })
   .superRefine((file, ctx) => {
-    const seen = new Set<string>();
-    for (const [i, rule] of file.rules.entries()) {
-      if (seen.has(rule.id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `rule id "${rule.id}" is used twice` });
-      seen.add(rule.id);
-      const group = rule.when.titleGroup;
-      if (group !== undefined && !(group in file.titleGroups)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['rules', i, 'when', 'titleGroup'],
-          message: `no title group "${group}" under titleGroups (known: ${Object.keys(file.titleGroups).join(', ') || 'none'})`,
-        });
+    for (const section of ['rules', 'groups'] as const) {
+      const seen = new Set<string>();
+      for (const [i, rule] of file[section].entries()) {
+        if (seen.has(rule.id)) ctx.addIssue({ code: 'custom', path: [section, i, 'id'], message: `rule id "${rule.id}" is used twice` });
+        seen.add(rule.id);
+        const group = rule.when?.titleGroup;
+        if (group !== undefined && !(group in file.titleGroups)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [section, i, 'when', 'titleGroup'],
+            message: `no title group "${group}" under titleGroups (known: ${Object.keys(file.titleGroups).join(', ') || 'none'})`,
+          });
+        }
       }
     }
   });
@@ -83,14 +64,11 @@ const rulesFileSchema = z
 type RulesFile = z.infer<typeof rulesFileSchema>;
 export type VipRule = z.infer<typeof ruleSchema>;
 
-interface CompiledTitleGroup {
-  match: RegExp[];
-  exclude: RegExp[];
-}
-
 export interface VipRules {
   version: 1;
   rules: VipRule[];
+  /** The `groups:` section: rules that put people in VIP groups from CRM facts. */
+  groups: GroupRule[];
   titleGroups: Record<string, CompiledTitleGroup>;
   /** Largest healthy share of all VIPs at a level, e.g. { 5: 0.1 }. */
   maxShare: Partial<Record<number, number>>;
@@ -131,6 +109,13 @@ function fieldName(path: readonly PropertyKey[]): string {
   return out || '(top level)';
 }
 
+/** ' (rule "vp")' for a problem inside a rule of `rules:` or `groups:` that has an id, so the message names it. */
+function inRule(doc: Document, path: readonly PropertyKey[]): string {
+  if ((path[0] !== 'rules' && path[0] !== 'groups') || typeof path[1] !== 'number') return '';
+  const id = doc.getIn([path[0], path[1], 'id']);
+  return typeof id === 'string' || typeof id === 'number' ? ` (rule "${String(id)}")` : '';
+}
+
 /** Parses and validates a rules file's text; every problem is reported as `source:line:col: field: message`. */
 export function parseRules(text: string, source: string): VipRules {
   const lineCounter = new LineCounter();
@@ -151,7 +136,7 @@ export function parseRules(text: string, source: string): VipRules {
         const offset = (issue.code === 'unrecognized_keys' ? keyOffset(doc, issue.path, String(path.at(-1))) : undefined) ?? nodeOffset(doc, path);
         const at = offset === undefined ? '?' : (({ line, col }) => `${line}:${col}`)(lineCounter.linePos(offset));
         const message = issue.code === 'unrecognized_keys' ? 'unknown field (check the spelling; see default-rules.yaml)' : issue.message;
-        return `${source}:${at}: ${fieldName(path)}: ${message}`;
+        return `${source}:${at}: ${fieldName(path)}: ${message}${inRule(doc, path)}`;
       });
     });
     throw new RulesFileError(`the VIP rules file is invalid:\n  - ${problems.join('\n  - ')}`);
@@ -166,7 +151,7 @@ function compile(file: RulesFile, source: string, hash: string): VipRules {
   }
   const maxShare: Partial<Record<number, number>> = {};
   for (const [level, share] of Object.entries(file.distribution.maxShare)) maxShare[Number(level)] = share;
-  return { version: file.version, rules: file.rules, titleGroups, maxShare, minVipsForWarnings: file.distribution.minVips, source, hash };
+  return { version: file.version, rules: file.rules, groups: file.groups, titleGroups, maxShare, minVipsForWarnings: file.distribution.minVips, source, hash };
 }
 
 /** Reads the rules file (the shipped default when no path is given); throws RulesFileError. */
@@ -183,64 +168,11 @@ export function loadRules(path?: string): VipRules {
 
 // ---- evaluation ---------------------------------------------------------------------------------
 
-/** What the rules look at for one CRM contact and its company/account. */
-export interface RuleSubject {
-  title: string | null;
-  ownerId: string | null;
-  contactProperties: Record<string, unknown>;
-  company: { annualRevenue: number | null; employees: number | null; type: string | null } | null;
-}
-
 export interface RuleMatch {
   rule: VipRule;
   level: number;
   /** The facts that made it match, e.g. 'title "VP Sales"', 'annual revenue 2000000000 >= 1000000000'. */
   facts: string[];
-}
-
-function truthy(value: unknown): boolean {
-  if (value === true) return true;
-  if (typeof value === 'number') return value !== 0;
-  return typeof value === 'string' && /^(true|yes|1|on|y)$/i.test(value.trim());
-}
-
-export function titleInGroup(title: string | null, group: CompiledTitleGroup): boolean {
-  if (!title || !title.trim()) return false;
-  return group.match.some((r) => r.test(title)) && !group.exclude.some((r) => r.test(title));
-}
-
-function ruleFacts(rule: VipRule, subject: RuleSubject, inGroup: (group: string) => boolean): string[] | null {
-  const w = rule.when;
-  const facts: string[] = [];
-  if (w.titleGroup !== undefined) {
-    if (!inGroup(w.titleGroup)) return null;
-    facts.push(`title "${subject.title!.trim()}" is ${w.titleGroup}`);
-  }
-  if (w.minAnnualRevenue !== undefined) {
-    const revenue = subject.company?.annualRevenue;
-    if (revenue === null || revenue === undefined || revenue < w.minAnnualRevenue) return null;
-    facts.push(`account annual revenue ${revenue} >= ${w.minAnnualRevenue}`);
-  }
-  if (w.minEmployees !== undefined) {
-    const employees = subject.company?.employees;
-    if (employees === null || employees === undefined || employees < w.minEmployees) return null;
-    facts.push(`account employees ${employees} >= ${w.minEmployees}`);
-  }
-  if (w.accountTypes !== undefined) {
-    const type = subject.company?.type?.trim().toLowerCase();
-    if (!type || !w.accountTypes.some((t) => t.trim().toLowerCase() === type)) return null;
-    facts.push(`account type "${subject.company!.type}"`);
-  }
-  if (w.ownerIds !== undefined) {
-    if (!subject.ownerId || !w.ownerIds.includes(subject.ownerId)) return null;
-    facts.push(`owned by ${subject.ownerId}`);
-  }
-  if (w.contactFlags !== undefined) {
-    const flag = w.contactFlags.find((name) => truthy(subject.contactProperties[name]));
-    if (!flag) return null;
-    facts.push(`contact flag ${flag} is set`);
-  }
-  return facts;
 }
 
 /** The highest-level rule that matches (the earlier one in the file on a tie), or null. */
@@ -255,7 +187,7 @@ export function evaluateRules(rules: VipRules, subject: RuleSubject): RuleMatch 
     return hit;
   };
   for (const rule of rules.rules) {
-    const facts = ruleFacts(rule, subject, inGroup);
+    const facts = conditionFacts(rule.when, subject, inGroup);
     if (facts && (!best || rule.level > best.level)) best = { rule, level: rule.level, facts };
   }
   return best;
@@ -278,9 +210,12 @@ export function companyFactProperties(): string[] {
   return [...new Set(crmProviders().flatMap((p) => Object.values(p.facts.companyFields)))];
 }
 
-/** The contact properties the rules read: every rule's contact flags. */
+/** The contact properties the rules read: every rule's contact flags and the group rules' properties. */
 export function contactPropertiesRead(rules: VipRules): string[] {
-  return [...new Set(rules.rules.flatMap((rule) => rule.when.contactFlags ?? []))];
+  return [...new Set([
+    ...rules.rules.flatMap((rule) => rule.when.contactFlags ?? []),
+    ...rules.groups.flatMap((rule) => [...(rule.when?.contactFlags ?? []), ...(rule.fromProperties ?? [])]),
+  ])];
 }
 
 /** A company fact under whichever CRM's name the properties hold it (a HubSpot company, a Salesforce Account). */

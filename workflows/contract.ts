@@ -47,6 +47,7 @@ export interface SyncSummary extends SyncCounts {
 
 // The lookup answer's one definition is a schema (lookup/answer.ts); workflows see its types only.
 export type { VipHandling, VipLookupResult, VipOwner } from '../lookup/answer.js';
+export type { EmailLookupResult, LookupCandidate, LookupSource } from '../lookup/answer.js';
 
 /** The one id each connection's sync runs under: at most one sync per connection at a time. */
 export function syncWorkflowId(connectionId: string): string {

@@ -1,6 +1,7 @@
 // An example agent workflow, as another team would write it: triage one inbound email by looking up
 // its sender with vipsync's lookupVip activity, then decide priority, queue and who answers.
-// Orchestration only: the decision itself is the pure function `decideTriage`.
+// Orchestration only: the decision itself is the pure function `decideTriage`. It routes by the
+// answer's winning handling: the most urgent of the sender's level's and their VIP groups'.
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 import type { VipLookupResult } from './contract.js';
 import { vipLookup } from './vip-lookup.js';
@@ -15,7 +16,7 @@ export interface InboundEmail {
 export interface TriageDecision {
   from: string;
   subject: string;
-  /** The handling priority of the sender's level ("immediate", "high", ...), "normal" for others, "review" for bad senders. */
+  /** The winning handling's priority ("immediate", "high", ...: level or group), "normal" for others, "review" for bad senders. */
   priority: string;
   /** The queue the email goes to. */
   queue: string;
@@ -23,6 +24,8 @@ export interface TriageDecision {
   assignTo: string | null;
   respondWithinMinutes: number;
   vipLevel: number | null;
+  /** The sender's VIP groups. */
+  groups: string[];
   /** Why, in words an agent reads. */
   reasons: string[];
 }
@@ -32,21 +35,27 @@ export const DEFAULT_RESPONSE_MINUTES = 24 * 60;
 
 /** Pure: the routing decision for an email from a sender with this lookup answer. */
 export function decideTriage(email: InboundEmail, answer: VipLookupResult): TriageDecision {
-  const base = { from: answer.email, subject: email.subject, vipLevel: answer.level };
-  if (!answer.isVip || !answer.handling) {
+  const groups = (answer.groups ?? []).map((g) => g.name);
+  const base = { from: answer.email ?? email.from, subject: email.subject, vipLevel: answer.level, groups };
+  if (!answer.handling) {
     return {
       ...base, priority: 'normal', queue: DEFAULT_QUEUE, assignTo: null, respondWithinMinutes: DEFAULT_RESPONSE_MINUTES,
       reasons: [answer.name ? `known contact (${answer.name}), not a VIP` : 'not a VIP'],
     };
   }
+  // The winning handling: a group's when it is more urgent than the level's (or there is no level).
   const { handling } = answer;
-  const reasons = [`VIP level ${answer.level}${answer.company ? ` at ${answer.company}` : ''}: ${handling.guidance}`];
+  const who = answer.isVip
+    ? `VIP level ${answer.level}${answer.company ? ` at ${answer.company}` : ''}`
+    : `not a VIP by level, but in VIP group${groups.length > 1 ? 's' : ''} ${groups.join(', ')}`;
+  const reasons = [`${who}: ${handling.guidance}`];
+  if (groups.length > 0 && answer.handlingReason) reasons.push(`handling: ${answer.handlingReason}`);
   const owner = answer.owner?.name ?? answer.owner?.email ?? null;
   // Personal attention from level 4: the dedicated account manager answers when we know who it is.
-  const assignTo = answer.level! >= 4 ? owner : null;
+  const assignTo = answer.level !== null && answer.level >= 4 ? owner : null;
   if (assignTo) reasons.push(`account manager ${assignTo} answers personally`);
   if (answer.stale) reasons.push(`may have left ${answer.company ?? 'their company'} (${answer.staleReason ?? 'stale'}): confirm identity before sharing account details`);
-  if (!answer.validated) reasons.push('no connected CRM vouches for this person any more: treat the level with care');
+  if (answer.isVip && !answer.validated) reasons.push('no connected CRM vouches for this person any more: treat the level with care');
   return {
     ...base, priority: handling.priority, queue: handling.escalationTeam ?? DEFAULT_QUEUE, assignTo,
     respondWithinMinutes: handling.responseTimeMinutes, reasons,
@@ -63,7 +72,7 @@ export async function triageInboundEmailWorkflow(email: InboundEmail): Promise<T
     if (cause instanceof ApplicationFailure && cause.type === 'InvalidEmail') {
       return {
         from: email.from, subject: email.subject, priority: 'review', queue: 'manual-review', assignTo: null,
-        respondWithinMinutes: DEFAULT_RESPONSE_MINUTES, vipLevel: null, reasons: [cause.message],
+        respondWithinMinutes: DEFAULT_RESPONSE_MINUTES, vipLevel: null, groups: [], reasons: [cause.message],
       };
     }
     throw error;

@@ -104,7 +104,11 @@ export function registerVip(program: Command): void {
     .action(async (email: string, opts: { json?: boolean }) => {
       const v = await withDb((db) => showVip(db, email, osActor()));
       if (opts.json) return printJson(v);
-      process.stdout.write(`${describeVip(v)}\n  history:\n`);
+      process.stdout.write(`${describeVip(v)}\n`);
+      for (const g of v.groups) {
+        process.stdout.write(`  group:      ${t(g.name)} (${g.source}: ${t(g.reason)})${g.defined ? '' : ' - not defined: gives no handling (vipsync groups add)'}\n`);
+      }
+      process.stdout.write('  history:\n');
       for (const c of v.levelChanges) {
         process.stdout.write(`    ${c.at.toISOString()}  ${c.oldLevel ?? '-'} -> ${c.newLevel ?? '-'}  ${c.source}  ${t(c.reason)}\n`);
       }
@@ -172,9 +176,9 @@ export function registerVip(program: Command): void {
 
   vip
     .command('import')
-    .description('Import a CSV (header: email,name,company,level or privilege_level,notes,phone); valid rows in one transaction')
+    .description('Import a CSV (header: email,name,company,level or privilege_level,notes,phone,groups); valid rows in one transaction')
     .argument('<file>')
-    .option('--map <column=field>', 'map a column to a field (email, name, company, level, notes, phone, ignore); repeatable', collect)
+    .option('--map <column=field>', 'map a column to a field (email, name, company, level, notes, phone, groups, ignore); repeatable', collect)
     .option('--dry-run', 'check and show what would change; write nothing')
     .option('--strict', 'import nothing if any row is rejected')
     .option('--json', 'print the report as JSON')
@@ -191,11 +195,11 @@ export function registerVip(program: Command): void {
         : null;
       bar?.start(parsed.rows.length, 0);
       const report = await withDb((db) => importVips(db, parsed, {
-        actor: osActor(), file: basename(file), dryRun, onProgress: (done) => bar?.update(done),
+        actor: osActor(), file: basename(file), dryRun, strict: opts.strict, onProgress: (done) => bar?.update(done),
       })).finally(() => bar?.stop());
       if (opts.json) printJson(report);
       printImportReport(report);
-      if (opts.strict && parsed.errors.length > 0) progress('--strict: nothing imported because rows were rejected');
+      if (opts.strict && report.invalid > 0) progress('--strict: nothing imported because rows were rejected');
       if (report.invalid > 0) process.exitCode = 1;
     });
 

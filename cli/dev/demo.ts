@@ -7,7 +7,9 @@ import { Client, Connection } from '@temporalio/client';
 import { crmProviders } from '../../crm/registry.js';
 import { createDb } from '../../db/client.js';
 import { lookupVipByEmail } from '../../lookup/service.js';
+import { lookupVipByPhoneNumber } from '../../lookup/phone.js';
 import { generateDemoFixture } from '../../emulators/demo-data.js';
+import { defineDemoGroups } from './demo-groups.js';
 import { sendLogsTo } from '../../runtime/logger.js';
 import { triggerSync, waitForSync } from '../../sync/schedules.js';
 import { startDevStack } from './stack.js';
@@ -64,6 +66,8 @@ export async function runDemo(opts: { contacts: string; keep?: boolean }): Promi
   const interrupted = new Promise<void>((resolve) => process.once('SIGINT', resolve));
   if (!opts.keep) void interrupted.then(() => stopStack()).then(() => process.exit(130));
   try {
+    const db = createDb(stack.state.databaseUrl, { maxConnections: 2 });
+    await defineDemoGroups(db);
     const connection = await Connection.connect({ address: stack.state.temporalAddress });
     const client = new Client({ connection });
     for (const connectionId of stack.state.connections) {
@@ -73,7 +77,6 @@ export async function runDemo(opts: { contacts: string; keep?: boolean }): Promi
     }
     await connection.close();
 
-    const db = createDb(stack.state.databaseUrl, { maxConnections: 2 });
     const vips = await db.vip.findMany({ where: { level: { not: null } }, orderBy: [{ level: 'desc' }, { email: 'asc' }] });
     const people = await db.vip.count();
     process.stdout.write(`\nVIPs (${vips.length} of ${people} people synced from both CRMs):\n`);
@@ -83,12 +86,19 @@ export async function runDemo(opts: { contacts: string; keep?: boolean }): Promi
     if (vips.length > 25) process.stdout.write(`... and ${vips.length - 25} more (vipsync lookup EMAIL for any)\n`);
 
     const inBoth = vips.find((v) => v.validatedBy.length > 1);
-    const samples = [vips[0]?.email, inBoth?.email, (await db.vip.findFirst({ where: { level: null } }))?.email, 'nobody@unknown-sender.example']
+    // Group members: a VIP whose group may outrank their level, and a non-VIP whom a group alone gives handling.
+    const [vipInGroup] = await db.$queryRaw<{ email: string }[]>`SELECT email FROM vips WHERE crm_groups IS NOT NULL AND level IS NOT NULL ORDER BY level, email LIMIT 1`;
+    const [onlyInGroup] = await db.$queryRaw<{ email: string }[]>`SELECT email FROM vips WHERE crm_groups IS NOT NULL AND level IS NULL ORDER BY email LIMIT 1`;
+    const samples = [vips[0]?.email, inBoth?.email, (await db.vip.findFirst({ where: { level: null } }))?.email, vipInGroup?.email, onlyInGroup?.email, 'nobody@unknown-sender.example']
       .filter((e): e is string => Boolean(e));
     process.stdout.write('\nLookups, as an agent sees them:\n');
     for (const email of samples) process.stdout.write(`${describeLookup(await lookupVipByEmail(db, email))}\n`);
+    // A VIP calling from a mobile only one CRM holds is found by it too.
+    const withMobile = vips.find((v) => v.phones.length > 1);
+    const mobile = withMobile?.phones.find((p) => p !== withMobile.phone);
+    if (mobile) process.stdout.write(`${describeLookup(await lookupVipByPhoneNumber(db, mobile, (email) => lookupVipByEmail(db, email)))}\n`);
     const midLevel = vips.find((v) => v.level !== null && v.level <= 3);
-    await triageSamples(stack.state.temporalAddress, [vips[0]?.email, midLevel?.email, samples[2], 'nobody@unknown-sender.example', 'not-an-address']
+    await triageSamples(stack.state.temporalAddress, [vips[0]?.email, midLevel?.email, samples[2], vipInGroup?.email, onlyInGroup?.email, 'nobody@unknown-sender.example', 'not-an-address']
       .filter((e): e is string => Boolean(e)));
     await db.$disconnect();
     progress(`\ndemo finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);

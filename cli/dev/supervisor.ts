@@ -3,6 +3,7 @@
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { loadFixtureFile, parseFixture, type Fixture } from '../../emulators/fixture.js';
 import { generateDemoFixture } from '../../emulators/demo-data.js';
+import { defineDemoGroupsAt } from './demo-groups.js';
 import { devDir, stateFile, toolsDir, type DevStackState, type StackProcess } from './state.js';
 import { startDevStack, type DevStack } from './stack.js';
 import { syncIntervalFromEnv } from '../../config/environment.js';
@@ -59,6 +60,8 @@ async function main(): Promise<void> {
     const servePort = Number(process.env.VIPSYNC_HTTP_PORT || '0');
     if (!Number.isInteger(servePort) || servePort < 0 || servePort > 65535) throw new Error(`VIPSYNC_HTTP_PORT="${process.env.VIPSYNC_HTTP_PORT}" is not a port (0-65535)`);
     stack = await startDevStack({ dir: devDir(), toolsDir: toolsDir(), fixture, log, temporalUi: true, syncIntervalSeconds, pushPaths, onProcess, servePort });
+    // The demo data's contacts carry VIP groups: define their handling as `vipsync demo` does.
+    if (process.argv.includes('--demo-contacts')) await defineDemoGroupsAt(stack.state.databaseUrl);
     await writeState({ status: 'ready', ...stack.state });
     log('dev stack ready');
     await stack.running;

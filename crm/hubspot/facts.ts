@@ -6,6 +6,9 @@ export const hubspotFacts: CrmFacts = {
   explicitLevelField: 'vip_level',
   companyFields: { annualRevenue: 'annualrevenue', employees: 'numberofemployees', type: 'type' },
   bounceProperties: ['hs_email_hard_bounce_reason_enum', 'hs_email_bad_address'],
+  // Default contact properties "phone" (Phone Number) and "mobilephone" (Mobile Phone Number),
+  // HubSpot knowledge base "HubSpot's default contact properties".
+  phoneProperties: ['phone', 'mobilephone'],
   bounce(properties) {
     const reasonEnum = properties.hs_email_hard_bounce_reason_enum;
     if (present(reasonEnum) && String(reasonEnum).trim().toUpperCase() !== 'NONE') {

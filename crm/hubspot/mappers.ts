@@ -30,6 +30,9 @@ export const CONTACT_PROPERTIES = [
   'email', 'firstname', 'lastname', 'jobtitle', 'phone', 'mobilephone', 'hubspot_owner_id', 'vip_level',
   'lastmodifieddate', 'associatedcompanyid', 'hs_email_hard_bounce_reason_enum', 'hs_email_bad_address',
   'hs_merged_object_ids',
+  // VIP groups as a "multiple checkboxes" property (values separated by ";"), read by the rules'
+  // groups section; a portal without the property answers null for it.
+  'vip_groups',
 ];
 
 export const PROPERTIES: Record<CrmObjectType, string[]> = { companies: COMPANY_PROPERTIES, contacts: CONTACT_PROPERTIES };

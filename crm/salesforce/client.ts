@@ -28,6 +28,9 @@ export const ACCOUNT_FIELDS = [
 export const CONTACT_FIELDS = [
   'Id', 'IsDeleted', 'MasterRecordId', 'Email', 'FirstName', 'LastName', 'Title', 'Phone', 'MobilePhone', 'AccountId',
   'OwnerId', 'VIP_Level__c', 'EmailBouncedReason', 'EmailBouncedDate', 'IsEmailBounced', 'SystemModstamp',
+  // VIP groups (a multi-select picklist, "Board;Press"), read by the rules' groups section. Like
+  // VIP_Level__c, the org needs the custom field: SOQL refuses a field it does not have.
+  'VIP_Group__c',
 ];
 
 const OBJECTS: Record<CrmObjectType, { sobject: string; fields: string[] }> = {

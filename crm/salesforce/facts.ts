@@ -7,6 +7,9 @@ export const salesforceFacts: CrmFacts = {
   explicitLevelField: 'VIP_Level__c',
   companyFields: { annualRevenue: 'AnnualRevenue', employees: 'NumberOfEmployees', type: 'Type' },
   bounceProperties: ['IsEmailBounced', 'EmailBouncedReason', 'EmailBouncedDate'],
+  // Standard Contact fields Phone and MobilePhone (Object Reference, Contact; jsforce's
+  // standard-schema.ts: both string|null).
+  phoneProperties: ['Phone', 'MobilePhone'],
   bounce(properties) {
     const reason = properties.EmailBouncedReason;
     const date = properties.EmailBouncedDate;

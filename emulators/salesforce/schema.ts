@@ -59,6 +59,8 @@ const STANDARD_FIELDS: Record<SObjectName, FieldDef[]> = {
     { name: 'EmailBouncedDate', type: 'datetime' },
     { name: 'IsEmailBounced', type: 'boolean', readOnly: true },
     { name: 'VIP_Level__c', type: 'number' },
+    // A multi-select picklist: the API reads and writes its values as one string, "Board;Press".
+    { name: 'VIP_Group__c', type: 'string' },
   ],
 };
 
