@@ -4,6 +4,7 @@
 // test/console-browser.ts has the server, database and browser.
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXPORT_COLUMNS } from '../admin/csv-export.js';
 import { startApiServer } from '../server/main.js';
 import { CONSOLE_SETUP_TIMEOUT_MS, SECRET_NOTE, startConsoleBed, type ConsoleBed } from './console-browser.js';
 
@@ -205,7 +206,7 @@ describe('the VIP console in a browser: import, stale review, validation, sync, 
     await page.getByRole('link', { name: 'Export CSV' }).click();
     const file = await (await download).path();
     const text = await readFile(file, 'utf8');
-    expect(text.split('\n')[0]).toBe('email,name,company,level,phone,notes');
+    expect(text.split('\n')[0]).toBe(EXPORT_COLUMNS.join(','));
     expect(text).toContain(SECRET_NOTE);
     await context.close();
   });
