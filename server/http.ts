@@ -15,6 +15,7 @@ import { lookupRoutes } from './routes/lookup.js';
 import { mcpRoutes } from './routes/mcp.js';
 import { operationsRoutes } from './routes/operations.js';
 import { vipRoutes } from './routes/vips.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 /** A copy of an answer without any `notes` field, however deep (a person, a list, a history). */
 function withoutNotes(value: unknown): unknown {
@@ -131,6 +132,7 @@ export async function buildHttpServer(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(vipRoutes, { deps });
   await app.register(operationsRoutes, { deps });
   await app.register(mcpRoutes, { deps });
+  await app.register(webhookRoutes, { deps });
   return app;
 }
 
