@@ -3,7 +3,7 @@
 // they concern. Applying a batch twice writes nothing the second time, so a retry is harmless.
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import type { CrmConnections } from '../crm/connections.js';
-import type { CrmObjectType } from '../crm/types.js';
+import type { CrmClient, CrmObjectType } from '../crm/types.js';
 import { CrmConfigurationError } from '../crm/errors.js';
 import type { Db } from '../db/client.js';
 import { logger } from '../runtime/logger.js';
@@ -27,39 +27,52 @@ export interface PushApplySummary {
   vipsChanged: number;
 }
 
+function hasReadRecords(client: CrmClient): client is CrmClient & Required<Pick<CrmClient, 'readRecords'>> {
+  return typeof client.readRecords === 'function';
+}
+
 export function createPushActivities(deps: PushActivityDeps) {
   const settings = deps.settings ?? resolveVipSettings();
   return {
     async applyPushedChanges(input: { connectionId: string; changes: PushChange[] }): Promise<PushApplySummary> {
       const { connectionId, changes } = input;
       const client = await deps.crm.client(connectionId);
-      if (!client.readRecords) {
+      if (!hasReadRecords(client)) {
         throw ApplicationFailure.nonRetryable(`connection "${connectionId}": its CRM (${client.system}) cannot read records by id, so it has no push path`, 'NoPushPath');
       }
       const reads: PushReads = {};
+      const beat = setInterval(() => heartbeat({ changes: changes.length }), 5_000);
       try {
-        for (const objectType of ['companies', 'contacts'] as const satisfies CrmObjectType[]) {
-          const ids = changes.filter((c) => PUSH_OBJECT_TYPES[c.objectType] === objectType).map((c) => c.crmId);
-          if (ids.length === 0) continue;
-          (reads as Record<string, unknown>)[objectType] = await client.readRecords(objectType, ids);
-          heartbeat({ objectType, ids: ids.length });
-        }
-      } catch (error) {
-        if (error instanceof CrmConfigurationError) throw ApplicationFailure.nonRetryable(error.message, error.name);
-        throw error;
+        return await apply(connectionId, changes, client, reads);
+      } finally {
+        clearInterval(beat);
       }
-      const applied = await applyPushedRecords(deps.db, connectionId, changes, reads);
-      const derived = applied.emails.length === 0
-        ? { changed: 0 }
-        : await deriveVips(deps.db, settings, { emails: applied.emails, actor: `push:${connectionId}` });
-      const summary = {
-        changes: changes.length, written: applied.written, deleted: applied.deleted, staleSkipped: applied.staleSkipped,
-        people: applied.emails.length, vipsChanged: derived.changed,
-      };
-      logger.debug({ connectionId, ...summary }, 'pushed changes applied');
-      return summary;
     },
   };
+
+  async function apply(connectionId: string, changes: PushChange[], client: CrmClient & Required<Pick<CrmClient, 'readRecords'>>, reads: PushReads): Promise<PushApplySummary> {
+    try {
+      for (const objectType of ['companies', 'contacts'] as const satisfies CrmObjectType[]) {
+        const ids = changes.filter((c) => PUSH_OBJECT_TYPES[c.objectType] === objectType).map((c) => c.crmId);
+        if (ids.length === 0) continue;
+        (reads as Record<string, unknown>)[objectType] = await client.readRecords(objectType, ids);
+        heartbeat({ objectType, ids: ids.length });
+      }
+    } catch (error) {
+      if (error instanceof CrmConfigurationError) throw ApplicationFailure.nonRetryable(error.message, error.name);
+      throw error;
+    }
+    const applied = await applyPushedRecords(deps.db, connectionId, changes, reads);
+    const derived = applied.emails.length === 0
+      ? { changed: 0 }
+      : await deriveVips(deps.db, settings, { emails: applied.emails, actor: `push:${connectionId}` });
+    const summary = {
+      changes: changes.length, written: applied.written, deleted: applied.deleted, staleSkipped: applied.staleSkipped,
+      people: applied.emails.length, vipsChanged: derived.changed,
+    };
+    logger.debug({ connectionId, ...summary }, 'pushed changes applied');
+    return summary;
+  }
 }
 
 export type PushActivities = ReturnType<typeof createPushActivities>;

@@ -11,8 +11,10 @@ import { PUSH_CHANGES_SIGNAL, type PushChange, type PushWorkflowInput } from './
 export const pushChangesSignal = defineSignal<[PushChange[]]>(PUSH_CHANGES_SIGNAL);
 
 const { applyPushedChanges } = proxyActivities<PushActivities>({
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '1 minute',
+  // A derivation may wait for another one (a sync's) to end; the activity heartbeats meanwhile, so
+  // a worker killed mid-batch is noticed within the heartbeat timeout and the batch runs again.
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '15 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: ['UnknownConnection', 'CrmConfigurationError', 'NoPushPath'] },
 });
 
