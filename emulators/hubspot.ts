@@ -196,6 +196,14 @@ function registerRecordCommands(admin: import('fastify').FastifyInstance, store:
     if (!type) return reply.code(400).send({ error: `unknown object type "${request.params.type}": use contacts or companies` });
     return store.create(type, request.body?.properties ?? {}, request.body?.companyIds ?? []);
   });
+  // Many edits in one request (a bulk import in HubSpot; the webhook storm of the tests and benchmark).
+  admin.patch<{ Params: { type: string }; Body: { edits?: { id: string; properties: Record<string, string | null> }[] } }>('/__emulator/records/:type', async (request, reply) => {
+    const type = objectTypeOf(request.params.type);
+    if (!type) return reply.code(400).send({ error: `unknown object type "${request.params.type}": use contacts or companies` });
+    let edited = 0;
+    for (const edit of request.body?.edits ?? []) if (store.update(type, String(edit.id), edit.properties ?? {})) edited++;
+    return { edited };
+  });
   admin.patch<{ Params: { type: string; id: string }; Body: { properties?: Record<string, string | null> } }>('/__emulator/records/:type/:id', async (request, reply) => {
     const type = objectTypeOf(request.params.type);
     if (!type) return reply.code(400).send({ error: `unknown object type "${request.params.type}": use contacts or companies` });

@@ -112,6 +112,8 @@ export interface PushWorkflowInput {
   connectionId: string;
   /** Set when the workflow continued as new: the changes not applied yet. */
   pending?: PushChange[];
+  /** Signals and activity calls a run takes before it continues as new (defaults 2,000 and 500). */
+  runLimits?: { signals: number; applies: number };
 }
 
 /** One push workflow per connection, at most: changes for a connection all go to it. */

@@ -48,6 +48,7 @@ export async function pushChangesWorkflow(input: PushWorkflowInput): Promise<voi
     }
   };
   for (const change of input.pending ?? []) add(change);
+  const limits = input.runLimits ?? { signals: SIGNALS_PER_RUN, applies: APPLIES_PER_RUN };
   let signals = 0;
   setHandler(pushChangesSignal, (changes) => {
     signals += 1;
@@ -55,10 +56,10 @@ export async function pushChangesWorkflow(input: PushWorkflowInput): Promise<voi
   });
 
   for (let applies = 0; ; applies++) {
-    const handOver = applies >= APPLIES_PER_RUN || signals >= SIGNALS_PER_RUN || workflowInfo().continueAsNewSuggested;
+    const handOver = applies >= limits.applies || signals >= limits.signals || workflowInfo().continueAsNewSuggested;
     if (handOver && pending.size <= MAX_CARRIED) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof pushChangesWorkflow>({ connectionId: input.connectionId, pending: [...pending.values()] });
+      await continueAsNew<typeof pushChangesWorkflow>({ ...input, pending: [...pending.values()] });
     }
     if (!(await condition(() => pending.size > 0, QUIET_BEFORE_ENDING))) return;
     const batch: PushChange[] = [];
