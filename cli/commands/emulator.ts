@@ -4,6 +4,7 @@ import { loadFixtureFile } from '../../emulators/fixture.js';
 import { readDevState } from '../dev/state.js';
 import { progress, UsageError } from '../output.js';
 import { COMMAND_DESCRIPTIONS } from '../command-descriptions.js';
+import { registerEmulatorRecordCommands } from './emulator-records.js';
 
 async function putData(url: string, body: unknown): Promise<void> {
   const response = await fetch(new URL('/__emulator/data', url), {
@@ -41,4 +42,5 @@ export function registerEmulator(program: Command): void {
       }
       progress(`loaded ${file}: ${loaded.join('; ')}`);
     });
+  registerEmulatorRecordCommands(emulator);
 }
