@@ -51,6 +51,7 @@ export function createPushActivities(deps: PushActivityDeps) {
   };
 
   async function apply(connectionId: string, changes: PushChange[], client: CrmClient & Required<Pick<CrmClient, 'readRecords'>>, reads: PushReads): Promise<PushApplySummary> {
+    const startedAt = Date.now();
     try {
       for (const objectType of ['companies', 'contacts'] as const satisfies CrmObjectType[]) {
         const ids = changes.filter((c) => PUSH_OBJECT_TYPES[c.objectType] === objectType).map((c) => c.crmId);
@@ -62,15 +63,18 @@ export function createPushActivities(deps: PushActivityDeps) {
       if (error instanceof CrmConfigurationError) throw ApplicationFailure.nonRetryable(error.message, error.name);
       throw error;
     }
+    const readAt = Date.now();
     const applied = await applyPushedRecords(deps.db, connectionId, changes, reads);
+    const writtenAt = Date.now();
     const derived = applied.emails.length === 0
       ? { changed: 0 }
-      : await deriveVips(deps.db, settings, { emails: applied.emails, actor: `push:${connectionId}` });
+      : await deriveVips(deps.db, settings, { emails: applied.emails, actor: `push:${connectionId}`, skipDistribution: true });
     const summary = {
       changes: changes.length, written: applied.written, deleted: applied.deleted, staleSkipped: applied.staleSkipped,
       people: applied.emails.length, vipsChanged: derived.changed,
     };
-    logger.debug({ connectionId, ...summary }, 'pushed changes applied');
+    const timing = { readMs: readAt - startedAt, writeMs: writtenAt - readAt, deriveMs: Date.now() - writtenAt };
+    logger.debug({ connectionId, ...summary, ...timing }, 'pushed changes applied');
     return summary;
   }
 }

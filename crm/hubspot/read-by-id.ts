@@ -2,7 +2,7 @@
 // named records are read again through the batch read API (up to 100 ids a call,
 // POST /crm/v3/objects/{type}/batch/read) and stored as a walk would store them.
 import type { CrmObjectType, CrmRecord, CrmRecordsById } from '../types.js';
-import { LAST_MODIFIED, PRIMARY_COMPANY_LABEL, mergedAway, modifiedAt, toCompany, toContact, type HubSpotObject } from './mappers.js';
+import { LAST_MODIFIED, mergedAway, modifiedAt, toCompany, toContact, type HubSpotObject } from './mappers.js';
 import { BATCH_READ_SIZE, type HubSpotTransport } from './transport.js';
 
 function toRecords<T extends CrmObjectType>(type: T, objects: HubSpotObject[]): CrmRecord<T>[] {
@@ -20,18 +20,11 @@ export async function readRecordsById<T extends CrmObjectType>(transport: HubSpo
   for (let i = 0; i < wanted.length; i += BATCH_READ_SIZE) {
     live.push(...(await transport.batchRead(type, wanted.slice(i, i + BATCH_READ_SIZE), false)));
   }
+  // The batch read carries no associations: a contact's primary company is its
+  // `associatedcompanyid` property, which HubSpot keeps to the primary company (mappers.ts,
+  // primaryCompanyId). One call per 100 records instead of two keeps a burst of webhooks well
+  // within the ten-second limit the sync's walks share (bench/README.md, "The push path").
   const unique = [...new Map(live.map((o) => [o.id, o])).values()];
-  if (type === 'contacts' && unique.length > 0) {
-    // The batch read carries no associations: each contact's primary company comes from the
-    // association API, as in a full walk's search side.
-    const companies = await transport.companiesOf(unique.map((o) => o.id));
-    for (const o of unique) {
-      const company = companies.get(o.id);
-      o.associations = company
-        ? { companies: { results: [{ id: company.id, type: company.primary ? PRIMARY_COMPANY_LABEL : `${PRIMARY_COMPANY_LABEL}_unlabeled` }] } }
-        : { companies: { results: [] } };
-    }
-  }
   const merged = mergedAway(unique, type).filter((d) => wanted.includes(d.crmId));
   const found = new Set([...unique.map((o) => o.id), ...merged.map((d) => d.crmId)]);
   const notLive = wanted.filter((id) => !found.has(id));
