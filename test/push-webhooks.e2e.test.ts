@@ -2,6 +2,7 @@
 // workflow re-reads the records by id and re-derives those people, through a real Temporal server
 // and a real Postgres. Forged and stale signatures, duplicates and events out of order.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApiServer } from '../server/main.js';
 import { signWebhook } from '../emulators/hubspot/webhooks.js';
 import { pushWorkflowId } from '../workflows/contract.js';
 import { emptyFixture, hubspotContact } from './fixtures/build.js';
@@ -12,7 +13,8 @@ let h: PushHarness;
 
 function fixture() {
   const f = emptyFixture();
-  f.hubspot.contacts = [1, 2, 3, 4].map((n) => hubspotContact(500 + n, T0, { vip_level: '1' }));
+  f.hubspot.contacts = [1, 2, 3, 4, 5].map((n) => hubspotContact(500 + n, T0, { vip_level: '1' }));
+  f.hubspot.companies = [{ id: '900', properties: { name: 'Globex', domain: 'globex.com', hs_lastmodifieddate: T0 }, createdAt: T0, updatedAt: T0, archived: false }];
   return f;
 }
 
@@ -135,5 +137,34 @@ describe('HubSpot webhooks through Temporal and Postgres', () => {
     }, 10_000);
     const workflow = await h.client.workflow.getHandle(pushWorkflowId(h.hubspotId)).describe();
     expect(workflow.status.name).toBe('RUNNING');
+  });
+
+  it('a contact moved to another company arrives as an association change', async () => {
+    await h.emulatorCommand('PUT', '/__emulator/records/contacts/505/company/900');
+    await h.until('contact 505 is at company 900', async () =>
+      (await h.db.crmContact.findUniqueOrThrow({ where: { connectionId_crmId: { connectionId: h.hubspotId, crmId: '505' } } })).companyCrmId === '900', 10_000);
+    await h.until('person505 works at Globex', async () => (await h.db.vip.findUnique({ where: { email: 'person505@example.com' } }))?.company === 'Globex', 10_000);
+  });
+
+  it('without Temporal a delivery is answered 503 (HubSpot delivers again) and handed off on the next delivery', async () => {
+    const cut = await startApiServer({
+      databaseUrl: h.databaseUrl, temporalAddress: '127.0.0.1:1', temporalNamespace: 'default', syncTaskQueue: h.config.syncTaskQueue, port: 0,
+      connections: h.config.connections,
+    });
+    try {
+      const url = `${cut.url}/v1/webhooks/hubspot/${h.hubspotId}`;
+      const body = JSON.stringify([event(900_004, '505', { propertyValue: '2' })]);
+      const timestamp = Date.now();
+      const refused = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hubspot-request-timestamp': String(timestamp), 'x-hubspot-signature-v3': signWebhook('POST', url, body, timestamp, WEBHOOK_SECRET) }, body });
+      expect(refused.status).toBe(503);
+      const recorded = await h.db.pushEvent.findUniqueOrThrow({ where: { connectionId_eventId: { connectionId: h.hubspotId, eventId: '7:900004' } } });
+      expect(recorded.handedOffAt).toBeNull();
+    } finally {
+      await cut.close();
+    }
+    const body = JSON.stringify([event(900_004, '505', { propertyValue: '2' })]);
+    expect(await post(body, signed(body))).toEqual({ status: 200, body: { received: 1, duplicates: 0 } });
+    const handedOff = await h.db.pushEvent.findUniqueOrThrow({ where: { connectionId_eventId: { connectionId: h.hubspotId, eventId: '7:900004' } } });
+    expect(handedOff.handedOffAt).not.toBeNull();
   });
 });
