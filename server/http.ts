@@ -76,7 +76,10 @@ export async function buildHttpServer(deps: ApiDeps): Promise<FastifyInstance> {
   // notification of it has arrived. Routes the read-only `lookup` scope opens (POST /mcp: every MCP
   // tool call) change nothing, and must not empty the cache on each call.
   app.addHook('onSend', async (request, reply, payload) => {
-    const changesData = request.method !== 'GET' && request.method !== 'HEAD' && request.routeOptions.config.scope !== 'lookup';
+    // Webhook deliveries (routes marked `changesNoLookupData`) hand changes to the worker, whose
+    // writes reach every cache through the change feed: emptying caches on each one would not.
+    const changesData = request.method !== 'GET' && request.method !== 'HEAD' && request.routeOptions.config.scope !== 'lookup'
+      && request.routeOptions.config.changesNoLookupData !== true;
     if (changesData && reply.statusCode < 300) {
       deps.lookup.invalidate();
       await deps.afterWrite?.();

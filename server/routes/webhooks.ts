@@ -32,6 +32,7 @@ export async function webhookRoutes(app: FastifyInstance, { deps }: { deps: ApiD
 
   app.post<{ Params: { connection: string }; Body: string }>('/v1/webhooks/hubspot/:connection', {
     bodyLimit: WEBHOOK_BODY_LIMIT,
+    config: { changesNoLookupData: true },
     schema: {
       summary: 'HubSpot webhook deliveries for a connection whose push path is on (signed with the app\'s client secret, X-HubSpot-Signature-v3)',
       params: { type: 'object', properties: { connection: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' } }, required: ['connection'] },
