@@ -3,6 +3,7 @@
 // and a real Postgres. Forged and stale signatures, duplicates and events out of order.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer } from '../server/main.js';
+import { runVipsync } from './cli-process.js';
 import { signWebhook } from '../emulators/hubspot/webhooks.js';
 import { pushWorkflowId } from '../workflows/contract.js';
 import { emptyFixture, hubspotContact } from './fixtures/build.js';
@@ -166,5 +167,16 @@ describe('HubSpot webhooks through Temporal and Postgres', () => {
     expect(await post(body, signed(body))).toEqual({ status: 200, body: { received: 1, duplicates: 0 } });
     const handedOff = await h.db.pushEvent.findUniqueOrThrow({ where: { connectionId_eventId: { connectionId: h.hubspotId, eventId: '7:900004' } } });
     expect(handedOff.handedOffAt).not.toBeNull();
+  });
+
+  it('vipsync doctor reports the push path: on, when the last event came and was applied, the lag and the counts', async () => {
+    const result = await runVipsync(['doctor', '--json'], {
+      DATABASE_URL: h.databaseUrl, TEMPORAL_ADDRESS: h.config.temporalAddress, VIPSYNC_SYNC_TASK_QUEUE: h.config.syncTaskQueue,
+      VIPSYNC_LOOKUP_TASK_QUEUE: h.config.lookupTaskQueue, VIPSYNC_CONNECTIONS: JSON.stringify(h.config.connections),
+    });
+    const checks = JSON.parse(result.stdout) as { check: string; verdict: string; detail: string }[];
+    const push = checks.find((c) => c.check === `connection ${h.hubspotId}: push`);
+    expect(push?.verdict).toBe('ok');
+    expect(push?.detail).toMatch(/^on; last event received \d+ s ago, last applied \d+ s ago; lag \d+ ms .*duplicates, 4 refused requests/);
   });
 });
