@@ -30,7 +30,7 @@ export function createVipActivities(deps: VipActivityDeps) {
         { syncRunId: input.syncRunId, connectionId: input.connectionId, full: result.full, people: result.people, changed: result.changed, levelChanges: result.levelChanges, durationMs: result.durationMs },
         'VIP list derived',
       );
-      for (const warning of result.distribution.warnings) logger.warn({ connectionId: input.connectionId }, warning);
+      for (const warning of result.distribution?.warnings ?? []) logger.warn({ connectionId: input.connectionId }, warning);
       return result.changed;
     },
 

@@ -105,7 +105,7 @@ try {
   );
   const incremental = await deriveVips(db, settings, { syncRunId: run.id.toString(), connectionId: 'hubspot' });
   log(`incremental derivation after ${touched} changed contacts: ${incremental.people} people, ${incremental.changed} written in ${incremental.durationMs} ms`);
-  log(`levels: ${incremental.distribution.levels.map((l) => `${l.level}: ${l.count}`).join(', ')} of ${incremental.distribution.people} people; warnings: ${incremental.distribution.warnings.join('; ') || 'none'}`);
+  log(`levels: ${incremental.distribution!.levels.map((l) => `${l.level}: ${l.count}`).join(', ')} of ${incremental.distribution!.people} people; warnings: ${incremental.distribution!.warnings.join('; ') || 'none'}`);
   process.stdout.write(`${JSON.stringify({ contacts: people.length, fullMs: full.durationMs, fullRssRiseMb: fullRiseMb, fullUnchangedMs: again.durationMs, fullUnchangedRssRiseMb: againRiseMb, incrementalMs: incremental.durationMs, incrementalPeople: incremental.people })}\n`);
   await db.$disconnect();
 } finally {

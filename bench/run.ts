@@ -23,6 +23,7 @@ const REPO_DIR = fileURLToPath(new URL('..', import.meta.url));
 const RESULTS_FILE = join(REPO_DIR, 'bench/results.json');
 const LOOKUP_BENCH = join(REPO_DIR, 'bench/lookup.ts');
 const IMPORT_BENCH = join(REPO_DIR, 'bench/import.ts');
+const PUSH_BENCH = join(REPO_DIR, 'bench/push.ts');
 const FULL_SIZES = [10_000, 100_000, 1_000_000];
 const QUICK_SIZES = [10_000];
 
@@ -155,6 +156,18 @@ async function runImportBench(): Promise<{ figures: Record<string, number>; note
   }
 }
 
+/** bench/push.ts: from an edit in the HubSpot emulator to the lookup's new answer, by webhook and by polling. */
+async function runPushBench(): Promise<{ figures: Record<string, number>; note?: string }> {
+  log('---- push path benchmark (bench/push.ts) ----');
+  try {
+    const module = (await import(pathToFileURL(PUSH_BENCH).href)) as { runPushBench: () => Promise<Record<string, number>> };
+    return { figures: await module.runPushBench() };
+  } catch (error) {
+    log(`push benchmark FAILED: ${(error as Error).stack ?? String(error)}`);
+    return { figures: {}, note: `failed: ${(error as Error).message}` };
+  }
+}
+
 /** The import figures as results.json keeps them: under `import`, with when they were measured. */
 function importEntry(result: { figures: Record<string, number>; note?: string }): Record<string, unknown> {
   return result.note ? { note: result.note } : { generatedAt: new Date().toISOString(), ...result.figures };
@@ -183,7 +196,7 @@ function printTable(results: (SyncBenchResult | { contacts: number; error: strin
 }
 
 /** The sync run's own keys in bench/results.json (and the import benchmark's); every other key is the lookup benchmark's. */
-const SYNC_KEYS = new Set(['generatedAt', 'mode', 'environment', 'lookup', 'sizes', 'import', 'cli']);
+const SYNC_KEYS = new Set(['generatedAt', 'mode', 'environment', 'lookup', 'sizes', 'import', 'cli', 'push']);
 
 /** --skip-lookup keeps the lookup figures already written (as --lookup-only keeps the sync figures). */
 async function previousLookupFigures(): Promise<{ figures: Record<string, unknown>; note?: string }> {
@@ -202,6 +215,8 @@ async function main(): Promise<void> {
       'lookup-only': { type: 'boolean', default: false },
       'skip-import': { type: 'boolean', default: false },
       'import-only': { type: 'boolean', default: false },
+      'skip-push': { type: 'boolean', default: false },
+      'push-only': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -214,8 +229,24 @@ async function main(): Promise<void> {
         '  --skip-lookup  leave out bench/lookup.ts (its figures already in bench/results.json are kept)\n' +
         '  --lookup-only  run bench/lookup.ts alone and replace only its figures in bench/results.json\n' +
         '  --skip-import  leave out bench/import.ts (its figures already in bench/results.json are kept)\n' +
-        '  --import-only  run bench/import.ts alone and replace only its figures (`import`) in bench/results.json\n',
+        '  --import-only  run bench/import.ts alone and replace only its figures (`import`) in bench/results.json\n' +
+        '  --skip-push    leave out bench/push.ts (its figures already in bench/results.json are kept)\n' +
+        '  --push-only    run bench/push.ts alone and replace only its figures (`push`) in bench/results.json\n',
     );
+    return;
+  }
+  if (values['push-only']) {
+    const previous = JSON.parse(await readFile(RESULTS_FILE, 'utf8').catch(() => '{}')) as Record<string, unknown>;
+    const result = await runPushBench();
+    if (result.note) {
+      log(`push benchmark: ${result.note}; ${RESULTS_FILE} left as it was`);
+      process.exitCode = 1;
+      return;
+    }
+    await writeFile(RESULTS_FILE, `${JSON.stringify({ ...previous, push: importEntry(result) }, null, 2)}\n`);
+    const width = Math.max(...Object.keys(result.figures).map((k) => k.length));
+    process.stdout.write(`\n${Object.entries(result.figures).map(([k, v]) => `${k.padEnd(width)}  ${formatFigure(v, 0)}`).join('\n')}\n`);
+    log(`push figures written to ${RESULTS_FILE} (${Math.round((Date.now() - startedAt) / 1000)} s in all)`);
     return;
   }
   if (values['import-only']) {
@@ -257,6 +288,8 @@ async function main(): Promise<void> {
   const lookup = values['skip-lookup'] ? await previousLookupFigures() : await runLookupBench(values.quick);
   const previousImport = (JSON.parse(await readFile(RESULTS_FILE, 'utf8').catch(() => '{}')) as { import?: Record<string, unknown> }).import;
   const imported = values['skip-import'] ? null : await runImportBench();
+  const previousPush = (JSON.parse(await readFile(RESULTS_FILE, 'utf8').catch(() => '{}')) as { push?: Record<string, unknown> }).push;
+  const pushed = values['skip-push'] ? null : await runPushBench();
 
   const output = {
     ...lookup.figures,
@@ -267,12 +300,13 @@ async function main(): Promise<void> {
     cli,
     sizes: results,
     ...(imported ? { import: importEntry(imported) } : previousImport ? { import: previousImport } : {}),
+    ...(pushed ? { push: importEntry(pushed) } : previousPush ? { push: previousPush } : {}),
   };
   await writeFile(RESULTS_FILE, `${JSON.stringify(output, null, 2)}\n`);
   // Kept lookup figures were measured by an earlier run: not shown as this run's.
-  printTable(results, { ...(cli as unknown as Record<string, number>), ...(values['skip-lookup'] ? {} : (lookup.figures as Record<string, number>)), ...(imported?.figures ?? {}) });
+  printTable(results, { ...(cli as unknown as Record<string, number>), ...(values['skip-lookup'] ? {} : (lookup.figures as Record<string, number>)), ...(imported?.figures ?? {}), ...(pushed?.figures ?? {}) });
   log(`results written to ${RESULTS_FILE} (${Math.round((Date.now() - startedAt) / 1000)} s in all)`);
-  if (results.some((r) => 'error' in r) || imported?.note) process.exitCode = 1;
+  if (results.some((r) => 'error' in r) || imported?.note || pushed?.note) process.exitCode = 1;
 }
 
 main().catch((error: unknown) => {

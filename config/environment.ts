@@ -2,7 +2,7 @@
 // start-up, and a bad value stops the process with a message naming the variable and the fix.
 import { z } from 'zod';
 import { intervalSeconds } from '../crm/provider.js';
-import { connectionConfig, crmProviders } from '../crm/registry.js';
+import { connectionConfig, crmProviders, type ConnectionConfig } from '../crm/registry.js';
 import { ConfigError } from '../runtime/config-error.js';
 import { isPhoneCountry } from '../vip/phone.js';
 
@@ -104,6 +104,19 @@ function describeIssue(issue: z.core.$ZodIssue, fieldEnv: Record<string, string>
     ? ' (set DATABASE_URL=postgresql://user:password@host:5432/vipsync)'
     : '';
   return `${where}: ${issue.message}${fix}`;
+}
+
+/**
+ * The CRM connections alone (for `vipsync serve`'s webhook receivers, which need no more of the
+ * worker's configuration), validated as the worker validates them.
+ */
+export function loadConnections(env: Env = process.env): ConnectionConfig[] {
+  const connections = connectionsFromEnv(env);
+  const result = workerConfig.shape.connections.safeParse(connections.list);
+  if (!result.success) {
+    throw new ConfigError(`invalid configuration:\n  - ${result.error.issues.map((i) => describeIssue({ ...i, path: ['connections', ...i.path] }, connections.fieldEnv)).join('\n  - ')}`);
+  }
+  return result.data;
 }
 
 /** Loads and validates the worker's configuration; throws ConfigError listing every problem. */

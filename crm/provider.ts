@@ -36,6 +36,12 @@ export const connectionBase = {
       maxRecords: z.number().int().min(0).default(100),
     })
     .default({ maxShare: 0.05, maxRecords: 100 }),
+  /**
+   * The push path (HubSpot webhooks, Salesforce Change Data Capture): changes applied within
+   * seconds beside the scheduled sync, which stays as the reconciliation. Off unless turned on
+   * (the dev stack turns it on for its emulators).
+   */
+  push: z.object({ enabled: z.boolean().default(false) }).default({ enabled: false }),
 };
 
 export interface BaseConnectionConfig {
@@ -45,6 +51,7 @@ export interface BaseConnectionConfig {
   intervalSeconds: number;
   maxApiUsagePercent: number;
   vanishGuard: { maxShare: number; maxRecords: number };
+  push: { enabled: boolean };
 }
 
 /** A connection made from single-connection environment variables, and which variable set each field. */

@@ -53,6 +53,16 @@ export interface CrmWalkPage<T extends CrmObjectType = CrmObjectType> {
   highWater: Date | null;
 }
 
+/** Records read now by id (the push path re-reads what a CRM event names). */
+export interface CrmRecordsById<T extends CrmObjectType = CrmObjectType> {
+  /** The live records found, as a walk would read them. */
+  records: CrmRecord<T>[];
+  /** Ids the CRM reports gone: archived/deleted, or merged into another record. */
+  deletions: CrmDeletion[];
+  /** Ids the CRM does not know (purged, or never there): neither live nor archived. */
+  missing: string[];
+}
+
 export interface CrmCallStats {
   /** Data API calls (token requests are counted apart). */
   apiCalls: number;
@@ -72,4 +82,9 @@ export interface CrmClient {
   findContactsByEmail(email: string): Promise<CrmContactRecord[]>;
   /** Calls made since the client was created. */
   stats(): CrmCallStats;
+  /**
+   * Reads these records now, by id, in the CRM's batches (the push path). A CRM without it has no
+   * push path: its changes arrive through the scheduled sync only.
+   */
+  readRecords?<T extends CrmObjectType>(objectType: T, ids: string[]): Promise<CrmRecordsById<T>>;
 }

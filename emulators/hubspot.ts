@@ -7,10 +7,12 @@ import { AUTHENTICATION_MESSAGE, hubSpotError } from './hubspot/errors.js';
 import { HubSpotRateLimiter, tenSecondlyLimitBody, type HubSpotRateLimits } from './hubspot/rate-limits.js';
 import { registerObjectRoutes } from './hubspot/routes.js';
 import { prepareSearchIndexes } from './hubspot/search-indexes.js';
-import { HubSpotStore } from './hubspot/store.js';
+import { HubSpotStore, OBJECT_TYPES, type ObjectType } from './hubspot/store.js';
+import { WebhookDeliverer, type WebhookSettings, type WebhookStats } from './hubspot/webhooks.js';
 
 export type { FaultSpec } from './http/faults.js';
 export type { HubSpotRateLimits } from './hubspot/rate-limits.js';
+export type { WebhookSettings, WebhookStats } from './hubspot/webhooks.js';
 
 export interface HubSpotEmulatorOptions {
   data: Fixture['hubspot'];
@@ -35,6 +37,8 @@ export interface HubSpotEmulatorOptions {
    * gives the page the client would otherwise have had. At least 2, or a walk never ends.
    */
   emptyPageEvery?: number;
+  /** Webhooks delivered to an app's target URL when records change (off without a target and secret). */
+  webhooks?: WebhookSettings;
 }
 
 /**
@@ -58,6 +62,12 @@ export interface EmulatorStats {
 
 export interface HubSpotEmulator extends CrmEmulator<Fixture['hubspot'], EmulatorStats> {
   setQuirks(quirks: HubSpotQuirks): void;
+  webhooks: {
+    configure(settings: WebhookSettings): void;
+    stats(): WebhookStats;
+    /** Resolves once every event so far was delivered or given up. */
+    drained(): Promise<void>;
+  };
 }
 
 const JSON_CONTENT_TYPE = 'application/json;charset=utf-8';
@@ -68,6 +78,11 @@ export async function startHubSpotEmulator(opts: HubSpotEmulatorOptions): Promis
   // which holds every answer, 0.9 s instead of 1.1).
   const { accessToken } = opts;
   const store = new HubSpotStore(opts.clockOffsetMs);
+  const webhooks = new WebhookDeliverer();
+  if (opts.webhooks) webhooks.configure(opts.webhooks);
+  store.onChange = (change) => webhooks.emit({
+    subscriptionType: `${change.type === 'contacts' ? 'contact' : 'company'}.${change.action}`, objectId: change.objectId, ...change.fields,
+  });
   const load = (data: Fixture['hubspot']) => {
     store.load(data);
     prepareSearchIndexes(store);
@@ -104,7 +119,8 @@ export async function startHubSpotEmulator(opts: HubSpotEmulatorOptions): Promis
     app,
     {
       load: (body) => load(parseWithSchema(hubSpotSectionSchema, body, 'PUT /__emulator/data', 'hubspot') as Fixture['hubspot']),
-      stats: () => ({ ...stats, companies: store.count('companies'), contacts: store.count('contacts') }),
+      stats: () => ({ ...stats, companies: store.count('companies'), contacts: store.count('contacts'), webhooks: { ...webhooks.stats } }),
+      routes: (admin) => registerRecordCommands(admin, store, webhooks),
     },
     { allowRemoteAdmin: opts.allowRemoteAdmin },
   );
@@ -145,7 +161,11 @@ export async function startHubSpotEmulator(opts: HubSpotEmulatorOptions): Promis
   return {
     url,
     load,
-    close: () => app.close(),
+    close: async () => {
+      webhooks.close();
+      await app.close();
+    },
+    webhooks: { configure: (settings) => webhooks.configure(settings), stats: () => ({ ...webhooks.stats }), drained: () => webhooks.drained() },
     stats: () => ({ ...stats }),
     faults: (spec) => faults.set(spec),
     setQuirks: (changes) => {
@@ -156,6 +176,59 @@ export async function startHubSpotEmulator(opts: HubSpotEmulatorOptions): Promis
       }
     },
   };
+}
+
+function objectTypeOf(text: string): ObjectType | undefined {
+  return (OBJECT_TYPES as readonly string[]).includes(text) ? (text as ObjectType) : undefined;
+}
+
+/**
+ * What `vipsync emulator` edits records with (as a person would in HubSpot's UI), and where its
+ * webhooks go. Changes made here are delivered as webhooks like those made through the API.
+ */
+function registerRecordCommands(admin: import('fastify').FastifyInstance, store: HubSpotStore, webhooks: WebhookDeliverer): void {
+  admin.put<{ Body: WebhookSettings }>('/__emulator/webhooks', async (request) => {
+    webhooks.configure(request.body ?? {});
+    return { status: 'configured', enabled: webhooks.enabled };
+  });
+  admin.post<{ Params: { type: string }; Body: { properties?: Record<string, string | null>; companyIds?: string[] } }>('/__emulator/records/:type', async (request, reply) => {
+    const type = objectTypeOf(request.params.type);
+    if (!type) return reply.code(400).send({ error: `unknown object type "${request.params.type}": use contacts or companies` });
+    return store.create(type, request.body?.properties ?? {}, request.body?.companyIds ?? []);
+  });
+  // Many edits in one request (a bulk import in HubSpot; the webhook storm of the tests and benchmark).
+  admin.patch<{ Params: { type: string }; Body: { edits?: { id: string; properties: Record<string, string | null> }[] } }>('/__emulator/records/:type', async (request, reply) => {
+    const type = objectTypeOf(request.params.type);
+    if (!type) return reply.code(400).send({ error: `unknown object type "${request.params.type}": use contacts or companies` });
+    let edited = 0;
+    for (const edit of request.body?.edits ?? []) if (store.update(type, String(edit.id), edit.properties ?? {})) edited++;
+    return { edited };
+  });
+  admin.patch<{ Params: { type: string; id: string }; Body: { properties?: Record<string, string | null> } }>('/__emulator/records/:type/:id', async (request, reply) => {
+    const type = objectTypeOf(request.params.type);
+    if (!type) return reply.code(400).send({ error: `unknown object type "${request.params.type}": use contacts or companies` });
+    const object = store.update(type, request.params.id, request.body?.properties ?? {});
+    return object ?? reply.code(404).send({ error: `no live ${type} record ${request.params.id}` });
+  });
+  admin.delete<{ Params: { type: string; id: string } }>('/__emulator/records/:type/:id', async (request, reply) => {
+    const type = objectTypeOf(request.params.type);
+    if (!type || !store.archive(type, request.params.id)) return reply.code(404).send({ error: `no live ${request.params.type} record ${request.params.id}` });
+    return { status: 'archived' };
+  });
+  admin.post<{ Params: { type: string; id: string } }>('/__emulator/records/:type/:id/restore', async (request, reply) => {
+    const type = objectTypeOf(request.params.type);
+    const object = type && store.restore(type, request.params.id);
+    return object || reply.code(404).send({ error: `no archived ${request.params.type} record ${request.params.id}` });
+  });
+  admin.post<{ Params: { type: string; id: string; into: string } }>('/__emulator/records/:type/:id/merge-into/:into', async (request, reply) => {
+    const type = objectTypeOf(request.params.type);
+    const survivor = type && store.merge(type, request.params.into, request.params.id);
+    return survivor || reply.code(400).send({ error: `cannot merge ${request.params.type} ${request.params.id} into ${request.params.into}: both must exist, differ and be live` });
+  });
+  admin.put<{ Params: { id: string; companyId: string } }>('/__emulator/records/contacts/:id/company/:companyId', async (request, reply) => {
+    const contact = store.associate(request.params.id, request.params.companyId);
+    return contact ?? reply.code(404).send({ error: `no live contact ${request.params.id} or company ${request.params.companyId}` });
+  });
 }
 
 function checkedEmptyPageEvery(every: number | null | undefined): number | undefined {

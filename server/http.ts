@@ -18,6 +18,7 @@ import { operationsRoutes } from './routes/operations.js';
 import { vipRoutes } from './routes/vips.js';
 import { groupRoutes } from './routes/groups.js';
 import { contactNoteRoutes } from './routes/contact-notes.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { consolePlugin } from './console/plugin.js';
 
 /** What a caller without notes:read never sees: handling notes and contact notes. */
@@ -82,7 +83,10 @@ export async function buildHttpServer(deps: ApiDeps): Promise<FastifyInstance> {
   // notification of it has arrived. Routes the read-only `lookup` scope opens (POST /mcp: every MCP
   // tool call) change nothing, and must not empty the cache on each call.
   app.addHook('onSend', async (request, reply, payload) => {
-    const changesData = request.method !== 'GET' && request.method !== 'HEAD' && request.routeOptions.config.scope !== 'lookup';
+    // Webhook deliveries (routes marked `changesNoLookupData`) hand changes to the worker, whose
+    // writes reach every cache through the change feed: emptying caches on each one would not.
+    const changesData = request.method !== 'GET' && request.method !== 'HEAD' && request.routeOptions.config.scope !== 'lookup'
+      && request.routeOptions.config.changesNoLookupData !== true;
     if (changesData && reply.statusCode < 300) {
       deps.lookup.invalidate();
       await deps.afterWrite?.();
@@ -149,6 +153,7 @@ export async function buildHttpServer(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(mcpRoutes, { deps });
   await app.register(groupRoutes, { deps });
   await app.register(contactNoteRoutes, { deps });
+  await app.register(webhookRoutes, { deps });
   // The browser console (server/console/): HTML pages under /console, signed in with a token.
   await app.register(consolePlugin, { deps, prefix: '/console' });
   return app;

@@ -10,6 +10,7 @@ import { createLookupService, LookupCache, type LookupService } from '../lookup/
 import { loadLookupConfig, type LookupConfig } from '../lookup/config.js';
 import { logger } from '../runtime/logger.js';
 import { buildHttpServer } from './http.js';
+import type { ConnectionConfig } from '../crm/registry.js';
 
 export interface ApiServerOptions {
   databaseUrl: string;
@@ -25,6 +26,8 @@ export interface ApiServerOptions {
   requestLog?: boolean;
   /** Called after each write made through this server, before it is answered (serve --processes). */
   afterWrite?: () => Promise<void>;
+  /** The CRM connections, for the push path's webhook receivers. */
+  connections?: ConnectionConfig[];
 }
 
 export interface ApiServer {
@@ -51,7 +54,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     });
     let temporal: Promise<{ client: Client; syncTaskQueue: string }> | undefined;
     const app = await buildHttpServer({
-      db, lookup, tokens: new TokenVerifier(db, feed), logger: opts.requestLog ?? false, afterWrite: opts.afterWrite,
+      db, lookup, tokens: new TokenVerifier(db, feed), logger: opts.requestLog ?? false, afterWrite: opts.afterWrite, connections: opts.connections,
       temporal: () => {
         temporal ??= Connection.connect({ address: opts.temporalAddress, connectTimeout: '5s' }).then(
           (c) => {

@@ -19,7 +19,10 @@ ON CONFLICT (connection_id, crm_id) DO UPDATE SET
   name = excluded.name, domain = excluded.domain, properties = excluded.properties,
   crm_modified_at = excluded.crm_modified_at, content_hash = excluded.content_hash,
   last_seen_at = now(), updated_at = now(), deleted_at = NULL, deletion_kind = NULL, merged_into_id = NULL
-WHERE c.content_hash IS DISTINCT FROM excluded.content_hash OR c.deleted_at IS NOT NULL
+WHERE (c.content_hash IS DISTINCT FROM excluded.content_hash OR c.deleted_at IS NOT NULL)
+  -- The CRM's modification time decides: a read older than what is stored (a page read before a
+  -- webhook's re-read was written, an event handled late) never rolls the record back.
+  AND (c.crm_modified_at IS NULL OR excluded.crm_modified_at IS NULL OR excluded.crm_modified_at >= c.crm_modified_at)
 RETURNING (xmax = 0) AS inserted`;
 
 const UPSERT_CONTACTS = `
@@ -34,7 +37,10 @@ ON CONFLICT (connection_id, crm_id) DO UPDATE SET
   company_crm_id = excluded.company_crm_id, owner_id = excluded.owner_id, crm_vip_level = excluded.crm_vip_level,
   properties = excluded.properties, crm_modified_at = excluded.crm_modified_at, content_hash = excluded.content_hash,
   last_seen_at = now(), updated_at = now(), deleted_at = NULL, deletion_kind = NULL, merged_into_id = NULL
-WHERE c.content_hash IS DISTINCT FROM excluded.content_hash OR c.deleted_at IS NOT NULL
+WHERE (c.content_hash IS DISTINCT FROM excluded.content_hash OR c.deleted_at IS NOT NULL)
+  -- The CRM's modification time decides: a read older than what is stored (a page read before a
+  -- webhook's re-read was written, an event handled late) never rolls the record back.
+  AND (c.crm_modified_at IS NULL OR excluded.crm_modified_at IS NULL OR excluded.crm_modified_at >= c.crm_modified_at)
 RETURNING (xmax = 0) AS inserted`;
 
 /** `[head..., properties, tail...]` as JSON text, with `properties` spliced in as the JSON it already is. */
@@ -108,14 +114,15 @@ export async function markDeleted(sql: Sql, connectionId: string, objectType: Cr
   return result.rowCount ?? 0;
 }
 
-export async function quarantine(sql: Sql, connectionId: string, objectType: CrmObjectType, syncRunId: bigint, rejections: Rejection[]): Promise<void> {
+/** Quarantines rejected records; `syncRunId` is null for records the push path read. */
+export async function quarantine(sql: Sql, connectionId: string, objectType: CrmObjectType, syncRunId: bigint | null, rejections: Rejection[]): Promise<void> {
   for (const r of rejections) {
     await sql.query(
       `INSERT INTO quarantined_records (connection_id, object_type, crm_id, reason, payload, sync_run_id)
        VALUES ($1, $2, $3, $4, $5::jsonb, $6)
        ON CONFLICT (connection_id, object_type, crm_id) DO UPDATE
          SET reason = excluded.reason, payload = excluded.payload, sync_run_id = excluded.sync_run_id, created_at = now()`,
-      [connectionId, objectType, r.crmId, r.reason, JSON.stringify(r.payload), syncRunId.toString()],
+      [connectionId, objectType, r.crmId, r.reason, JSON.stringify(r.payload), syncRunId?.toString() ?? null],
     );
   }
 }

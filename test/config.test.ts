@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig, syncIntervalFromEnv } from '../config/environment.js';
+import { loadConfig, loadConnections, syncIntervalFromEnv } from '../config/environment.js';
 import { ConfigError } from '../runtime/config-error.js';
 
 const base = { DATABASE_URL: 'postgresql://vipsync@db:5432/vipsync' };
@@ -17,7 +17,7 @@ describe('loadConfig', () => {
     expect(config.connections).toEqual([
       {
         id: 'hubspot', system: 'hubspot', baseUrl: 'https://api.hubapi.com', accessToken: 'pat-na1-x', intervalSeconds: 300, maxApiUsagePercent: 90, vanishGuard: { maxShare: 0.05, maxRecords: 100 },
-        rateLimit: { requestsPerTenSeconds: 190, searchRequestsPerSecond: 5 },
+        rateLimit: { requestsPerTenSeconds: 190, searchRequestsPerSecond: 5 }, push: { enabled: false },
       },
       {
         id: 'salesforce', system: 'salesforce', loginUrl: 'https://login.salesforce.com', clientId: 'cid',
@@ -25,6 +25,7 @@ describe('loadConfig', () => {
         changeEvents: {
           enabled: false, pubSubEndpoint: 'https://api.pubsub.salesforce.com:7443', channels: ['/data/ContactChangeEvent', '/data/AccountChangeEvent'], batchSize: 100,
         },
+        push: { enabled: false },
       },
     ]);
   });
@@ -58,9 +59,23 @@ describe('loadConfig', () => {
     [{ ...base, HUBSPOT_ACCESS_TOKEN: 'x', VIPSYNC_SYNC_INTERVAL_SECONDS: '10' }, 'VIPSYNC_SYNC_INTERVAL_SECONDS'],
     [{ ...base, HUBSPOT_ACCESS_TOKEN: 'x', HUBSPOT_BASE_URL: 'not a url' }, 'HUBSPOT_BASE_URL'],
     [{ ...base, VIPSYNC_AUTO_MIGRATE: 'maybe' }, 'VIPSYNC_AUTO_MIGRATE'],
+    [{ ...base, VIPSYNC_CONNECTIONS: '[{"id":"a","system":"hubspot","accessToken":"x","push":{"enabled":true}}]' }, 'VIPSYNC_CONNECTIONS[0].webhookSecret: push.enabled needs the HubSpot app\'s client secret'],
+    [{ ...base, HUBSPOT_ACCESS_TOKEN: 'x', HUBSPOT_WEBHOOK_SECRET: 's', HUBSPOT_WEBHOOK_URL: 'nope' }, 'HUBSPOT_WEBHOOK_URL'],
   ])('rejects %j naming %s', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('HUBSPOT_WEBHOOK_SECRET turns the HubSpot connection\'s push path on; it is off otherwise', () => {
+    const on = loadConfig({ ...base, HUBSPOT_ACCESS_TOKEN: 'x', HUBSPOT_WEBHOOK_SECRET: 'app-secret' }).connections[0]!;
+    expect(on).toMatchObject({ push: { enabled: true }, webhookSecret: 'app-secret' });
+    expect(loadConfig({ ...base, HUBSPOT_ACCESS_TOKEN: 'x' }).connections[0]!.push).toEqual({ enabled: false });
+  });
+
+  it('loadConnections reads the connections alone (vipsync serve), without DATABASE_URL', () => {
+    expect(loadConnections({ HUBSPOT_ACCESS_TOKEN: 'x', HUBSPOT_WEBHOOK_SECRET: 's' }).map((c) => [c.id, c.push.enabled])).toEqual([['hubspot', true]]);
+    expect(() => loadConnections({ VIPSYNC_CONNECTIONS: '[{"id":"a","system":"hubspot","accessToken":"x","push":{"enabled":true}}]' }))
+      .toThrow('VIPSYNC_CONNECTIONS[0].webhookSecret');
   });
 
   it('insists on a connection when asked, saying which variables to set', () => {

@@ -62,7 +62,7 @@ describe('a third CRM from one folder', () => {
     const config = loadConfig({ DATABASE_URL: 'postgresql://x@localhost/x', PIPEDREAM_API_KEY: 'pd-123' });
     expect(config.connections).toEqual([{
       id: 'pipedream', system: 'pipedream', apiKey: 'pd-123', baseUrl: 'https://api.pipedream-crm.example', intervalSeconds: 900,
-      maxApiUsagePercent: 90, vanishGuard: { maxShare: 0.05, maxRecords: 100 },
+      maxApiUsagePercent: 90, vanishGuard: { maxShare: 0.05, maxRecords: 100 }, push: { enabled: false },
     }]);
     expect(() => loadConfig({ DATABASE_URL: 'postgresql://x@localhost/x', VIPSYNC_CONNECTIONS: '[{"id":"pd","system":"pipedream"}]' }))
       .toThrow('VIPSYNC_CONNECTIONS[0].apiKey');

@@ -34,6 +34,11 @@ export interface DeriveOptions {
   full?: boolean;
   /** Exactly these people (normalised emails). */
   emails?: string[];
+  /**
+   * Leave out the level distribution (a count over every person): the push path derives a few
+   * people at a time, many times a minute, and reads no warnings.
+   */
+  skipDistribution?: boolean;
   /** Who the level history names; default "sync-run:<id>" or "derive". */
   actor?: string;
   now?: Date;
@@ -48,7 +53,8 @@ export interface DeriveResult {
   changed: number;
   levelChanges: number;
   durationMs: number;
-  distribution: LevelDistribution;
+  /** Null with `skipDistribution`. */
+  distribution: LevelDistribution | null;
 }
 
 const LOCK = 'vipsync:derive-vips';
@@ -186,7 +192,7 @@ export async function deriveVips(db: Db, settings: VipSettings, opts: DeriveOpti
       // The first derivation: the list is now derived under these rules.
       await db.vipDeriveState.upsert({ where: { id: 1 }, create: { id: 1, rulesHash: settings.rules.hash, fullDerivedAt: null }, update: {} });
     }
-    const distribution = await currentLevelDistribution(db, settings.rules);
+    const distribution = opts.skipDistribution ? null : await currentLevelDistribution(db, settings.rules);
     return { full, people, changed, levelChanges, durationMs: Date.now() - started, distribution };
   });
 }

@@ -10,6 +10,7 @@ import { CrmConnections } from '../crm/connections.js';
 import type { CrmClient } from '../crm/types.js';
 import { createSyncActivities, type SyncActivityDeps } from '../activities/sync.js';
 import { createVipActivities } from '../activities/vip.js';
+import { createPushActivities } from '../activities/push.js';
 import { resolveVipSettings } from '../vip/settings.js';
 import type { Db } from '../db/client.js';
 import { bundleWorkflowsApart } from './bundle.js';
@@ -47,6 +48,7 @@ export async function createVipsyncWorkers(opts: VipsyncWorkerOptions): Promise<
     activities: {
       ...createSyncActivities({ db, crm, tuning: opts.syncTuning }),
       ...createVipActivities({ db, crm, settings: vipSettings }),
+      ...createPushActivities({ db, crm, settings: vipSettings }),
     },
   }).finally(() => bundled && rm(dirname(bundled.codePath), { recursive: true, force: true }));
   const lookup = await Worker.create({

@@ -89,3 +89,35 @@ export interface EmailValidationResult {
 export function validateWorkflowId(email: string): string {
   return `vipsync-validate-${email}`;
 }
+
+// The push path (issue 23): CRM change events (HubSpot webhooks, Salesforce Change Data Capture)
+// go to one long-lived workflow per connection, which re-reads the named records by id in batches
+// and re-derives those people. Clients start it and hand it changes with `pushChanges`
+// (sync/push.ts): signal-with-start, so the first change starts it and later ones join it.
+
+export const PUSH_WORKFLOW_TYPE = 'pushChangesWorkflow';
+export const PUSH_CHANGES_SIGNAL = 'pushChanges';
+
+/** One record a CRM says changed. The record itself is read again: the event only names it. */
+export interface PushChange {
+  objectType: 'contact' | 'company';
+  /** The CRM's id of the record (HubSpot objectId, Salesforce record id). */
+  crmId: string;
+  /** When the CRM says the change happened (ISO 8601): the lag `vipsync doctor` reports runs from it. */
+  changedAt: string;
+  /** A record the CRM does not know any more is marked deleted only when its event said 'delete'. */
+  kind: 'change' | 'delete' | 'merge' | 'restore' | 'association';
+}
+
+export interface PushWorkflowInput {
+  connectionId: string;
+  /** Set when the workflow continued as new: the changes not applied yet. */
+  pending?: PushChange[];
+  /** Signals and activity calls a run takes before it continues as new (defaults 2,000 and 500). */
+  runLimits?: { signals: number; applies: number };
+}
+
+/** One push workflow per connection, at most: changes for a connection all go to it. */
+export function pushWorkflowId(connectionId: string): string {
+  return `vipsync-push-${connectionId}`;
+}

@@ -2,3 +2,4 @@
 export { syncConnectionWorkflow } from './sync.js';
 export { triageInboundEmailWorkflow } from './triage.js';
 export { validateEmailWorkflow } from './validate.js';
+export { pushChangesWorkflow } from './push.js';

@@ -10,6 +10,8 @@ import { readDevState } from '../dev/state.js';
 import { printJson } from '../output.js';
 import { resolveTargets } from '../targets.js';
 import { COMMAND_DESCRIPTIONS } from '../command-descriptions.js';
+import { pushCheck } from '../doctor/push-check.js';
+import { pushStates } from '../../sync/push-store.js';
 
 export type Verdict = 'ok' | 'warn' | 'fail';
 
@@ -131,8 +133,11 @@ export async function runDoctor(): Promise<Check[]> {
       checks.push({ check: 'connections', verdict: 'fail', detail: 'no CRM connection is registered; configure one and start the worker' });
     }
     const credentials = await credentialsHere(targets.databaseUrl);
+    const pushes = await pushStates(db);
     for (const c of connections) {
       const config = credentials?.find((k) => k.id === c.id);
+      const push = c.enabled ? pushCheck(c.id, config?.push.enabled, pushes.find((p) => p.connectionId === c.id)) : null;
+      if (push) checks.push(push);
       if (!c.enabled) {
         checks.push({ check: `connection ${c.id}`, verdict: 'warn', detail: 'disabled: not synced any more' });
         continue;

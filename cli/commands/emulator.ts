@@ -5,6 +5,7 @@ import { readDevState } from '../dev/state.js';
 import { progress, UsageError } from '../output.js';
 import { COMMAND_DESCRIPTIONS } from '../command-descriptions.js';
 import { registerSalesforceEmulatorCommands } from './emulator-salesforce.js';
+import { registerEmulatorRecordCommands } from './emulator-records.js';
 
 async function putData(url: string, body: unknown): Promise<void> {
   const response = await fetch(new URL('/__emulator/data', url), {
@@ -43,4 +44,5 @@ export function registerEmulator(program: Command): void {
       progress(`loaded ${file}: ${loaded.join('; ')}`);
     });
   registerSalesforceEmulatorCommands(emulator);
+  registerEmulatorRecordCommands(emulator);
 }

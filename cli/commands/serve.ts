@@ -6,6 +6,7 @@ import { createLookupService } from '../../lookup/service.js';
 import { loadLookupConfig } from '../../lookup/config.js';
 import { progress, UsageError } from '../output.js';
 import { resolveTargets } from '../targets.js';
+import { readDevState } from '../dev/state.js';
 import { COMMAND_DESCRIPTIONS } from '../command-descriptions.js';
 
 function port(value: string): number {
@@ -27,6 +28,23 @@ interface ServeOptions {
   logRequests?: boolean;
 }
 
+/**
+ * The connections whose webhooks this server receives: the environment's (VIPSYNC_CONNECTIONS,
+ * HUBSPOT_ACCESS_TOKEN ...), else those of the running dev stack (its emulators, push on).
+ */
+async function webhookConnections() {
+  const { loadConnections } = await import('../../config/environment.js');
+  const configured = loadConnections();
+  if (configured.length > 0) return configured;
+  const state = await readDevState();
+  if (state?.status !== 'ready' || !state.emulators) return [];
+  const { connectionConfig, providerFor } = await import('../../crm/registry.js');
+  return Object.entries(state.emulators).flatMap(([system, url]) => {
+    const dev = providerFor(system).emulator?.devConnection(url);
+    return dev ? [connectionConfig.parse(dev)] : [];
+  });
+}
+
 /** One server; `join` (in a `--processes` worker) links it to the other processes instead of printing. */
 async function serveInThisProcess(opts: ServeOptions, join?: typeof import('../../server/cluster.js').joinServeCluster): Promise<void> {
   const targets = await resolveTargets();
@@ -35,6 +53,7 @@ async function serveInThisProcess(opts: ServeOptions, join?: typeof import('../.
   let member: { afterWrite: () => Promise<void> } | undefined;
   const server = await startApiServer({
     ...targets,
+    connections: await webhookConnections(),
     port: opts.port ?? port(process.env.VIPSYNC_HTTP_PORT ?? '3000'),
     host: opts.host ?? process.env.VIPSYNC_HTTP_HOST ?? '127.0.0.1',
     lookupConfig: loadLookupConfig(),

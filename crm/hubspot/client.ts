@@ -7,6 +7,7 @@ import { Pacer } from '../pacer.js';
 import type { CrmClient, CrmContactRecord } from '../types.js';
 import type { HubSpotConnectionConfig } from './config.js';
 import { toContact } from './mappers.js';
+import { readRecordsById } from './read-by-id.js';
 import { createHubSpotTransport } from './transport.js';
 import { fetchWalkPage, startWalk } from './walks.js';
 
@@ -32,5 +33,6 @@ export function createHubSpotClient(config: HubSpotConnectionConfig): CrmClient 
     findContactsByEmail,
     startWalk,
     fetchPage: (type, position) => fetchWalkPage(transport, type, position),
+    readRecords: (type, ids) => readRecordsById(transport, type, ids),
   };
 }

@@ -16,15 +16,39 @@ export const hubspotConnectionSchema = z.object({
       searchRequestsPerSecond: z.number().int().min(1).max(100).default(5),
     })
     .default({ requestsPerTenSeconds: 190, searchRequestsPerSecond: 5 }),
+  /**
+   * The app's client secret, which signs its webhook requests (X-HubSpot-Signature-v3). Needed
+   * when `push.enabled`: POST /v1/webhooks/hubspot/<id> accepts only requests signed with it.
+   */
+  webhookSecret: z.string().min(1).optional(),
+  /**
+   * The URL HubSpot posts to, exactly as configured in the app (the v3 signature covers it). By
+   * default the URL the request arrived at (its Host header), which differs behind a proxy.
+   */
+  webhookUrl: z.url().optional(),
+}).superRefine((c, ctx) => {
+  if (c.push.enabled && !c.webhookSecret) {
+    ctx.addIssue({
+      code: 'custom', path: ['webhookSecret'],
+      message: 'push.enabled needs the HubSpot app\'s client secret (it signs the webhooks): set "webhookSecret" (or HUBSPOT_WEBHOOK_SECRET), or turn push off',
+    });
+  }
 });
 
 export type HubSpotConnectionConfig = z.infer<typeof hubspotConnectionSchema>;
 
-/** HUBSPOT_ACCESS_TOKEN (and HUBSPOT_BASE_URL) make connection "hubspot". */
+/**
+ * HUBSPOT_ACCESS_TOKEN (and HUBSPOT_BASE_URL) make connection "hubspot"; HUBSPOT_WEBHOOK_SECRET
+ * (the app's client secret) turns its push path (webhooks) on.
+ */
 export function hubspotShorthand(env: Record<string, string | undefined>): ShorthandConnection | null {
   if (!env.HUBSPOT_ACCESS_TOKEN) return null;
   return {
-    connection: { id: 'hubspot', system: 'hubspot', accessToken: env.HUBSPOT_ACCESS_TOKEN, baseUrl: env.HUBSPOT_BASE_URL || undefined },
-    fieldEnv: { accessToken: 'HUBSPOT_ACCESS_TOKEN', baseUrl: 'HUBSPOT_BASE_URL' },
+    connection: {
+      id: 'hubspot', system: 'hubspot', accessToken: env.HUBSPOT_ACCESS_TOKEN, baseUrl: env.HUBSPOT_BASE_URL || undefined,
+      webhookSecret: env.HUBSPOT_WEBHOOK_SECRET || undefined, webhookUrl: env.HUBSPOT_WEBHOOK_URL || undefined,
+      push: { enabled: Boolean(env.HUBSPOT_WEBHOOK_SECRET) },
+    },
+    fieldEnv: { accessToken: 'HUBSPOT_ACCESS_TOKEN', baseUrl: 'HUBSPOT_BASE_URL', webhookSecret: 'HUBSPOT_WEBHOOK_SECRET', webhookUrl: 'HUBSPOT_WEBHOOK_URL' },
   };
 }

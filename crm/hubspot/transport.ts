@@ -95,7 +95,12 @@ export interface HubSpotTransport {
     direction?: 'ASCENDING' | 'DESCENDING', signal?: AbortSignal,
   ): Promise<HubSpotPage>;
   companiesOf(contactIds: string[]): Promise<Map<string, { id: string; primary: boolean }>>;
+  /** Up to BATCH_READ_SIZE records by id (live, or archived ones); ids not found are left out. */
+  batchRead(type: CrmObjectType, ids: string[], archived: boolean): Promise<HubSpotObject[]>;
 }
+
+/** The batch read API takes up to 100 ids a call. */
+export const BATCH_READ_SIZE = 100;
 
 export function createHubSpotTransport({ connectionId, sdk, dataPacer, searchPacer, budget }: HubSpotTransportParts): HubSpotTransport {
   const stats: CrmCallStats = { apiCalls: 0, tokenRequests: 0, http429: 0, retries: 0 };
@@ -180,5 +185,15 @@ export function createHubSpotTransport({ connectionId, sdk, dataPacer, searchPac
     return companies;
   }
 
-  return { stats, dataPacer, list, search, companiesOf };
+  async function batchRead(type: CrmObjectType, ids: string[], archived: boolean): Promise<HubSpotObject[]> {
+    if (ids.length === 0) return [];
+    // A 207 answer (some ids not found) is an answer, not a failure: its results are the ids found.
+    const answer = await dataCall(`read ${archived ? 'archived ' : ''}${type} by id`, (options) => api(type).batchApi.readWithHttpInfo(
+      { inputs: ids.map((id) => ({ id })), properties: archived ? ['hs_object_id'] : PROPERTIES[type], propertiesWithHistory: [] },
+      archived, options,
+    ));
+    return answer.results as unknown as HubSpotObject[];
+  }
+
+  return { stats, dataPacer, list, search, companiesOf, batchRead };
 }

@@ -29,6 +29,8 @@ export interface AdminHooks {
   /** Replaces the emulator's data with the request body (that CRM's part of a fixture). */
   load(body: unknown): void;
   stats(): object;
+  /** More admin routes of one emulator (behind the same loopback guard). */
+  routes?(admin: FastifyInstance): void;
 }
 
 /**
@@ -52,6 +54,7 @@ export function registerAdminRoutes(app: FastifyInstance, hooks: AdminHooks, opt
     });
     admin.get('/__emulator/health', async () => ({ status: 'ok' }));
     admin.get('/__emulator/stats', async () => hooks.stats());
+    hooks.routes?.(admin);
   });
 }
 

@@ -23,7 +23,18 @@ export interface StoredObject {
   primaryCompanyId?: string;
 }
 
+/** A change to a record, as a webhook subscription reports it (subscriptionType without the object prefix). */
+export interface StoreChange {
+  type: ObjectType;
+  action: 'creation' | 'propertyChange' | 'deletion' | 'merge' | 'restore' | 'associationChange';
+  objectId: string;
+  fields?: Record<string, unknown>;
+}
+
 export class HubSpotStore {
+  /** Told of every change made through the API or the emulator's record commands (webhooks). */
+  onChange: ((change: StoreChange) => void) | undefined;
+
   /**
    * The portal's clock, for what the store stamps itself (edits, archiving, reloads): the worker's
    * plus `clockOffsetMs`, so a test can run a CRM whose clock differs from the worker's.
@@ -111,9 +122,59 @@ export class HubSpotStore {
     const object = this.get(type, id, { archived: false });
     if (!object) return undefined;
     this.changes++;
+    const changed = Object.entries(properties).filter(([name, value]) => object.properties[name] !== value);
     Object.assign(object.properties, properties);
     touch(type, object, this.now());
+    for (const [propertyName, propertyValue] of changed) {
+      this.onChange?.({ type, action: 'propertyChange', objectId: object.id, fields: { propertyName, propertyValue } });
+    }
     return object;
+  }
+
+  /** A new record (POST /crm/v3/objects/{type}), its id the next free one. */
+  create(type: ObjectType, properties: Record<string, string | null>, companyIds: string[] = []): StoredObject {
+    this.changes++;
+    const ids = this.orderedIds[type];
+    const last = ids.at(-1);
+    const id = String((last && /^\d+$/.test(last) ? Number(last) : 0) + 1);
+    const now = this.now();
+    const object = toStored(type, { id, properties, createdAt: now, updatedAt: now, archived: false,
+      associations: companyIds.length > 0 ? { companies: { results: companyIds.map((c) => ({ id: c })) } } : undefined } as HubSpotObject);
+    this.byId[type].set(id, object);
+    ids.push(id);
+    this.contactIdsByCompany = undefined;
+    this.onChange?.({ type, action: 'creation', objectId: id });
+    return object;
+  }
+
+  /** Brings an archived record back (HubSpot's restore), touched now. */
+  restore(type: ObjectType, id: string): StoredObject | undefined {
+    const object = this.get(type, id, { archived: true });
+    if (!object) return undefined;
+    this.changes++;
+    object.archived = false;
+    delete object.archivedAt;
+    touch(type, object, this.now());
+    this.contactIdsByCompany = undefined;
+    this.onChange?.({ type, action: 'restore', objectId: id });
+    return object;
+  }
+
+  /** Makes `companyId` the contact's primary company (HubSpot moves associatedcompanyid with it). */
+  associate(contactId: string, companyId: string): StoredObject | undefined {
+    const contact = this.get('contacts', contactId, { archived: false });
+    if (!contact || !this.get('companies', companyId, { archived: false })) return undefined;
+    this.changes++;
+    contact.companyIds = [...new Set([companyId, ...contact.companyIds])];
+    contact.primaryCompanyId = companyId;
+    contact.properties.associatedcompanyid = companyId;
+    touch('contacts', contact, this.now());
+    this.contactIdsByCompany = undefined;
+    this.onChange?.({
+      type: 'contacts', action: 'associationChange', objectId: contactId,
+      fields: { fromObjectId: Number(contactId), toObjectId: Number(companyId), associationType: 'CONTACT_TO_COMPANY', associationRemoved: false, isPrimaryAssociation: true },
+    });
+    return contact;
   }
 
   /** DELETE in HubSpot archives; it deliberately leaves the last-modified date alone. */
@@ -123,6 +184,7 @@ export class HubSpotStore {
     this.changes++;
     object.archived = true;
     object.archivedAt = this.now();
+    this.onChange?.({ type, action: 'deletion', objectId: id });
     return true;
   }
 
@@ -141,6 +203,10 @@ export class HubSpotStore {
     this.orderedIds[type].splice(lowerBound(this.orderedIds[type], merged.id), 1);
     this.contactIdsByCompany = undefined;
     touch(type, primary, this.now());
+    this.onChange?.({
+      type, action: 'merge', objectId: primary.id,
+      fields: { primaryObjectId: Number(primary.id), mergedObjectIds: [Number(merged.id)], newObjectId: Number(primary.id) },
+    });
     return primary;
   }
 

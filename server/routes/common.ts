@@ -3,6 +3,7 @@
 import type { FastifyReply } from 'fastify';
 import type { Client } from '@temporalio/client';
 import type { TokenVerifier } from '../../admin/tokens.js';
+import type { ConnectionConfig } from '../../crm/registry.js';
 import type { Db } from '../../db/client.js';
 import { lookupAnswerJsonSchema } from '../../lookup/answer.js';
 import type { LookupService } from '../../lookup/service.js';
@@ -22,6 +23,8 @@ export interface ApiDeps {
   /** Called after each write made through this server, before it is answered (serve --processes). */
   afterWrite?: () => Promise<void>;
   logger?: boolean;
+  /** The CRM connections, for the push path's receivers (webhooks); none: every webhook is 404. */
+  connections?: ConnectionConfig[];
 }
 
 export const errorBody = {
