@@ -38,6 +38,9 @@ export interface DevStackState {
   /** Each CRM emulator's address, by the system of its provider (crm/registry.ts). */
   emulators?: Record<string, string>;
   connections?: string[];
+  /** `vipsync serve` inside the stack: the HTTP API, and the browser console under /console. */
+  apiUrl?: string;
+  consoleUrl?: string;
   workerEnv?: Record<string, string>;
   /** PostgreSQL and Temporal run as processes of their own (the emulators and the worker run in the supervisor). */
   processes?: StackProcess[];
