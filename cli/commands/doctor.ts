@@ -136,7 +136,7 @@ export async function runDoctor(): Promise<Check[]> {
     const pushes = await pushStates(db);
     for (const c of connections) {
       const config = credentials?.find((k) => k.id === c.id);
-      const push = c.enabled ? pushCheck(c.id, config?.push.enabled, pushes.find((p) => p.connectionId === c.id)) : null;
+      const push = c.enabled ? pushCheck(c.id, config?.push.enabled, pushes.find((p) => p.connectionId === c.id), new Date(), c.system) : null;
       if (push) checks.push(push);
       if (!c.enabled) {
         checks.push({ check: `connection ${c.id}`, verdict: 'warn', detail: 'disabled: not synced any more' });
