@@ -57,7 +57,12 @@ async function credentialsHere(databaseUrl: string): Promise<ConnectionConfig[] 
   if (state?.status !== 'ready' || !state.emulators || process.env.DATABASE_URL) return null;
   return Object.entries(state.emulators).flatMap(([system, url]) => {
     const emulator = providerFor(system).emulator;
-    return emulator ? [connectionConfig.parse(emulator.devConnection(url))] : [];
+    if (!emulator) return [];
+    const connection = emulator.devConnection(url);
+    // The stack knows which push paths it turned on (a Salesforce emulator's subscriber needs its
+    // Pub/Sub address, which the dev connection alone does not carry).
+    const push = state.pushConnections ? { push: { enabled: state.pushConnections.includes(String(connection.id)) } } : {};
+    return [connectionConfig.parse({ ...connection, ...push })];
   });
 }
 

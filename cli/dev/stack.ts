@@ -17,7 +17,7 @@ import type { DevStackState, StackProcess } from './state.js';
 
 export interface DevStack {
   state: Required<Pick<DevStackState, 'databaseUrl' | 'temporalAddress' | 'emulators' | 'connections'>> &
-    Pick<DevStackState, 'temporalUiUrl'>;
+    Pick<DevStackState, 'temporalUiUrl' | 'pushConnections'>;
   worker: BootedWorker;
   /** Resolves when the worker stops. */
   running: Promise<void>;
@@ -119,6 +119,7 @@ export async function startDevStack(opts: StartDevStackOptions): Promise<DevStac
         temporalUiUrl: temporal.uiUrl,
         emulators,
         connections: connections.map((c) => c.id),
+        pushConnections: connections.filter((c) => c.push.enabled).map((c) => c.id),
       },
       worker,
       running,

@@ -38,6 +38,8 @@ export interface DevStackState {
   /** Each CRM emulator's address, by the system of its provider (crm/registry.ts). */
   emulators?: Record<string, string>;
   connections?: string[];
+  /** The connections whose push path the stack turned on (`vipsync doctor` reports them on). */
+  pushConnections?: string[];
   workerEnv?: Record<string, string>;
   /** PostgreSQL and Temporal run as processes of their own (the emulators and the worker run in the supervisor). */
   processes?: StackProcess[];
