@@ -38,6 +38,11 @@ const HEADER_ALIASES: Record<string, CsvField> = {
 
 const headerKey = (h: string) => h.trim().toLowerCase().replace(/[\s-]+/g, '_');
 
+/** The field a header column feeds when nothing maps it explicitly (null: ignored). */
+export function fieldForHeader(column: string): CsvField | null {
+  return HEADER_ALIASES[headerKey(column)] ?? null;
+}
+
 /** A header column and the field it feeds (null: ignored). */
 export interface CsvColumn {
   column: string;

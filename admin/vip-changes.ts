@@ -148,6 +148,12 @@ export interface RemoveResult {
   refused: { email: string; reason: string }[];
 }
 
+/** Why a person cannot be removed by an admin (they come from a CRM), or null when they can. */
+export function removalRefusal(row: { source: string; validatedBy: readonly string[] }): string | null {
+  if (row.source !== 'crm' && row.validatedBy.length === 0) return null;
+  return `comes from CRM (${row.validatedBy.join(', ') || row.source}); remove it there or override its level with \`vipsync vip edit\``;
+}
+
 /**
  * Removes people an admin put on the list. People who come from a CRM cannot be removed here
  * (the next sync would bring them back): change them in the CRM, or override their level.
@@ -163,12 +169,8 @@ export async function removeVips(db: Db, rawEmails: string[], actor: Actor): Pro
     for (const email of emails) {
       const row = byEmail.get(email);
       if (!row) result.notFound.push(email);
-      else if (row.source === 'crm' || row.validatedBy.length > 0) {
-        result.refused.push({
-          email,
-          reason: `comes from CRM (${row.validatedBy.join(', ') || row.source}); remove it there or override its level with \`vipsync vip edit\``,
-        });
-      } else result.removed.push(email);
+      else if (removalRefusal(row)) result.refused.push({ email, reason: removalRefusal(row)! });
+      else result.removed.push(email);
     }
     const notesGoing = await contactNotesGoingWith(tx, result.removed.map((email) => byEmail.get(email)!.id));
     if (result.removed.length > 0) await tx.vip.deleteMany({ where: { email: { in: result.removed } } });

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const ASSETS = ['vip/default-rules.yaml', 'prisma/migrations', 'crm/salesforce/pubsub/pubsub_api.proto'];
+const ASSETS = ['vip/default-rules.yaml', 'prisma/migrations', 'crm/salesforce/pubsub/pubsub_api.proto', 'server/console/views', 'server/console/assets'];
 
 const { values } = parseArgs({ options: { out: { type: 'string' } } });
 const out = resolve(values.out ?? join(ROOT, 'dist'));

@@ -7,7 +7,7 @@ import { bulkTransaction, type Db } from '../db/client.js';
 import { jsonWithoutNul, textWithoutNul, valueWithoutNul } from '../db/pg-safe.js';
 import { logger } from '../runtime/logger.js';
 
-export type Surface = 'activity' | 'cli' | 'http' | 'mcp';
+export type Surface = 'activity' | 'cli' | 'http' | 'mcp' | 'console';
 
 export interface Actor {
   /** "alice" (OS user), "token:support-bot" (API token) or "workflow:triageInboundEmailWorkflow". */

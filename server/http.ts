@@ -19,6 +19,7 @@ import { vipRoutes } from './routes/vips.js';
 import { groupRoutes } from './routes/groups.js';
 import { contactNoteRoutes } from './routes/contact-notes.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { consolePlugin } from './console/plugin.js';
 
 /** What a caller without notes:read never sees: handling notes and contact notes. */
 const NOTE_FIELDS = new Set(['notes', 'contactNotes']);
@@ -153,6 +154,8 @@ export async function buildHttpServer(deps: ApiDeps): Promise<FastifyInstance> {
   await app.register(groupRoutes, { deps });
   await app.register(contactNoteRoutes, { deps });
   await app.register(webhookRoutes, { deps });
+  // The browser console (server/console/): HTML pages under /console, signed in with a token.
+  await app.register(consolePlugin, { deps, prefix: '/console' });
   return app;
 }
 

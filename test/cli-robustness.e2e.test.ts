@@ -171,6 +171,8 @@ describe('vipsync demo', () => {
     expect(lines.filter((line) => line.trimStart().startsWith('{'))).toEqual([]);
     const logFile = join(home, 'demo.log');
     expect(demo.stderr).toContain(`worker log: ${logFile}`);
+    // The demo serves the VIP console while it runs and says where (and with which token).
+    expect(demo.stderr).toMatch(/VIP console at http:\/\/127\.0\.0\.1:\d+\/console \(sign in with token vipsync_\S+\)/);
     const log = await readFile(logFile, 'utf8');
     expect(log).toContain('"msg":"vipsync worker started"');
     // The triage example looks up "not-an-address" on purpose: the worker warns about that activity.

@@ -74,6 +74,12 @@ describe('vipsync dev: a supervisor killed with SIGKILL', () => {
     // What it shows while starting is the stack's progress; the worker's JSON log stays in stack.log.
     expect(up.stderr.split('\n').filter((line) => line.trimStart().startsWith('{'))).toEqual([]);
     expect(await readFile(join(dev(), 'stack.log'), 'utf8')).toContain('"msg":"vipsync worker started"');
+    // The stack serves the HTTP API and the console, and says where and with which token.
+    const consoleLine = /VIP console at (http:\/\/127\.0\.0\.1:\d+\/console) \(sign in with token (vipsync_\S+)\)/.exec(up.stderr);
+    expect(consoleLine, up.stderr).not.toBeNull();
+    const signIn = await fetch(`${consoleLine![1]}/sign-in`);
+    expect(signIn.status).toBe(200);
+    expect(await signIn.text()).toContain('API token');
     const first = await stackPids();
     expect(first.postgres).toBeDefined();
     expect(first.temporal).toHaveLength(1);

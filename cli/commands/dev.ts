@@ -59,6 +59,7 @@ function describeState(state: DevStackState): string {
     `  temporal:   ${state.temporalAddress ?? '-'}${state.temporalUiUrl ? `  (Web UI ${state.temporalUiUrl})` : ''}`,
     ...Object.entries(state.emulators ?? {}).map(([system, url]) => `  ${`${system}:`.padEnd(11)} ${url}`),
     `  connections: ${state.connections?.join(', ') ?? '-'}`,
+    ...(state.consoleUrl ? [`  console:    ${state.consoleUrl}  (API ${state.apiUrl}; sign-in token: the "VIP console at" line of the log)`] : []),
     ...(state.processes ?? []).map((p) => `  process:    ${describeProcess(p)}`),
     `  log:        ${stackLogFile()}`,
   ].join('\n');

@@ -41,7 +41,7 @@ async function triageSamples(temporalAddress: string, senders: string[]): Promis
   }
 }
 
-export async function runDemo(opts: { contacts: string }): Promise<void> {
+export async function runDemo(opts: { contacts: string; keep?: boolean }): Promise<void> {
   const contacts = Number(opts.contacts);
   const started = Date.now();
   // A throwaway folder: the demo leaves nothing behind.
@@ -55,14 +55,16 @@ export async function runDemo(opts: { contacts: string }): Promise<void> {
   sendLogsTo(logFile);
   const crms = crmProviders().flatMap((p) => (p.emulator ? [`${p.label} ${p.emulator.describe((fixture as unknown as Record<string, unknown>)[p.system])}`] : []));
   progress(`demo: ${crms.join('; ')}; worker log: ${logFile}`);
-  const stack = await startDevStack({ dir, toolsDir: toolsDir(), fixture, keepData: false, log: (m) => progress(`  ${m}`) });
+  // The HTTP API and the VIP console run while the demo does (its address and a token are printed).
+  const stack = await startDevStack({ dir, toolsDir: toolsDir(), fixture, keepData: false, log: (m) => progress(`  ${m}`), servePort: 0 });
   const stopStack = async () => {
     await stack.stop();
     await rm(dir, { recursive: true, force: true });
     const warnings = await summariseLogFile(logFile);
     if (warnings) progress(warnings);
   };
-  process.once('SIGINT', () => void stopStack().then(() => process.exit(130)));
+  const interrupted = new Promise<void>((resolve) => process.once('SIGINT', resolve));
+  if (!opts.keep) void interrupted.then(() => stopStack()).then(() => process.exit(130));
   try {
     const db = createDb(stack.state.databaseUrl, { maxConnections: 2 });
     await defineDemoGroups(db);
@@ -100,6 +102,12 @@ export async function runDemo(opts: { contacts: string }): Promise<void> {
       .filter((e): e is string => Boolean(e)));
     await db.$disconnect();
     progress(`\ndemo finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    if (opts.keep) {
+      progress(`the stack keeps running: VIP console at ${stack.state.consoleUrl} (the token is above), API at ${stack.state.apiUrl}; Ctrl-C stops it`);
+      await interrupted;
+    } else {
+      progress(`(vipsync demo --keep keeps the stack and the VIP console at ${stack.state.consoleUrl} running until Ctrl-C)`);
+    }
   } finally {
     await stopStack();
   }

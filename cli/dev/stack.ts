@@ -9,6 +9,9 @@ import { type WorkerConfig } from '../../config/environment.js';
 import { connectionConfig, crmProviders, type ConnectionConfig } from '../../crm/registry.js';
 import { temporalLogger } from '../../runtime/logger.js';
 import { bootWorker, type BootedWorker } from '../../worker/main.js';
+import { createToken, revokeToken } from '../../admin/tokens.js';
+import { createDb } from '../../db/client.js';
+import { startApiServer } from '../../server/main.js';
 import { startPostgres, type PostgresCluster } from '../stack/postgres.js';
 import { startTemporalDevServer, type TemporalDevServer } from '../stack/temporal.js';
 import { freePort } from '../stack/ports.js';
@@ -17,7 +20,7 @@ import type { DevStackState, StackProcess } from './state.js';
 
 export interface DevStack {
   state: Required<Pick<DevStackState, 'databaseUrl' | 'temporalAddress' | 'emulators' | 'connections'>> &
-    Pick<DevStackState, 'temporalUiUrl' | 'pushConnections'>;
+    Pick<DevStackState, 'temporalUiUrl' | 'apiUrl' | 'consoleUrl' | 'pushConnections'>;
   worker: BootedWorker;
   /** Resolves when the worker stops. */
   running: Promise<void>;
@@ -38,6 +41,22 @@ export interface StartDevStackOptions {
   keepData?: boolean;
   /** Told of each server started as a process of its own, as soon as it runs (dev up records them). */
   onProcess?: (started: StackProcess) => Promise<void> | void;
+  /** Also run `vipsync serve` (the HTTP API and the console) on this port (0: any free one). */
+  servePort?: number;
+}
+
+/** The dev stack's own console token (admin), made anew at each start: its secret is shown once, in the log. */
+const DEV_CONSOLE_TOKEN = 'dev-console';
+
+async function devConsoleToken(databaseUrl: string): Promise<string> {
+  const db = createDb(databaseUrl, { maxConnections: 1 });
+  const actor = { name: 'dev-stack', surface: 'cli' as const };
+  try {
+    await revokeToken(db, DEV_CONSOLE_TOKEN, actor).catch(() => {}); // none yet on a first start
+    return (await createToken(db, { name: DEV_CONSOLE_TOKEN, scopes: ['admin'] }, actor)).token;
+  } finally {
+    await db.$disconnect();
+  }
 }
 
 async function createDatabaseIfMissing(cluster: PostgresCluster, name: string): Promise<string> {
@@ -112,6 +131,14 @@ export async function startDevStack(opts: StartDevStackOptions): Promise<DevStac
     });
     log('worker running');
 
+    let apiUrl: string | undefined;
+    if (opts.servePort !== undefined) {
+      const api = await startApiServer({ ...config, port: opts.servePort });
+      stops.push(() => api.close());
+      apiUrl = api.url;
+      log(`HTTP API at ${api.url}; VIP console at ${api.url}/console (sign in with token ${await devConsoleToken(databaseUrl)})`);
+    }
+
     return {
       state: {
         databaseUrl,
@@ -119,6 +146,8 @@ export async function startDevStack(opts: StartDevStackOptions): Promise<DevStac
         temporalUiUrl: temporal.uiUrl,
         emulators,
         connections: connections.map((c) => c.id),
+        apiUrl,
+        consoleUrl: apiUrl && `${apiUrl}/console`,
         pushConnections: connections.filter((c) => c.push.enabled).map((c) => c.id),
       },
       worker,

@@ -38,6 +38,9 @@ export interface DevStackState {
   /** Each CRM emulator's address, by the system of its provider (crm/registry.ts). */
   emulators?: Record<string, string>;
   connections?: string[];
+  /** `vipsync serve` inside the stack: the HTTP API, and the browser console under /console. */
+  apiUrl?: string;
+  consoleUrl?: string;
   /** The connections whose push path the stack turned on (`vipsync doctor` reports them on). */
   pushConnections?: string[];
   workerEnv?: Record<string, string>;

@@ -56,7 +56,10 @@ async function main(): Promise<void> {
     };
     // VIPSYNC_DEV_PUSH_PATHS=false: changes reach the worker only through syncs (tests that sync by hand).
     const pushPaths = !/^(0|false|no|off)$/i.test(process.env.VIPSYNC_DEV_PUSH_PATHS ?? '');
-    stack = await startDevStack({ dir: devDir(), toolsDir: toolsDir(), fixture, log, temporalUi: true, syncIntervalSeconds, pushPaths, onProcess });
+    // The HTTP API and the console: VIPSYNC_HTTP_PORT, else any free port (printed, and in `dev status`).
+    const servePort = Number(process.env.VIPSYNC_HTTP_PORT || '0');
+    if (!Number.isInteger(servePort) || servePort < 0 || servePort > 65535) throw new Error(`VIPSYNC_HTTP_PORT="${process.env.VIPSYNC_HTTP_PORT}" is not a port (0-65535)`);
+    stack = await startDevStack({ dir: devDir(), toolsDir: toolsDir(), fixture, log, temporalUi: true, syncIntervalSeconds, pushPaths, onProcess, servePort });
     // The demo data's contacts carry VIP groups: define their handling as `vipsync demo` does.
     if (process.argv.includes('--demo-contacts')) await defineDemoGroupsAt(stack.state.databaseUrl);
     await writeState({ status: 'ready', ...stack.state });

@@ -7,11 +7,11 @@ import { writeAudit } from '../../db/audit-log.js';
 import { syncStatus, startSyncs, waitForSyncs } from '../../admin/sync.js';
 import { listAudit, vipActivityReport } from '../../admin/audit.js';
 import { checkEmail } from '../../admin/vip-fields.js';
-import { VALIDATE_WORKFLOW_TYPE, validateWorkflowId } from '../../workflows/contract.js';
+import { VALIDATE_WORKFLOW_TYPE } from '../../workflows/contract.js';
+import { VALIDATE_WAIT_MS, validateNow } from '../validation.js';
 import { requestActor } from '../auth.js';
 import { connectTemporal, email, errors, secured, sendError, type ApiDeps } from './common.js';
 
-const VALIDATE_WAIT_MS = 60_000;
 /** A list of key accounts: thousands of lines at most. */
 const KEY_ACCOUNTS_BODY_LIMIT = 1024 * 1024;
 
@@ -51,29 +51,11 @@ export async function operationsRoutes(app: FastifyInstance, { deps }: { deps: A
     const address = checkEmail(request.body.email);
     const temporal = await connectTemporal(deps, reply);
     if (!temporal) return reply;
-    const actor = requestActor(request);
-    // The same workflow id as `vipsync validate`: concurrent callers share one run.
-    const handle = await temporal.client.workflow.start(VALIDATE_WORKFLOW_TYPE, {
-      taskQueue: temporal.syncTaskQueue,
-      workflowId: validateWorkflowId(address),
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowExecutionTimeout: '1 minute',
-      args: [address],
-    });
-    await writeAudit(deps.db, { actor: { ...actor, workflowId: handle.workflowId }, action: 'validate', subject: address });
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), VALIDATE_WAIT_MS);
-    });
-    try {
-      const result = await Promise.race([handle.result(), timeout]);
-      if (result === 'timeout') {
-        return sendError(reply, 504, 'timeout', `validation workflow ${handle.workflowId} did not finish within ${VALIDATE_WAIT_MS / 1000} s; is a worker with ${VALIDATE_WORKFLOW_TYPE} running on ${temporal.syncTaskQueue}?`);
-      }
-      return result as Record<string, unknown>;
-    } finally {
-      clearTimeout(timer);
+    const outcome = await validateNow(deps.db, temporal, address, requestActor(request));
+    if ('timeout' in outcome) {
+      return sendError(reply, 504, 'timeout', `validation workflow ${outcome.timeout} did not finish within ${VALIDATE_WAIT_MS / 1000} s; is a worker with ${VALIDATE_WORKFLOW_TYPE} running on ${temporal.syncTaskQueue}?`);
     }
+    return outcome.result as unknown as Record<string, unknown>;
   });
 
   app.get<{ Querystring: { actor?: string; action?: string; subject?: string; surface?: string; since?: string; limit?: number } }>('/v1/audit', {
@@ -84,7 +66,7 @@ export async function operationsRoutes(app: FastifyInstance, { deps }: { deps: A
         type: 'object', additionalProperties: false,
         properties: {
           actor: { type: 'string', maxLength: 200 }, action: { type: 'string', maxLength: 100 }, subject: { type: 'string', maxLength: 320 },
-          surface: { type: 'string', enum: ['activity', 'cli', 'http', 'mcp'] }, since: { type: 'string', format: 'date-time' },
+          surface: { type: 'string', enum: ['activity', 'cli', 'http', 'mcp', 'console'] }, since: { type: 'string', format: 'date-time' },
           limit: { type: 'integer', minimum: 1, maximum: 1000 },
         },
       },
