@@ -156,7 +156,7 @@ async function runImportBench(): Promise<{ figures: Record<string, number>; note
   }
 }
 
-/** bench/push.ts: from an edit in the HubSpot emulator to the lookup's new answer, by webhook and by polling. */
+/** bench/push.ts: from an edit in each CRM emulator to the lookup's new answer, by the push path (webhooks, change events) and by polling. */
 async function runPushBench(): Promise<{ figures: Record<string, number>; note?: string }> {
   log('---- push path benchmark (bench/push.ts) ----');
   try {

@@ -1,6 +1,7 @@
 // The Salesforce push path as a demo shows it: `dev up` (Change Data Capture on), one sync, then
 // `vipsync emulator salesforce edit` and the lookup answering the new level with no sync asked
-// for; `vipsync doctor` reporting the subscriptions. Each a real `vipsync` process.
+// for (the change event goes to the push workflow, which re-reads the record by id); `vipsync
+// doctor` reporting the subscriptions and the push path. Each a real `vipsync` process.
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,6 +55,9 @@ describe('vipsync emulator salesforce with the dev stack\'s push path', () => {
       ['connection salesforce: change events /data/ContactChangeEvent', 'ok'],
     ]);
     expect(lines[1]!.detail).toMatch(/^subscribed; last event committed \d+ s ago, handed on \d+\.\d s after its commit; replay id stored \d+ s ago$/);
+    // The edit's and the creation's events at least (the deletion's may still be on its way).
+    const push = (JSON.parse(doctor.stdout) as { check: string; verdict: string; detail: string }[]).find((c) => c.check === 'connection salesforce: push');
+    expect(push).toMatchObject({ verdict: 'ok', detail: expect.stringMatching(/^on; last event received \d+ s ago, last applied \d+ s ago; lag \d+ ms .*; [2-9] events, 0 duplicates/) });
 
     const unknown = await vipsync('emulator', 'salesforce', 'edit', 'Lead', ERIN, 'Title=x');
     expect([unknown.code, unknown.stderr.trim()]).toEqual([2, 'vipsync: unknown object "Lead": use Contact or Account']);

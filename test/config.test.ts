@@ -37,6 +37,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...sf, SALESFORCE_CHANGE_EVENTS: 'maybe' })).toThrow(/SALESFORCE_CHANGE_EVENTS: .*expected boolean/);
   });
 
+  it('makes a Salesforce connection\'s push.enabled and changeEvents.enabled one switch: either turns both on', () => {
+    const sf = { ...base, SALESFORCE_CLIENT_ID: 'cid', SALESFORCE_CLIENT_SECRET: 'secret' };
+    expect(loadConfig({ ...sf, SALESFORCE_CHANGE_EVENTS: 'true' }).connections[0]).toMatchObject({ push: { enabled: true }, changeEvents: { enabled: true } });
+    expect(loadConfig({ ...sf, SALESFORCE_CHANGE_EVENTS: 'false' }).connections[0]).toMatchObject({ push: { enabled: false }, changeEvents: { enabled: false } });
+    const connection = (settings: string) => loadConnections({ VIPSYNC_CONNECTIONS: `[{"id":"s","system":"salesforce","clientId":"c","clientSecret":"x",${settings}}]` })[0];
+    expect(connection('"push":{"enabled":true}')).toMatchObject({ push: { enabled: true }, changeEvents: { enabled: true, channels: ['/data/ContactChangeEvent', '/data/AccountChangeEvent'] } });
+    expect(connection('"changeEvents":{"enabled":true,"batchSize":10}')).toMatchObject({ push: { enabled: true }, changeEvents: { enabled: true, batchSize: 10 } });
+    expect(connection('"push":{"enabled":false},"changeEvents":{"enabled":false}')).toMatchObject({ push: { enabled: false }, changeEvents: { enabled: false } });
+  });
+
   it('reads several connections from VIPSYNC_CONNECTIONS', () => {
     const config = loadConfig({
       ...base,

@@ -19,6 +19,7 @@ describe('pushCheck', () => {
   });
   it('on but no event yet: warn, naming the route', () => {
     expect(pushCheck('hubspot', true, undefined, now)).toMatchObject({ verdict: 'warn', detail: expect.stringContaining('/v1/webhooks/<crm>/hubspot') });
+    expect(pushCheck('salesforce', true, undefined, now, 'salesforce')).toMatchObject({ verdict: 'warn', detail: expect.stringContaining('no change event handed on yet: is the worker running') });
   });
   it('working: last received and applied, the lag and the counts', () => {
     expect(pushCheck('hubspot', true, state(), now)).toEqual({
@@ -28,6 +29,8 @@ describe('pushCheck', () => {
   });
   it('events not handed to Temporal: warn', () => {
     expect(pushCheck('hubspot', true, state({ notHandedOff: 3 }), now)).toMatchObject({ verdict: 'warn', detail: expect.stringMatching(/3 events not handed to Temporal/) });
+    expect(pushCheck('salesforce', true, state({ notHandedOff: 3 }), now, 'salesforce'))
+      .toMatchObject({ verdict: 'warn', detail: expect.stringMatching(/3 events not handed to Temporal yet: can the worker reach Temporal\? \(its subscriber hands them on again/) });
   });
   it('received long ago and never applied since: warn, asking for a worker', () => {
     expect(pushCheck('hubspot', true, state({ lastReceivedAt: secondsAgo(300), lastAppliedAt: secondsAgo(900) }), now))

@@ -70,6 +70,28 @@ describe('SOQL parser and engine', () => {
     expect(ids('SELECT Id FROM Contact ORDER BY Email ASC')).toEqual(['2AAA', '1AAA', '3AAA']);
   });
 
+  it('answers Id IN (...) and Id = by looking the ids up: by 15 or 18 characters, deleted rows only with queryAll, other conditions still applied', () => {
+    expect(ids("SELECT Id FROM Contact WHERE Id IN ('003000000000003AAA', '003000000000001', '003000000000009AAA')")).toEqual(['1AAA', '3AAA']);
+    expect(ids("SELECT Id FROM Contact WHERE Id = '003000000000002AAA'")).toEqual(['2AAA']);
+    expect(ids("SELECT Id FROM Contact WHERE Id IN ('003000000000001AAA', '003000000000003AAA') AND Email LIKE 'c%'")).toEqual(['3AAA']);
+    expect(ids("SELECT Id FROM Account WHERE Id IN ('003000000000001AAA')")).toEqual([]);
+    expect(ids("SELECT Id FROM Contact WHERE Id NOT IN ('003000000000001AAA')")).toEqual(['2AAA', '3AAA']);
+    const withDeleted = new SalesforceStore();
+    withDeleted.load({ Account: [], Contact: [{ Id: '003000000000001AAA', LastName: 'Gone', IsDeleted: true }, { Id: '003000000000002AAA', LastName: 'Here' }] });
+    const soql = "SELECT Id, IsDeleted FROM Contact WHERE Id IN ('003000000000001AAA', '003000000000002AAA')";
+    expect(executeSoql(withDeleted, soql, { includeDeleted: false }).rows.map((r) => r.fields.Id)).toEqual(['003000000000002AAA']);
+    expect(executeSoql(withDeleted, soql, { includeDeleted: true }).rows.map((r) => r.fields.Id)).toEqual(['003000000000001AAA', '003000000000002AAA']);
+    const badId = errorOf(() => executeSoql(store, "SELECT Id FROM Contact WHERE Id IN ('003000000000001AAA', 5)", { includeDeleted: false }));
+    expect(badId.errorCode).toBe('INVALID_FIELD');
+  });
+
+  it('refuses a SOQL statement longer than 100,000 characters with MALFORMED_QUERY, as Salesforce does', () => {
+    const longList = Array.from({ length: 4_600 }, (_, i) => `'003${String(i).padStart(15, '0')}'`).join(', ');
+    const error = errorOf(() => executeSoql(store, `SELECT Id FROM Contact WHERE Id IN (${longList})`, { includeDeleted: false }));
+    expect(error.errorCode).toBe('MALFORMED_QUERY');
+    expect(error.message).toMatch(/longer than 100000 characters/);
+  });
+
   it('answers keyset queries from its SystemModstamp ordering exactly as a full scan would, across updates and deletions', () => {
     // 300 contacts on 20 distinct stamps (many ties), some with no email, some deleted.
     const keyed = new SalesforceStore();

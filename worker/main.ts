@@ -57,8 +57,9 @@ export async function bootWorker(
   const audit = createAuditWriter(db);
   const lookupService = createLookupService({ db, audit, config: lookupConfig, cache: new LookupCache(changes) });
   const workers = await createVipsyncWorkers({ connection: nativeConnection, config, db, lookupService });
-  // Salesforce connections with changeEvents.enabled: Change Data Capture beside the scheduled sync.
-  const push = startPushPaths({ db, client, connections: config.connections, ...pushPaths });
+  // Salesforce connections with changeEvents.enabled: Change Data Capture into the push workflow,
+  // beside the scheduled sync.
+  const push = startPushPaths({ db, client, connections: config.connections, taskQueue: config.syncTaskQueue, ...pushPaths });
   logger.info(
     {
       temporal: config.temporalAddress,

@@ -57,7 +57,12 @@ async function credentialsHere(databaseUrl: string): Promise<ConnectionConfig[] 
   if (state?.status !== 'ready' || !state.emulators || process.env.DATABASE_URL) return null;
   return Object.entries(state.emulators).flatMap(([system, url]) => {
     const emulator = providerFor(system).emulator;
-    return emulator ? [connectionConfig.parse(emulator.devConnection(url))] : [];
+    if (!emulator) return [];
+    const connection = emulator.devConnection(url);
+    // The stack knows which push paths it turned on (a Salesforce emulator's subscriber needs its
+    // Pub/Sub address, which the dev connection alone does not carry).
+    const push = state.pushConnections ? { push: { enabled: state.pushConnections.includes(String(connection.id)) } } : {};
+    return [connectionConfig.parse({ ...connection, ...push })];
   });
 }
 
@@ -136,7 +141,7 @@ export async function runDoctor(): Promise<Check[]> {
     const pushes = await pushStates(db);
     for (const c of connections) {
       const config = credentials?.find((k) => k.id === c.id);
-      const push = c.enabled ? pushCheck(c.id, config?.push.enabled, pushes.find((p) => p.connectionId === c.id)) : null;
+      const push = c.enabled ? pushCheck(c.id, config?.push.enabled, pushes.find((p) => p.connectionId === c.id), new Date(), c.system) : null;
       if (push) checks.push(push);
       if (!c.enabled) {
         checks.push({ check: `connection ${c.id}`, verdict: 'warn', detail: 'disabled: not synced any more' });

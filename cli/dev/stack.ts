@@ -20,7 +20,7 @@ import type { DevStackState, StackProcess } from './state.js';
 
 export interface DevStack {
   state: Required<Pick<DevStackState, 'databaseUrl' | 'temporalAddress' | 'emulators' | 'connections'>> &
-    Pick<DevStackState, 'temporalUiUrl' | 'apiUrl' | 'consoleUrl'>;
+    Pick<DevStackState, 'temporalUiUrl' | 'apiUrl' | 'consoleUrl' | 'pushConnections'>;
   worker: BootedWorker;
   /** Resolves when the worker stops. */
   running: Promise<void>;
@@ -148,6 +148,7 @@ export async function startDevStack(opts: StartDevStackOptions): Promise<DevStac
         connections: connections.map((c) => c.id),
         apiUrl,
         consoleUrl: apiUrl && `${apiUrl}/console`,
+        pushConnections: connections.filter((c) => c.push.enabled).map((c) => c.id),
       },
       worker,
       running,

@@ -41,6 +41,8 @@ export interface DevStackState {
   /** `vipsync serve` inside the stack: the HTTP API, and the browser console under /console. */
   apiUrl?: string;
   consoleUrl?: string;
+  /** The connections whose push path the stack turned on (`vipsync doctor` reports them on). */
+  pushConnections?: string[];
   workerEnv?: Record<string, string>;
   /** PostgreSQL and Temporal run as processes of their own (the emulators and the worker run in the supervisor). */
   processes?: StackProcess[];

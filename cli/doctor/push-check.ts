@@ -23,12 +23,19 @@ function agoText(at: Date, now: Date): string {
  * The check, or null when there is nothing to say (push off and never used). `enabled` is
  * undefined when this environment does not hold the connection's configuration.
  */
-export function pushCheck(connectionId: string, enabled: boolean | undefined, state: PushStateView | undefined, now = new Date()): PushCheck | null {
+export function pushCheck(connectionId: string, enabled: boolean | undefined, state: PushStateView | undefined, now = new Date(), system?: string): PushCheck | null {
+  // Salesforce's receiver is the worker's Change Data Capture subscriber, HubSpot's `vipsync serve`.
+  const salesforce = system === 'salesforce';
   const check = `connection ${connectionId}: push`;
   if (enabled === false && !state) return { check, verdict: 'ok', detail: 'off: changes arrive with the scheduled sync (turn on with "push": {"enabled": true})' };
   if (!state) {
     if (enabled === undefined) return null;
-    return { check, verdict: 'warn', detail: `on, but no event received yet: point the CRM's webhooks at vipsync serve's /v1/webhooks/<crm>/${connectionId}` };
+    return {
+      check, verdict: 'warn',
+      detail: salesforce
+        ? 'on, but no change event handed on yet: is the worker running and subscribed (see the change events lines)?'
+        : `on, but no event received yet: point the CRM's webhooks at vipsync serve's /v1/webhooks/<crm>/${connectionId}`,
+    };
   }
   const received = state.lastReceivedAt ? `last event received ${agoText(state.lastReceivedAt, now)}` : 'no event received yet';
   const applied = state.lastAppliedAt ? `last applied ${agoText(state.lastAppliedAt, now)}` : 'none applied yet';
@@ -36,7 +43,10 @@ export function pushCheck(connectionId: string, enabled: boolean | undefined, st
   const counts = `; ${state.eventsReceived} events, ${state.duplicatesReceived} duplicates, ${state.rejectedRequests} refused requests, ${state.staleReadsSkipped} older reads left alone`;
   const detail = `${enabled === false ? 'off (events received earlier)' : 'on'}; ${received}, ${applied}${lag}${counts}`;
   if (state.notHandedOff > 0) {
-    return { check, verdict: 'warn', detail: `${detail}; ${state.notHandedOff} events not handed to Temporal yet: can vipsync serve reach Temporal? (the CRM delivers them again)` };
+    const whatToDo = salesforce
+      ? 'can the worker reach Temporal? (its subscriber hands them on again from the stored replay id)'
+      : 'can vipsync serve reach Temporal? (the CRM delivers them again)';
+    return { check, verdict: 'warn', detail: `${detail}; ${state.notHandedOff} events not handed to Temporal yet: ${whatToDo}` };
   }
   const overdue = state.lastReceivedAt && (!state.lastAppliedAt || state.lastReceivedAt.getTime() - state.lastAppliedAt.getTime() > APPLY_OVERDUE_MS)
     && now.getTime() - state.lastReceivedAt.getTime() > APPLY_OVERDUE_MS;

@@ -12,10 +12,11 @@ import jsforce from 'jsforce';
 import type { SalesforceConnectionConfig } from './config.js';
 import { ApiBudget } from '../budget.js';
 import { callWithRetry, type FailureVerdict } from '../retry.js';
+import { deletionOf, readRecordsById, type SObjectRow } from './read-by-id.js';
 import { soqlString } from './soql.js';
 import { salesforceTime } from './time.js';
 import type {
-  CrmCallStats, CrmClient, CrmCompanyRecord, CrmContactRecord, CrmDeletion, CrmObjectType, CrmRecord, CrmWalkPage,
+  CrmCallStats, CrmClient, CrmCompanyRecord, CrmContactRecord, CrmDeletion, CrmObjectType, CrmRecord, CrmRecordsById, CrmWalkPage,
 } from '../types.js';
 
 export const QUERY_PAGE_SIZE = 2000;
@@ -47,8 +48,6 @@ export interface SalesforcePosition {
   after: { stamp: string; id: string } | null;
   locator?: string;
 }
-
-type SObjectRow = { Id: string; attributes?: unknown; [field: string]: unknown };
 
 const SALESFORCE_ID = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
 
@@ -202,6 +201,29 @@ export function createSalesforceClient(config: SalesforceConnectionConfig): CrmC
       return (result.records as SObjectRow[]).filter((row) => row.IsDeleted !== true).map(toContact);
     },
 
+    async readRecords<T extends CrmObjectType>(type: T, ids: string[]): Promise<CrmRecordsById<T>> {
+      const { sobject, fields } = OBJECTS[type];
+      const queryAll = async (soql: string): Promise<SObjectRow[]> => {
+        await ensureAuthorized();
+        checkApiBudget();
+        const what = `read ${sobject} by id`;
+        let result = await callWithRetry(async () => conn.query(soql, { scanAll: true, autoFetch: false }), { connectionId: config.id, what, stats, classify });
+        const rows = [...(result.records as SObjectRow[])];
+        // A batch may be short with `done: false` (see the top of this file): follow it to the end.
+        while (!result.done && result.nextRecordsUrl) {
+          const locator = result.nextRecordsUrl.split('/').pop()!;
+          result = await callWithRetry(async () => conn.queryMore(locator, { autoFetch: false } as Parameters<typeof conn.queryMore>[1]), {
+            connectionId: config.id, what: `${what} (next batch)`, stats, classify,
+          });
+          rows.push(...(result.records as SObjectRow[]));
+        }
+        refreshesWithoutSuccess = 0;
+        return rows;
+      };
+      const toRecord = (row: SObjectRow) => (type === 'contacts' ? toContact(row) : toCompany(row));
+      return readRecordsById<T>({ sobject, fields, queryAll, toRecord }, ids);
+    },
+
     startWalk(_type, since) {
       return JSON.stringify({ from: since?.toISOString() ?? null, after: null } satisfies SalesforcePosition);
     },
@@ -234,14 +256,7 @@ export function createSalesforceClient(config: SalesforceConnectionConfig): CrmC
       refreshesWithoutSuccess = 0;
       const rows = result.records as SObjectRow[];
       const live = rows.filter((row) => row.IsDeleted !== true);
-      const deletions: CrmDeletion[] = rows
-        .filter((row) => row.IsDeleted === true)
-        .map((row) => {
-          const master = text(row.MasterRecordId);
-          return master
-            ? { crmId: row.Id, kind: 'merged', mergedIntoId: master, at: salesforceTime(row.SystemModstamp) }
-            : { crmId: row.Id, kind: 'deleted', at: salesforceTime(row.SystemModstamp) };
-        });
+      const deletions: CrmDeletion[] = rows.filter((row) => row.IsDeleted === true).map(deletionOf);
       const records = live.map((row) => (type === 'contacts' ? toContact(row) : toCompany(row))) as CrmRecord<T>[];
       let highWater: Date | null = null;
       for (const row of rows) {

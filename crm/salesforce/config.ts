@@ -11,8 +11,9 @@ export const DEFAULT_PUBSUB_ENDPOINT = 'https://api.pubsub.salesforce.com:7443';
 export const DEFAULT_CHANGE_EVENT_CHANNELS = ['/data/ContactChangeEvent', '/data/AccountChangeEvent'];
 
 /**
- * The push path: Change Data Capture events of Contact and Account through the Pub/Sub API. Off
- * unless enabled (the org must have Change Data Capture selected for Contact and Account).
+ * The push path: Change Data Capture events of Contact and Account through the Pub/Sub API, handed
+ * to the connection's push workflow. Off unless enabled here or by `push.enabled` (the org must have
+ * Change Data Capture selected for Contact and Account).
  */
 export const changeEventsSchema = z
   .object({
@@ -36,6 +37,11 @@ export const salesforceConnectionSchema = z.object({
   clientSecret: z.string().min(1, 'the connected app consumer secret is required'),
   apiVersion: z.string().regex(/^\d{2,3}\.0$/, 'e.g. "59.0"').default('59.0'),
   changeEvents: changeEventsSchema,
+}).transform((c) => {
+  // Change Data Capture is Salesforce's push path: `push.enabled` and `changeEvents.enabled` are one
+  // switch, so either turns both on (the worker subscribes, doctor reports the push path on).
+  const enabled = c.push.enabled || c.changeEvents.enabled;
+  return { ...c, push: { enabled }, changeEvents: { ...c.changeEvents, enabled } };
 });
 
 export type SalesforceConnectionConfig = z.infer<typeof salesforceConnectionSchema>;

@@ -1,10 +1,10 @@
 // Runs a parsed SOQL query against the store: filters, sorts and pages its rows. The parts are
 // evaluated in soql-evaluation.ts; keyset walks seek in keyset-orderings.ts instead of scanning.
-import { SoqlError, unsupportedSObject } from './errors.js';
+import { SalesforceApiError, SoqlError, unsupportedSObject } from './errors.js';
 import { indexedSeek } from './keyset-orderings.js';
 import { SOBJECT_NAMES, type SObjectName } from './schema.js';
 import { compileCondition, compileOrder, resolvePath, type ResolvedPath } from './soql-evaluation.js';
-import { parseSoql, type FieldPath } from './soql-parser.js';
+import { parseSoql, type Condition, type FieldPath } from './soql-parser.js';
 import type { SalesforceStore, StoredRecord } from './store.js';
 
 export interface QueryResult {
@@ -13,7 +13,16 @@ export interface QueryResult {
   rows: StoredRecord[];
 }
 
+/**
+ * "By default, SOQL statements can't exceed 100,000 characters" (SOQL and SOSL Limits, Salesforce
+ * App Limits Cheatsheet); longer ones are refused with MALFORMED_QUERY.
+ */
+export const MAX_SOQL_LENGTH = 100_000;
+
 export function executeSoql(store: SalesforceStore, soql: string, opts: { includeDeleted: boolean }): QueryResult {
+  if (soql.length > MAX_SOQL_LENGTH) {
+    throw new SalesforceApiError(400, 'MALFORMED_QUERY', `SOQL statements cannot be longer than ${MAX_SOQL_LENGTH} characters (this one has ${soql.length})`);
+  }
   const query = parseSoql(soql);
   const sobject = SOBJECT_NAMES.find((name) => name.toLowerCase() === query.sobject.name.toLowerCase());
   if (!sobject) throw new SoqlError('INVALID_TYPE', soql, query.sobject.offset, unsupportedSObject(query.sobject.name));
@@ -36,9 +45,38 @@ export function executeSoql(store: SalesforceStore, soql: string, opts: { includ
     // the emulator, not the rate limit, the bottleneck).
     return { sobject, select, rows: firstInOrder(store.all(sobject), keep, compare, end).slice(start) };
   }
-  const rows = store.all(sobject).filter(keep);
+  // WHERE Id IN (...) (the push path's reads by id) looks the ids up, as Salesforce's index on Id
+  // does, instead of scanning every row of the object.
+  const ids = query.where ? idsNamedBy(query.where, resolve) : null;
+  const candidates = ids ? [...new Set(ids.map((id) => store.get(sobject, id)).filter((r): r is StoredRecord => r !== undefined))] : store.all(sobject);
+  const rows = candidates.filter(keep);
+  if (ids && query.orderBy.length === 0) rows.sort((a, b) => (String(a.fields.Id) < String(b.fields.Id) ? -1 : 1));
   if (query.orderBy.length > 0) rows.sort(compileOrder(store, query.orderBy, resolve));
   return { sobject, select, rows: start > 0 || end !== undefined ? rows.slice(start, end) : rows };
+}
+
+/** The ids a top-level `Id IN (...)` or `Id = '...'` names (every row outside them fails the condition), else null. */
+function idsNamedBy(where: Condition, resolve: (path: FieldPath) => ResolvedPath): string[] | null {
+  const isId = (path: FieldPath) => {
+    const resolved = resolve(path);
+    return resolved.relationships.length === 0 && resolved.field.name === 'Id';
+  };
+  const text = (literal: { kind: string; value?: unknown }) => (literal.kind === 'string' && typeof literal.value === 'string' ? literal.value : null);
+  if (where.kind === 'in' && !where.negated && isId(where.field)) {
+    const values = where.values.map(text);
+    return values.every((v): v is string => v !== null) ? values : null;
+  }
+  if (where.kind === 'compare' && where.operator === '=' && isId(where.field)) {
+    const value = text(where.value);
+    return value === null ? null : [value];
+  }
+  if (where.kind === 'and') {
+    for (const operand of where.operands) {
+      const ids = idsNamedBy(operand, resolve);
+      if (ids) return ids;
+    }
+  }
+  return null;
 }
 
 /** The first `count` rows from `from` on that `keep` accepts. */
