@@ -7,7 +7,7 @@ import { addGroup, deleteGroup, editGroup, listGroups } from '../../admin/vip-gr
 import type { VipLookupResult } from '../../lookup/answer.js';
 import { InvalidPhoneError, lookupQueryFromText } from '../../lookup/query.js';
 import { InvalidEmailError } from '../../lookup/service.js';
-import { checkGroupName, MAX_GROUP_GUIDANCE_LENGTH, MAX_GROUP_NAME_LENGTH, MAX_RESPONSE_TIME_MINUTES, PRIORITIES } from '../../vip/groups.js';
+import { checkGroupName, MAX_GROUP_GUIDANCE_LENGTH, MAX_GROUP_NAME_LENGTH, PRIORITIES } from '../../vip/groups.js';
 import type { ApiDeps } from '../routes/common.js';
 import { formText } from './forms.js';
 import { redirectWith, render } from './render.js';
@@ -27,7 +27,7 @@ function readGroupForm(body: unknown): GroupFormValues {
 
 function groupForm(request: FastifyRequest, reply: FastifyReply, opts: { values: GroupFormValues; editing: string | null; error: string | null; status?: number }) {
   return render(request, reply.code(opts.status ?? 200), 'group-form', opts.editing ? `Edit group ${opts.editing}` : 'Define a VIP group', {
-    ...opts, priorities: PRIORITIES, maxMinutes: MAX_RESPONSE_TIME_MINUTES, maxGuidance: MAX_GROUP_GUIDANCE_LENGTH, maxName: MAX_GROUP_NAME_LENGTH,
+    ...opts, priorities: PRIORITIES, maxGuidance: MAX_GROUP_GUIDANCE_LENGTH, maxName: MAX_GROUP_NAME_LENGTH,
     action: opts.editing ? groupHref(opts.editing) : groupsHref,
   });
 }
