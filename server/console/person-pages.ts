@@ -1,5 +1,6 @@
 // One person (level with its reason and history, validation, stale evidence, the CRM records behind
-// them, their audit trail; contact notes, groups, handling and phones from person-extras.ts), "validate now" (the validateEmailWorkflow, as `vipsync validate`),
+// them, their audit trail; contact notes, groups, handling and phones from person-extras.ts),
+// "validate now" (the validateEmailWorkflow, as `vipsync validate`),
 // "confirm still a VIP" (admin/stale.ts, as `vipsync stale confirm`), and the stale review queue.
 import type { FastifyInstance } from 'fastify';
 import { listAudit } from '../../admin/audit.js';
