@@ -3,8 +3,10 @@
 import type { Db } from '../db/client.js';
 import { writeAudit, type Actor } from '../db/audit-log.js';
 import { AdminError } from './errors.js';
-import { checkEmail, checkLevel, checkNoControl, CONTROL } from './vip-fields.js';
+import { adminPhoneCountry, checkEmail, checkLevel, checkNoControl, CONTROL } from './vip-fields.js';
 import { groupsOfPerson } from './person-groups.js';
+import { normalizePhone } from '../vip/phone.js';
+import { checkGroupName } from '../vip/groups.js';
 
 export const MAX_PAGE_SIZE = 1000;
 /**
@@ -57,12 +59,24 @@ function checkPaging(q: { limit?: number; offset?: number }): { limit: number; o
   return { limit, offset };
 }
 
+/** The E.164 number a search means, when it reads as a phone (digits and phone punctuation only). */
+export function searchedPhone(search: string): string | null {
+  if (!/^[+\d\s().\-/]+$/.test(search) || search.replace(/\D/g, '').length < 7) return null;
+  const check = normalizePhone(search, adminPhoneCountry());
+  return check.ok ? check.e164 : null;
+}
+
 export type VipSort = 'name' | 'level' | 'added';
 
 export interface ListVipsQuery {
-  /** Matches name, email or company (case-insensitive, substring). */
+  /**
+   * Matches name, email or company (case-insensitive, substring); a search that reads as a phone
+   * number also finds whoever a lookup by that phone finds (vips.phones or vips.phone, in E.164).
+   */
   search?: string;
   level?: number;
+  /** Only members of this VIP group: an admin's membership or one the rules derive (vips.crm_groups). */
+  group?: string;
   /** Include people without a level (known from a CRM but not VIPs). */
   all?: boolean;
   sort?: VipSort;
@@ -75,10 +89,23 @@ export async function listVips(db: Db, q: ListVipsQuery, actor: Actor): Promise<
   const search = q.search?.trim();
   if (search) checkNoControl('search', search, CONTROL);
   const { limit, offset } = checkPaging(q);
+  const phone = search ? searchedPhone(search) : null;
+  const group = q.group === undefined ? null : checkGroupName(q.group);
+  if (group && !group.ok) throw new AdminError('invalid', group.reason);
   const where = {
     ...(q.level !== undefined ? { level: checkLevel(q.level) } : q.all ? {} : { level: { not: null } }),
     ...(search
-      ? { OR: (['name', 'email', 'company'] as const).map((f) => ({ [f]: { contains: likePattern(search), mode: 'insensitive' as const } })) }
+      ? {
+        OR: [
+          ...(['name', 'email', 'company'] as const).map((f) => ({ [f]: { contains: likePattern(search), mode: 'insensitive' as const } })),
+          // The two indexed columns a lookup by phone reads (lookup/phone.ts).
+          ...(phone ? [{ phones: { has: phone } }, { phone }] : []),
+        ],
+      }
+      : {}),
+    // Both kinds of membership, each on an index (the members' primary key, crm_groups' GIN).
+    ...(group?.ok
+      ? { AND: [{ OR: [{ groupMemberships: { some: { group: { nameKey: group.key } } } }, { crmGroups: { array_contains: [{ key: group.key }] } }] }] }
       : {}),
   };
   const direction = q.desc ? 'desc' : 'asc';
@@ -92,7 +119,7 @@ export async function listVips(db: Db, q: ListVipsQuery, actor: Actor): Promise<
     db.vip.count({ where }),
     db.vip.findMany({ where, orderBy, take: limit, skip: offset }),
   ]);
-  await writeAudit(db, { actor, action: 'vip.list', details: { search: search ?? null, level: q.level ?? null, returned: rows.length, offset } });
+  await writeAudit(db, { actor, action: 'vip.list', details: { search: search ?? null, level: q.level ?? null, ...(group?.ok ? { group: group.name } : {}), returned: rows.length, offset } });
   return { total, items: rows.map(toVipView) };
 }
 

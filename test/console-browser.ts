@@ -15,6 +15,8 @@ const DOCS = new URL('../docs/', import.meta.url).pathname;
 export const TEST_ADMIN = { name: 'test-admin', surface: 'cli' as const };
 /** Ada's notes: no answer to a session without notes:read may hold them. */
 export const SECRET_NOTE = 'Renewal-in-March-NOTE-7f3a';
+/** A contact note's text: likewise never in an answer to a session without notes:read. */
+export const SECRET_CONTACT_NOTE = 'Prefers-calls-after-4pm-CONTACT-9b2e';
 /** VIPSYNC_CONSOLE_SCREENSHOTS=1 saves the main pages to docs/console-*.png (the README shows them). */
 const SCREENSHOTS = process.env.VIPSYNC_CONSOLE_SCREENSHOTS === '1';
 /** A fresh machine may first install chromium (apt-get update and install: minutes). */

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { VipView } from '../admin/vip-reads.js';
 import { addedFields, checkVipForm, editedFields, formList, formText, readVipForm, safeNext, withoutNotes } from '../server/console/forms.js';
 import { listHref, listState } from '../server/console/vip-pages.js';
+import { searchedPhone } from '../admin/vip-reads.js';
 
 const blank = { email: '', level: '', name: '', company: '', phone: '', notes: '' };
 const person: VipView = {
@@ -93,7 +94,7 @@ describe('where sign-in goes next', () => {
 
 describe('the VIP list\'s query', () => {
   it('defaults: name A-Z, page 1, every level', () => {
-    expect(listState({})).toEqual({ q: '', level: undefined, sort: 'name', desc: false, page: 1 });
+    expect(listState({})).toEqual({ q: '', level: undefined, group: '', sort: 'name', desc: false, page: 1 });
     expect(listHref(listState({}))).toBe('/console/vips');
   });
   it('level and date added read highest/newest first unless asked otherwise', () => {
@@ -101,12 +102,29 @@ describe('the VIP list\'s query', () => {
     expect(listState({ sort: 'added', desc: '0' }).desc).toBe(false);
   });
   it('ignores what it does not understand', () => {
-    expect(listState({ level: '9', sort: 'email', page: '-3' })).toEqual({ q: '', level: undefined, sort: 'name', desc: false, page: 1 });
+    expect(listState({ level: '9', sort: 'email', page: '-3' })).toEqual({ q: '', level: undefined, group: '', sort: 'name', desc: false, page: 1 });
     expect(listState({ page: 'abc' }).page).toBe(1);
   });
   it('links keep the search, filter and sort and change what they are asked to', () => {
     const state = listState({ q: 'acme & co', level: '4', sort: 'level', page: '3' });
     expect(listHref(state)).toBe('/console/vips?q=acme+%26+co&level=4&sort=level&page=3');
     expect(listHref(state, { page: 1, sort: 'name', desc: false })).toBe('/console/vips?q=acme+%26+co&level=4');
+  });
+  it('keeps the group filter in its links', () => {
+    const state = listState({ group: ' Board & Advisors ', page: '2' });
+    expect(state.group).toBe('Board & Advisors');
+    expect(listHref(state)).toBe('/console/vips?group=Board+%26+Advisors&page=2');
+    expect(listHref(state, { group: '' })).toBe('/console/vips?page=2');
+  });
+});
+
+describe('a list search that reads as a phone', () => {
+  it.each([
+    ['+1 (415) 555-2671', '+14155552671'],
+    ['415.555.2671', '+14155552671'],
+    ['+44 20 7946 0958', '+442079460958'],
+  ])('%s finds whoever holds %s', (search, e164) => expect(searchedPhone(search)).toBe(e164));
+  it.each(['ada', 'person00001', '00001', '12345', 'ada@acme.com', '+1 555', 'Company 12 345 678'])('%s is not a phone search', (search) => {
+    expect(searchedPhone(search)).toBeNull();
   });
 });

@@ -1,9 +1,10 @@
 // The VIP console in a real browser, signing in and keeping the list: sessions and scopes (a
-// lookup-scope session never receives notes), CSRF, the list of 10,000 VIPs, add, edit, delete,
+// lookup-scope session never receives notes nor contact notes), CSRF, the list of 10,000 VIPs, add, edit, delete,
 // bulk delete, keyboard use. test/console-browser.ts has the server, database and browser.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addContactNote, deleteContactNote } from '../admin/contact-notes.js';
 import { createToken, revokeToken } from '../admin/tokens.js';
-import { CONSOLE_SETUP_TIMEOUT_MS, SECRET_NOTE, startConsoleBed, TEST_ADMIN as admin, type ConsoleBed } from './console-browser.js';
+import { CONSOLE_SETUP_TIMEOUT_MS, SECRET_CONTACT_NOTE, SECRET_NOTE, startConsoleBed, TEST_ADMIN as admin, type ConsoleBed } from './console-browser.js';
 
 describe('the VIP console in a browser: sessions and the VIP list', () => {
   let bed: ConsoleBed;
@@ -56,6 +57,8 @@ describe('the VIP console in a browser: sessions and the VIP list', () => {
     const { context, page } = await session(bed.tokens.lookup);
     // An audit entry that quotes a note (a contact note edited: its old text) is on her trail too.
     await bed.h.db.auditLog.create({ data: { actor: 'token:ops', surface: 'http', action: 'vip.note.edit', subject: 'ada@acme.com', details: { oldText: SECRET_NOTE } } });
+    // And a contact note about her: on her page and in the lookup answer, but only with notes:read.
+    const contactNote = await addContactNote(bed.h.db, 'ada@acme.com', SECRET_CONTACT_NOTE, admin);
     const bodies: Promise<string>[] = [];
     page.on('response', (response) => bodies.push(response.text().catch(() => '')));
     await page.goto(url('/console/vips?q=ada'));
@@ -64,10 +67,23 @@ describe('the VIP console in a browser: sessions and the VIP list', () => {
     expect(await page.locator('h2', { hasText: 'Notes' }).count()).toBe(0);
     expect(await page.getByRole('link', { name: 'Edit' }).count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Validate now' }).count()).toBe(0);
-    for (const path of ['/console/vips/ada%40acme.com/edit', '/console/stale', '/console/levels', '/console/vips.csv', '/console/import']) await page.goto(url(path)).catch(() => {});
+    expect(await page.locator('h2', { hasText: 'Contact notes' }).count()).toBe(0);
+    const paths = [
+      '/console/vips/ada%40acme.com/edit', '/console/stale', '/console/levels', '/console/vips.csv', '/console/import',
+      '/console/lookup?q=ada%40acme.com', `/console/vips/ada%40acme.com/notes/${contactNote.id}/edit`,
+    ];
+    for (const path of paths) await page.goto(url(path)).catch(() => {});
+    // The lookup box in the header, as a person uses it.
+    await page.getByLabel('Lookup', { exact: true }).fill('ada@acme.com');
+    await page.getByLabel('Lookup', { exact: true }).press('Enter');
+    await page.waitForURL(/\/console\/lookup\?q=/);
+    expect(await page.locator('#answer').textContent()).toContain('yes, level 5');
     const html = await Promise.all(bodies);
     expect(html.length).toBeGreaterThan(5);
-    for (const body of html) expect(body).not.toContain(SECRET_NOTE);
+    for (const body of html) {
+      expect(body).not.toContain(SECRET_NOTE);
+      expect(body).not.toContain(SECRET_CONTACT_NOTE);
+    }
     await page.goto(url('/console/vips'));
     expect(await page.getByRole('link', { name: 'Add a VIP' }).count()).toBe(0);
     expect(await page.locator('input[name="emails"]').count()).toBe(0);
@@ -77,8 +93,12 @@ describe('the VIP console in a browser: sessions and the VIP list', () => {
     // The same person with notes:read: the note is there (the check above can fail).
     const notes = await session(bed.tokens.notes);
     await notes.page.goto(url('/console/vips/ada%40acme.com'));
-    expect(await notes.page.locator('.notes').textContent()).toBe(SECRET_NOTE);
+    expect(await notes.page.locator('.notes').first().textContent()).toBe(SECRET_NOTE);
+    expect(await notes.page.locator('.contact-notes').textContent()).toContain(SECRET_CONTACT_NOTE);
+    await notes.page.goto(url('/console/lookup?q=ada%40acme.com'));
+    expect(await notes.page.locator('#answer').textContent()).toContain(SECRET_CONTACT_NOTE);
     await notes.context.close();
+    await deleteContactNote(bed.h.db, { id: contactNote.id }, admin);
     await context.close();
   });
 
@@ -108,7 +128,7 @@ describe('the VIP console in a browser: sessions and the VIP list', () => {
     await page.getByRole('link', { name: 'Next ›' }).click();
     await page.waitForURL(/page=2/);
     expect(await page.locator('tbody tr').first().textContent()).toContain('Person 00049');
-    await page.getByLabel('Search name, email or company').fill('globex');
+    await page.getByLabel('Search name, email, company or phone').fill('globex');
     await page.getByLabel('Level', { exact: true }).selectOption('2');
     await page.getByRole('button', { name: 'Apply' }).click();
     await page.waitForURL(/q=globex/);
@@ -163,7 +183,7 @@ describe('the VIP console in a browser: sessions and the VIP list', () => {
     await page.getByLabel('Level (required)').selectOption('3');
     await page.getByRole('button', { name: 'Save' }).click();
     await page.waitForURL(/ada%40acme\.com$/);
-    await page.getByRole('link', { name: 'Edit' }).click();
+    await page.getByRole('link', { name: 'Edit', exact: true }).click();
     expect(await page.locator('#crm-level').textContent()).toContain('level 5');
     await shot(page, 'edit');
     await page.getByRole('button', { name: 'Return to CRM level (5)' }).click();
@@ -174,7 +194,6 @@ describe('the VIP console in a browser: sessions and the VIP list', () => {
     expect(records).toHaveLength(2);
     expect(records.find((r) => r.includes('201'))).toContain('CEO');
     expect(records.find((r) => r.includes('003000000000001AAA'))).toContain('Board Member');
-    await shot(page, 'person');
 
     // Delete one: the page asks first, naming how many.
     await page.goto(url('/console/vips/grace%40hopper.example'));

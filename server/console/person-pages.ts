@@ -1,5 +1,6 @@
 // One person (level with its reason and history, validation, stale evidence, the CRM records behind
-// them, their audit trail), "validate now" (the validateEmailWorkflow, as `vipsync validate`),
+// them, their audit trail; contact notes, groups, handling and phones from person-extras.ts),
+// "validate now" (the validateEmailWorkflow, as `vipsync validate`),
 // "confirm still a VIP" (admin/stale.ts, as `vipsync stale confirm`), and the stale review queue.
 import type { FastifyInstance } from 'fastify';
 import { listAudit } from '../../admin/audit.js';
@@ -11,6 +12,8 @@ import type { StaleSignal } from '../../vip/stale.js';
 import type { ApiDeps } from '../routes/common.js';
 import { VALIDATE_WAIT_MS, validateNow } from '../validation.js';
 import { formText, withoutNotes } from './forms.js';
+import { personExtras } from './person-extras.js';
+import { MAX_CONTACT_NOTE_LENGTH } from '../../admin/contact-note-fields.js';
 import { redirectWith, render } from './render.js';
 import { can, consoleActor } from './session.js';
 
@@ -23,7 +26,7 @@ export async function personPages(app: FastifyInstance, { deps }: { deps: ApiDep
     const [row, trail] = await Promise.all([
       deps.db.vip.findUnique({
         where: { email: vip.email },
-        select: { title: true, ownerName: true, validatedAt: true, staleSince: true, staleEvidence: true, staleConfirmedAt: true, crmLevelReason: true, crmRefs: { orderBy: { firstSeenAt: 'asc' } } },
+        select: { phone: true, phones: true, title: true, ownerName: true, validatedAt: true, staleSince: true, staleEvidence: true, staleConfirmedAt: true, crmLevelReason: true, crmRefs: { orderBy: { firstSeenAt: 'asc' } } },
       }),
       listAudit(deps.db, { subject: vip.email, limit: 50 }),
     ]);
@@ -33,9 +36,10 @@ export async function personPages(app: FastifyInstance, { deps }: { deps: ApiDep
       where: { OR: refs.map((r) => ({ connectionId: r.connectionId, crmId: r.crmId })) },
       select: { connectionId: true, crmId: true, firstName: true, lastName: true, title: true, crmVipLevel: true, crmModifiedAt: true },
     });
+    const extras = await personExtras(deps, session, { email: vip.email, phone: vip.phone, phones: row?.phones ?? [], groups: vip.groups }, consoleActor(session));
     const records = refs.map((r) => ({ ...r, contact: contacts.find((c) => c.connectionId === r.connectionId && c.crmId === r.crmId) ?? null }));
     return render(request, reply, 'person', vip.name ?? vip.email, {
-      records,
+      records, extras, maxContactNote: MAX_CONTACT_NOTE_LENGTH,
       vip: can(session, 'notes:read') ? vip : withoutNotes(vip),
       // An audit entry's details may quote notes (a contact note's old text): only with notes:read.
       extra: row, evidence: ((row?.staleEvidence ?? []) as unknown as StaleSignal[]),

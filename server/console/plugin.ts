@@ -18,6 +18,8 @@ import { formText, safeNext } from './forms.js';
 import { importPages } from './import-pages.js';
 import { opsPages } from './ops-pages.js';
 import { personPages } from './person-pages.js';
+import { personExtraPages } from './person-extras.js';
+import { groupPages } from './group-pages.js';
 import { render } from './render.js';
 import { can, readSession, sameSecret, sentCsrf, signIn, signInCsrf, signOut, SIGN_IN_COOKIE, type ConsoleSession } from './session.js';
 import { vipPages } from './vip-pages.js';
@@ -136,4 +138,6 @@ export async function consolePlugin(app: FastifyInstance, { deps }: { deps: ApiD
   await app.register(personPages, { deps });
   await app.register(importPages, { deps });
   await app.register(opsPages, { deps });
+  await app.register(personExtraPages, { deps });
+  await app.register(groupPages, { deps });
 }

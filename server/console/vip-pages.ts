@@ -1,4 +1,4 @@
-// The VIP list (search, level filter, sort, paging, select many and delete, export) and the add and
+// The VIP list (search, also by phone; level and group filters, sort, paging, select many and delete, export) and the add and
 // edit forms, on the admin services the CLI and the HTTP API use (admin/vip-reads.ts,
 // admin/vip-changes.ts, admin/csv-export.ts): the same checks, the same audit.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -16,7 +16,7 @@ export const PAGE_SIZE = 50;
 /** The most people one bulk delete takes (a page's worth, many times over). */
 const MAX_BULK = 1000;
 
-interface ListQuery { q?: string; level?: string; sort?: string; desc?: string; page?: string }
+interface ListQuery { q?: string; level?: string; group?: string; sort?: string; desc?: string; page?: string }
 
 /** The list's query as the page's links and form keep it. */
 export function listState(query: ListQuery) {
@@ -25,7 +25,7 @@ export function listState(query: ListQuery) {
   // Level and date added read best highest/newest first; names A-Z.
   const desc = query.desc === undefined ? sort !== 'name' : query.desc === '1';
   const page = Math.max(1, Math.min(1_000_000, Number.parseInt(query.page ?? '1', 10) || 1));
-  return { q: (query.q ?? '').slice(0, 200), level, sort, desc, page };
+  return { q: (query.q ?? '').slice(0, 200), level, group: (query.group ?? '').trim().slice(0, 100), sort, desc, page };
 }
 
 export function listHref(state: ReturnType<typeof listState>, change: Partial<ReturnType<typeof listState>> = {}): string {
@@ -33,6 +33,7 @@ export function listHref(state: ReturnType<typeof listState>, change: Partial<Re
   const params = new URLSearchParams();
   if (s.q) params.set('q', s.q);
   if (s.level) params.set('level', String(s.level));
+  if (s.group) params.set('group', s.group);
   if (s.sort !== 'name') params.set('sort', s.sort);
   if (s.desc !== (s.sort !== 'name')) params.set('desc', s.desc ? '1' : '0');
   if (s.page > 1) params.set('page', String(s.page));
@@ -54,13 +55,13 @@ export async function vipPages(app: FastifyInstance, { deps }: { deps: ApiDeps }
   app.get<{ Querystring: ListQuery }>('/vips', { config: { consoleScope: 'lookup' } }, async (request, reply) => {
     const session = request.consoleSession!;
     const state = listState(request.query);
-    const { total, items } = await listVips(deps.db, {
-      search: state.q || undefined, level: state.level, sort: state.sort, desc: state.desc, limit: PAGE_SIZE, offset: (state.page - 1) * PAGE_SIZE,
-    }, consoleActor(session));
+    const [{ total, items }, groups] = await Promise.all([listVips(deps.db, {
+      search: state.q || undefined, level: state.level, group: state.group || undefined, sort: state.sort, desc: state.desc, limit: PAGE_SIZE, offset: (state.page - 1) * PAGE_SIZE,
+    }, consoleActor(session)), deps.db.vipGroup.findMany({ select: { name: true }, orderBy: { nameKey: 'asc' } })]);
     const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
     // The list shows no notes column; a session without notes:read gets none in the page at all.
     const rows = items.map((v) => ({ ...withoutNotes(v), removalRefusal: removalRefusal(v), href: personHref(v.email) }));
-    return render(request, reply, 'vips', 'VIPs', { state, total, rows, pages, listHref, pageSize: PAGE_SIZE });
+    return render(request, reply, 'vips', 'VIPs', { state, total, rows, pages, listHref, pageSize: PAGE_SIZE, groups: groups.map((g) => g.name) });
   });
 
   app.get<{ Querystring: { level?: string } }>('/vips.csv', { config: { consoleScope: 'admin' } }, async (request, reply) => {
