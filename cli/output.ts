@@ -1,5 +1,6 @@
 // How the CLI talks to people and scripts: tables for eyes, --json for scripts, errors that say
 // what to do, and exit codes (1 failure, 2 usage or configuration).
+import { createInterface } from 'node:readline/promises';
 
 /** A mistake the user can fix: printed without a stack trace, exit code 2. */
 export class UsageError extends Error {
@@ -51,4 +52,18 @@ export function printTable(rows: Record<string, unknown>[], columns?: string[]):
 /** Progress for long work goes to stderr, so stdout stays clean for --json. */
 export function progress(message: string): void {
   process.stderr.write(`${terminalText(message, { lines: true })}\n`);
+}
+
+/**
+ * Asks a yes/no question on the terminal before a destructive command (`verb`: what it would do);
+ * without a terminal it refuses, naming the --yes that skips the question.
+ */
+export async function confirm(verb: string, question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) throw new UsageError(`refusing to ${verb} without confirmation: add --yes`);
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+  } finally {
+    rl.close();
+  }
 }

@@ -1,12 +1,12 @@
 // The push path end to end for a test file: a harness (real Temporal, Postgres, the HubSpot
 // emulator), `vipsync serve`'s API server receiving the emulator's signed webhooks for the HubSpot
 // connection, and helpers to edit records in the emulator as a person in HubSpot would.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { startApiServer, type ApiServer } from '../server/main.js';
 import type { Fixture } from '../emulators/fixture.js';
 import type { WebhookSettings } from '../emulators/hubspot.js';
 import { startHarness, type Harness, type HarnessOptions } from './harness.js';
+export { startWorkerProcess } from './cli-process.js';
 
 export const WEBHOOK_SECRET = 'test-hubspot-app-client-secret';
 
@@ -65,34 +65,6 @@ export async function startPushHarness(name: string, fixture: Fixture, opts: Har
   };
 }
 
-const BIN = new URL('../bin/vipsync.js', import.meta.url).pathname;
-
-/** `vipsync worker` in a process of its own, polling this harness's queues (so a test can kill it). */
-export async function startWorkerProcess(h: Harness): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [BIN, 'worker'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: h.databaseUrl,
-      TEMPORAL_ADDRESS: h.config.temporalAddress,
-      VIPSYNC_SYNC_TASK_QUEUE: h.config.syncTaskQueue,
-      VIPSYNC_LOOKUP_TASK_QUEUE: h.config.lookupTaskQueue,
-      VIPSYNC_CONNECTIONS: JSON.stringify(h.config.connections),
-      VIPSYNC_AUTO_MIGRATE: 'false',
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let log = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stderr!.on('data', (chunk: Buffer) => {
-      log += chunk.toString();
-      if (log.includes('vipsync worker started')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited (${code}) before starting:\n${log.slice(-2000)}`)));
-  });
-  child.stderr!.removeAllListeners('data');
-  child.stderr!.resume();
-  return child;
-}
 
 /** The peak resident memory of a process, from /proc (Linux), in MB. */
 export async function peakRssMb(pid: number): Promise<number> {

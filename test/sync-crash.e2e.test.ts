@@ -1,7 +1,7 @@
 // Crash safety: a worker killed in the middle of a sync, and Postgres restarting under a sync. In
 // both cases the sync finishes and the database equals the CRM's truth exactly: nothing lost,
 // nothing counted twice.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,9 +10,9 @@ import { startPostgres, type PostgresCluster } from '../cli/stack/postgres.js';
 import type { Fixture } from '../emulators/fixture.js';
 import { triggerSync, waitForSync } from '../sync/schedules.js';
 import { emptyFixture, hubspotContact, spreadTimes } from './fixtures/build.js';
+import { startWorkerProcess } from './cli-process.js';
 import { startHarness, type Harness } from './harness.js';
 
-const BIN = new URL('../bin/vipsync.js', import.meta.url).pathname;
 const CONTACTS = 8_000;
 
 function fixture(): Fixture {
@@ -29,31 +29,6 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60
   }
 }
 
-/** `vipsync worker` in a process of its own, configured like production, polling this harness's queues. */
-async function startWorkerProcess(h: Harness): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [BIN, 'worker'], {
-    env: {
-      ...process.env,
-      DATABASE_URL: h.databaseUrl,
-      TEMPORAL_ADDRESS: h.config.temporalAddress,
-      VIPSYNC_SYNC_TASK_QUEUE: h.config.syncTaskQueue,
-      VIPSYNC_LOOKUP_TASK_QUEUE: h.config.lookupTaskQueue,
-      VIPSYNC_CONNECTIONS: JSON.stringify(h.config.connections),
-      VIPSYNC_AUTO_MIGRATE: 'false',
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let log = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stderr!.on('data', (chunk: Buffer) => {
-      log += chunk.toString();
-      if (log.includes('vipsync worker started')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`worker exited (${code}) before starting:\n${log.slice(-2000)}`)));
-  });
-  child.stderr!.resume();
-  return child;
-}
 
 const storedIds = async (h: Harness) =>
   (await h.db.crmContact.findMany({ where: { connectionId: h.hubspotId, deletedAt: null }, select: { crmId: true } }))

@@ -1,13 +1,12 @@
 // `vipsync groups ...`: VIP groups, their handling and admins' memberships. Same functions as the
 // HTTP API's /v1/groups (admin/vip-groups.ts).
-import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { osActor } from '../../db/audit-log.js';
 import {
   addGroup, addGroupMembers, deleteGroup, editGroup, listGroupMembers, listGroups, removeGroupMembers, type GroupView,
 } from '../../admin/vip-groups.js';
 import { PRIORITIES } from '../../vip/groups.js';
-import { printJson, printTable, progress, terminalText as t, UsageError } from '../output.js';
+import { confirm, printJson, printTable, progress, terminalText as t } from '../output.js';
 import { withDb } from '../targets.js';
 import { COMMAND_DESCRIPTIONS } from '../command-descriptions.js';
 
@@ -17,15 +16,6 @@ function describeGroup(g: GroupView): string {
     `  guidance: ${t(g.guidance ?? '-')}`,
     `  members:  ${g.members.manual} by hand, ${g.members.csv} by CSV, ${g.members.crm} by the rules from CRM facts`,
   ].join('\n');
-}
-
-async function confirm(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
-  } finally {
-    rl.close();
-  }
 }
 
 interface HandlingOptions {
@@ -107,8 +97,7 @@ export function registerGroups(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (name: string, opts: { yes?: boolean; json?: boolean }) => {
       if (!opts.yes) {
-        if (!process.stdin.isTTY) throw new UsageError('refusing to delete without confirmation: add --yes');
-        if (!(await confirm(`Delete group "${name}" and every admin's membership of it?`))) {
+        if (!(await confirm('delete', `Delete group "${name}" and every admin's membership of it?`))) {
           progress('nothing deleted');
           return;
         }

@@ -1,7 +1,6 @@
 // `vipsync vip ...`: the admins' VIP list. Same functions as the HTTP API (admin/).
 import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { createInterface } from 'node:readline/promises';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { osActor } from '../../db/audit-log.js';
@@ -11,7 +10,7 @@ import { importVips, type ImportReport } from '../../admin/csv-import.js';
 import { readVipCsv } from '../../admin/csv-reading.js';
 import { addVip, editVip, removeVips } from '../../admin/vip-changes.js';
 import { listVips, showVip, type VipSort, type VipView } from '../../admin/vip-reads.js';
-import { printJson, printTable, progress, terminalLines, terminalText as t, UsageError } from '../output.js';
+import { confirm, printJson, printTable, progress, terminalLines, terminalText as t, UsageError } from '../output.js';
 import { withDb } from '../targets.js';
 import { COMMAND_DESCRIPTIONS } from '../command-descriptions.js';
 import { registerVipNotes } from './vip-notes.js';
@@ -55,15 +54,6 @@ function printImportReport(report: ImportReport): void {
   const ignored = report.columns.filter((c) => c.field === null).map((c) => c.column);
   if (ignored.length) progress(`ignored columns: ${ignored.join(', ')} (map one with --map COLUMN=FIELD)`);
   for (const e of report.errors) progress(`  row ${e.row}${e.email ? ` (${e.email})` : ''}: ${e.message}`);
-}
-
-async function confirm(question: string): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
-  } finally {
-    rl.close();
-  }
 }
 
 export function registerVip(program: Command): void {
@@ -158,8 +148,7 @@ export function registerVip(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (emails: string[], opts: { yes?: boolean; json?: boolean }) => {
       if (!opts.yes) {
-        if (!process.stdin.isTTY) throw new UsageError('refusing to remove without confirmation: add --yes');
-        if (!(await confirm(`Remove ${emails.length} VIP(s): ${emails.join(', ')}?`))) {
+        if (!(await confirm('remove', `Remove ${emails.length} VIP(s): ${emails.join(', ')}?`))) {
           progress('nothing removed');
           return;
         }
