@@ -12,9 +12,8 @@
 // Cache strategy measured: per-email read-through cache invalidated by Postgres LISTEN/NOTIFY
 // (lookup/service.ts); freshness after a sync is proven in test/api.e2e.test.ts.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
@@ -23,15 +22,13 @@ import autocannon from 'autocannon';
 import { createAuditWriter } from '../db/audit-log.js';
 import { createToken } from '../admin/tokens.js';
 import { listenForChanges } from '../db/change-feed.js';
-import { createDb, type Db } from '../db/client.js';
+import type { Db } from '../db/client.js';
 import { createLookupActivities } from '../activities/lookup.js';
 import { createLookupService, LookupCache } from '../lookup/service.js';
 import { freePort } from '../cli/stack/ports.js';
-import { startPostgres } from '../cli/stack/postgres.js';
 import { stopChild } from '../cli/stack/processes.js';
-import { startTemporalDevServer } from '../cli/stack/temporal.js';
-import { applyMigrations } from '../prisma/migrate.js';
 import type { LookupQuery } from '../lookup/query.js';
+import { startBenchStores } from './stores.js';
 
 const REPO_DIR = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(REPO_DIR, 'bin/vipsync.js');
@@ -244,18 +241,8 @@ async function activityBench(db: Db, databaseUrl: string, temporalAddress: strin
 export async function runLookupBench(opts: { quick: boolean }): Promise<Record<string, number>> {
   const seconds = opts.quick ? 3 : 10;
   const people = opts.quick ? 10_000 : 100_000;
-  const dir = await mkdtemp(join(tmpdir(), 'vipsync-lookup-bench-'));
-  await chmod(dir, 0o755); // PostgreSQL may run as another OS user (when we are root)
-  const stops: (() => Promise<void>)[] = [];
+  const { databaseUrl, db, temporal, stops, stop } = await startBenchStores('lookup_bench', 10, log);
   try {
-    const postgres = await startPostgres({ dataDir: join(dir, 'pg'), log });
-    stops.push(() => postgres.stop());
-    const temporal = await startTemporalDevServer({ toolsDir: join(REPO_DIR, '.vipsync', 'tools'), log });
-    stops.push(() => temporal.stop());
-    const databaseUrl = await postgres.createDatabase('lookup_bench');
-    await applyMigrations(databaseUrl);
-    const db = createDb(databaseUrl, { maxConnections: 10 });
-    stops.push(() => db.$disconnect());
     const pool = await seed(db, people);
     const { token } = await createToken(db, { name: 'bench', scopes: ['lookup'] }, { name: 'bench', surface: 'cli' });
     log(`seeded ${people} people; starting \`vipsync serve --processes ${SERVE_PROCESSES}\``);
@@ -322,8 +309,7 @@ export async function runLookupBench(opts: { quick: boolean }): Promise<Record<s
     figures.auditRowsWritten = await db.auditLog.count({ where: { action: 'lookup' } });
     return figures;
   } finally {
-    for (const stop of stops.reverse()) await stop().catch((error: Error) => log(`while stopping: ${error.message}`));
-    await rm(dir, { recursive: true, force: true });
+    await stop();
   }
 }
 

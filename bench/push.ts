@@ -10,25 +10,20 @@
 // the records by id. Real PostgreSQL and Temporal, everything on loopback; the HubSpot emulator keeps
 // HubSpot's default rate limits.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { createToken } from '../admin/tokens.js';
 import { freePort } from '../cli/stack/ports.js';
-import { startPostgres } from '../cli/stack/postgres.js';
 import { stopChild } from '../cli/stack/processes.js';
-import { startTemporalDevServer } from '../cli/stack/temporal.js';
 import { connectionConfig } from '../crm/registry.js';
-import { createDb } from '../db/client.js';
 import { startHubSpotEmulator } from '../emulators/hubspot.js';
 import { startSalesforceEmulator, type SalesforceEmulator } from '../emulators/salesforce.js';
-import { applyMigrations } from '../prisma/migrate.js';
 import { ensureSyncSchedules, triggerSync, waitForSync } from '../sync/schedules.js';
 import { startServeProcess } from './lookup.js';
+import { startBenchStores } from './stores.js';
 
 const REPO_DIR = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(REPO_DIR, 'bin/vipsync.js');
@@ -157,19 +152,9 @@ export async function runPushBench(opts: PushBenchOptions = {}): Promise<Record<
   const crm = opts.crm ?? 'both';
   const withHubSpot = crm !== 'salesforce';
   const withSalesforce = crm !== 'hubspot';
-  const dir = await mkdtemp(join(tmpdir(), 'vipsync-push-bench-'));
-  await chmod(dir, 0o755); // PostgreSQL may run as another OS user (when we are root)
-  const stops: (() => Promise<void>)[] = [];
+  const { databaseUrl, db, temporal, stops, stop } = await startBenchStores('push_bench', 4, log);
   let worker: ChildProcess | null = null;
   try {
-    const postgres = await startPostgres({ dataDir: join(dir, 'pg'), log });
-    stops.push(() => postgres.stop());
-    const temporal = await startTemporalDevServer({ toolsDir: join(REPO_DIR, '.vipsync', 'tools'), log });
-    stops.push(() => temporal.stop());
-    const databaseUrl = await postgres.createDatabase('push_bench');
-    await applyMigrations(databaseUrl);
-    const db = createDb(databaseUrl, { maxConnections: 4 });
-    stops.push(() => db.$disconnect());
     const { token } = await createToken(db, { name: 'bench', scopes: ['lookup'] }, { name: 'bench', surface: 'cli' });
 
     // In each CRM two sets of contacts, one per phase, each starting at level 1; a few thousand others beside them.
@@ -258,8 +243,7 @@ export async function runPushBench(opts: PushBenchOptions = {}): Promise<Record<
     for (const c of connections(false)) await client.schedule.getHandle(`vipsync-sync-schedule-${c.id}`).delete().catch(() => {});
     return figures;
   } finally {
-    for (const stop of stops.reverse()) await stop().catch((error: Error) => log(`while stopping: ${error.message}`));
-    await rm(dir, { recursive: true, force: true }).catch(() => {});
+    await stop();
   }
 }
 

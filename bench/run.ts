@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
@@ -144,31 +144,42 @@ async function runLookupBench(quick: boolean): Promise<{ figures: Record<string,
   }
 }
 
-/** bench/import.ts: `vipsync vip import` of 50k rows as a process, and lookups while a server imports 12 MB. */
-async function runImportBench(): Promise<{ figures: Record<string, number>; note?: string }> {
-  log('---- CSV import benchmark (bench/import.ts) ----');
+type PartResult = { figures: Record<string, number>; note?: string };
+
+/** Loads one part's benchmark module and runs its `exported` function; a failure becomes a note. */
+async function runPartBench(title: string, file: string, exported: string): Promise<PartResult> {
+  log(`---- ${title} benchmark (${relative(REPO_DIR, file)}) ----`);
   try {
-    const module = (await import(pathToFileURL(IMPORT_BENCH).href)) as { runImportBench: () => Promise<Record<string, number>> };
-    return { figures: await module.runImportBench() };
+    const module = (await import(pathToFileURL(file).href)) as Record<string, () => Promise<Record<string, number>>>;
+    return { figures: await module[exported]!() };
   } catch (error) {
-    log(`import benchmark FAILED: ${(error as Error).stack ?? String(error)}`);
+    log(`${title} benchmark FAILED: ${(error as Error).stack ?? String(error)}`);
     return { figures: {}, note: `failed: ${(error as Error).message}` };
   }
 }
+
+/** bench/import.ts: `vipsync vip import` of 50k rows as a process, and lookups while a server imports 12 MB. */
+const runImportBench = () => runPartBench('CSV import', IMPORT_BENCH, 'runImportBench');
 
 /** bench/push.ts: from an edit in each CRM emulator to the lookup's new answer, by the push path (webhooks, change events) and by polling. */
-async function runPushBench(): Promise<{ figures: Record<string, number>; note?: string }> {
-  log('---- push path benchmark (bench/push.ts) ----');
-  try {
-    const module = (await import(pathToFileURL(PUSH_BENCH).href)) as { runPushBench: () => Promise<Record<string, number>> };
-    return { figures: await module.runPushBench() };
-  } catch (error) {
-    log(`push benchmark FAILED: ${(error as Error).stack ?? String(error)}`);
-    return { figures: {}, note: `failed: ${(error as Error).message}` };
+const runPushBench = () => runPartBench('push path', PUSH_BENCH, 'runPushBench');
+
+/** `--import-only`, `--push-only`: runs that part alone and replaces only its entry (`key`) in bench/results.json. */
+async function replacePartFigures(key: 'import' | 'push', run: () => Promise<PartResult>, digits: (v: number) => number): Promise<void> {
+  const previous = JSON.parse(await readFile(RESULTS_FILE, 'utf8').catch(() => '{}')) as Record<string, unknown>;
+  const result = await run();
+  if (result.note) {
+    log(`${key} benchmark: ${result.note}; ${RESULTS_FILE} left as it was`);
+    process.exitCode = 1;
+    return;
   }
+  await writeFile(RESULTS_FILE, `${JSON.stringify({ ...previous, [key]: importEntry(result) }, null, 2)}\n`);
+  const width = Math.max(...Object.keys(result.figures).map((k) => k.length));
+  process.stdout.write(`\n${Object.entries(result.figures).map(([k, v]) => `${k.padEnd(width)}  ${formatFigure(v, digits(v))}`).join('\n')}\n`);
+  log(`${key} figures written to ${RESULTS_FILE} (${Math.round((Date.now() - startedAt) / 1000)} s in all)`);
 }
 
-/** The import figures as results.json keeps them: under `import`, with when they were measured. */
+/** A part's figures as results.json keeps them (under `import`, `push`), with when they were measured. */
 function importEntry(result: { figures: Record<string, number>; note?: string }): Record<string, unknown> {
   return result.note ? { note: result.note } : { generatedAt: new Date().toISOString(), ...result.figures };
 }
@@ -235,34 +246,8 @@ async function main(): Promise<void> {
     );
     return;
   }
-  if (values['push-only']) {
-    const previous = JSON.parse(await readFile(RESULTS_FILE, 'utf8').catch(() => '{}')) as Record<string, unknown>;
-    const result = await runPushBench();
-    if (result.note) {
-      log(`push benchmark: ${result.note}; ${RESULTS_FILE} left as it was`);
-      process.exitCode = 1;
-      return;
-    }
-    await writeFile(RESULTS_FILE, `${JSON.stringify({ ...previous, push: importEntry(result) }, null, 2)}\n`);
-    const width = Math.max(...Object.keys(result.figures).map((k) => k.length));
-    process.stdout.write(`\n${Object.entries(result.figures).map(([k, v]) => `${k.padEnd(width)}  ${formatFigure(v, 0)}`).join('\n')}\n`);
-    log(`push figures written to ${RESULTS_FILE} (${Math.round((Date.now() - startedAt) / 1000)} s in all)`);
-    return;
-  }
-  if (values['import-only']) {
-    const previous = JSON.parse(await readFile(RESULTS_FILE, 'utf8').catch(() => '{}')) as Record<string, unknown>;
-    const result = await runImportBench();
-    if (result.note) {
-      log(`import benchmark: ${result.note}; ${RESULTS_FILE} left as it was`);
-      process.exitCode = 1;
-      return;
-    }
-    await writeFile(RESULTS_FILE, `${JSON.stringify({ ...previous, import: importEntry(result) }, null, 2)}\n`);
-    const width = Math.max(...Object.keys(result.figures).map((k) => k.length));
-    process.stdout.write(`\n${Object.entries(result.figures).map(([k, v]) => `${k.padEnd(width)}  ${formatFigure(v, Number.isInteger(v) ? 0 : 2)}`).join('\n')}\n`);
-    log(`import figures written to ${RESULTS_FILE} (${Math.round((Date.now() - startedAt) / 1000)} s in all)`);
-    return;
-  }
+  if (values['push-only']) return replacePartFigures('push', runPushBench, () => 0);
+  if (values['import-only']) return replacePartFigures('import', runImportBench, (v) => (Number.isInteger(v) ? 0 : 2));
   if (values['lookup-only']) {
     // Re-measures the lookup and keeps the sync figures already written (they take up to half an hour).
     const previous = JSON.parse(await readFile(RESULTS_FILE, 'utf8').catch(() => '{}')) as Record<string, unknown>;
