@@ -24,23 +24,27 @@ export async function recordPushEvents(db: Db, connectionId: string, events: Rec
   if (events.length === 0) return { toHandOff: [], duplicates: 0 };
   // One event id twice in one delivery is one event.
   const unique = [...new Map(events.map((e) => [e.eventId, e])).values()];
-  const rows = await plainQuery<{ event_id: string }>(db,
+  // xmax = 0 on a returned row: inserted now (a new event), not a pending one seen before.
+  const rows = await plainQuery<{ event_id: string; inserted: boolean }>(db,
     `INSERT INTO push_events (connection_id, event_id, object_type, crm_id, kind, changed_at)
      SELECT $1, e.event_id, e.object_type, e.crm_id, e.kind, e.changed_at::timestamptz
      FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS e(event_id, object_type, crm_id, kind, changed_at)
      ON CONFLICT (connection_id, event_id) DO UPDATE SET received_at = push_events.received_at
        WHERE push_events.handed_off_at IS NULL
-     RETURNING event_id`,
+     RETURNING event_id, (xmax = 0) AS inserted`,
     [connectionId, unique.map((e) => e.eventId), unique.map((e) => e.objectType), unique.map((e) => e.crmId),
       unique.map((e) => e.kind), unique.map((e) => e.changedAt)]);
   const pending = new Set(rows.map((r) => r.event_id));
   const toHandOff = unique.filter((e) => pending.has(e.eventId));
   const duplicates = events.length - toHandOff.length;
+  // The counters count each event once: one a retried delivery brings again is a duplicate there
+  // even while it is still to be handed off (the first delivery's answer timed out first).
+  const firstSeen = rows.filter((r) => r.inserted).length;
   await plainQuery(db,
     `INSERT INTO push_states (connection_id, last_received_at, events_received, duplicates_received) VALUES ($1, now(), $2, $3)
      ON CONFLICT (connection_id) DO UPDATE SET last_received_at = now(),
        events_received = push_states.events_received + $2, duplicates_received = push_states.duplicates_received + $3`,
-    [connectionId, toHandOff.length, duplicates]);
+    [connectionId, firstSeen, events.length - firstSeen]);
   return { toHandOff, duplicates };
 }
 

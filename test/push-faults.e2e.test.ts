@@ -51,9 +51,9 @@ describe('the push path under stress', () => {
     await h.until('every person is level 4', async () => (await h.db.vip.count({ where: { level: 4 } })) === CONTACTS, 60_000);
     expect(await h.db.pushEvent.count({ where: { connectionId: h.hubspotId } })).toBe(10_000);
     const state = await h.db.pushState.findUniqueOrThrow({ where: { connectionId: h.hubspotId } });
-    // Each event is counted once as new: a delivery the emulator timed out on a loaded machine is
-    // sent again, as HubSpot does, and its events count as duplicates, not as new ones.
-    expect(Number(state.eventsReceived) - Number(state.duplicatesReceived)).toBe(10_000);
+    // Each event is counted once: a delivery the emulator timed out on a loaded machine is sent
+    // again, as HubSpot does, and its events count as duplicates, not as new ones.
+    expect(Number(state.eventsReceived)).toBe(10_000);
     // The run the storm started in handed over to later ones (its history stays small).
     const current = await h.client.workflow.getHandle(pushWorkflowId(h.hubspotId)).describe();
     expect(current.runId).not.toBe(first.firstExecutionRunId);

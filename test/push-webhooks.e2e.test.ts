@@ -152,12 +152,14 @@ describe('HubSpot webhooks through Temporal and Postgres', () => {
       databaseUrl: h.databaseUrl, temporalAddress: '127.0.0.1:1', temporalNamespace: 'default', syncTaskQueue: h.config.syncTaskQueue, port: 0,
       connections: h.config.connections,
     });
+    let counted: { eventsReceived: bigint; duplicatesReceived: bigint };
     try {
       const url = `${cut.url}/v1/webhooks/hubspot/${h.hubspotId}`;
       const body = JSON.stringify([event(900_004, '505', { propertyValue: '2' })]);
       const timestamp = Date.now();
       const refused = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-hubspot-request-timestamp': String(timestamp), 'x-hubspot-signature-v3': signWebhook('POST', url, body, timestamp, WEBHOOK_SECRET) }, body });
       expect(refused.status).toBe(503);
+      counted = await h.db.pushState.findUniqueOrThrow({ where: { connectionId: h.hubspotId } });
       const recorded = await h.db.pushEvent.findUniqueOrThrow({ where: { connectionId_eventId: { connectionId: h.hubspotId, eventId: '7:900004' } } });
       expect(recorded.handedOffAt).toBeNull();
     } finally {
@@ -167,6 +169,10 @@ describe('HubSpot webhooks through Temporal and Postgres', () => {
     expect(await post(body, signed(body))).toEqual({ status: 200, body: { received: 1, duplicates: 0 } });
     const handedOff = await h.db.pushEvent.findUniqueOrThrow({ where: { connectionId_eventId: { connectionId: h.hubspotId, eventId: '7:900004' } } });
     expect(handedOff.handedOffAt).not.toBeNull();
+    // The event was counted when first recorded; delivered again, it is a duplicate in the counts.
+    const after = await h.db.pushState.findUniqueOrThrow({ where: { connectionId: h.hubspotId } });
+    expect(Number(after.eventsReceived)).toBe(Number(counted.eventsReceived));
+    expect(Number(after.duplicatesReceived)).toBe(Number(counted.duplicatesReceived) + 1);
   });
 
   it('vipsync doctor reports the push path: on, when the last event came and was applied, the lag and the counts', async () => {
